@@ -1,0 +1,4 @@
+export { ConfigError, envReader, type EnvReader } from './config.js';
+export { createLogger, type Logger } from './logger.js';
+export { closeOnSignals, runMain, type Closer } from './lifecycle.js';
+export { sendProblem, type Problem } from './problem.js';

@@ -1,0 +1,55 @@
+import type { Logger } from './logger.js';
+import { ConfigError } from './config.js';
+
+export type Closer = () => Promise<void> | void;
+
+/**
+ * Runs `closers` in order on SIGINT/SIGTERM, then exits. A second signal, or closers that hang
+ * past `timeoutMs`, force the exit so that Ctrl-C always stops the process.
+ */
+export function closeOnSignals(logger: Logger, closers: Closer[], timeoutMs = 10_000): void {
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) {
+      logger.warn({ signal }, 'second signal, exiting now');
+      process.exit(1);
+    }
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs }, 'shutdown timed out, exiting');
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
+    void (async () => {
+      let code = 0;
+      for (const close of closers) {
+        try {
+          await close();
+        } catch (err) {
+          code = 1;
+          logger.error({ err }, 'error while shutting down');
+        }
+      }
+      logger.info('stopped');
+      process.exit(code);
+    })();
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+/**
+ * Wraps a service's `main`: configuration errors print one line naming the variable and exit
+ * with status 78 (EX_CONFIG); anything else is logged with its stack and exits with 1.
+ */
+export function runMain(service: string, main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${service}: invalid configuration: ${err.message}\n`);
+      process.exit(78);
+    }
+    process.stderr.write(`${service}: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}

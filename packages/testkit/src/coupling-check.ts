@@ -1,0 +1,113 @@
+import type { RunningSystem } from './system.js';
+import { waitFor } from './ports.js';
+
+/**
+ * The three problems of the coupled design, as measurements any version of the system can be
+ * put through: step 0 shows them, step 1 shows them fixed.
+ */
+export interface CouplingReport {
+  /** (a) HTTP status of each read endpoint while articles is stopped. */
+  statusWithArticlesDown: Record<string, number>;
+  /** (b) gRPC calls articles served per read request, per endpoint. */
+  grpcCallsPerRead: Record<string, number>;
+  /** (c) whether `search(text:)` answers with results. */
+  search: { supported: boolean; detail: string };
+}
+
+const ARTICLES_QUERY = '{ articles(count: 20) { id title author { name } } }';
+const SEARCH_QUERY = '{ search(text: "wind") { id title } }';
+
+interface Probe {
+  name: string;
+  request: (system: RunningSystem) => Promise<Response>;
+}
+
+const graphql = (system: RunningSystem, query: string) =>
+  fetch(system.url('graph', '/graphql'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
+
+export const READ_PROBES: readonly Probe[] = [
+  { name: 'GET rss /feed', request: (s) => fetch(s.url('rss', '/feed')) },
+  { name: 'GET rss /feed/business', request: (s) => fetch(s.url('rss', '/feed/business')) },
+  { name: 'GET sitemap /sitemap', request: (s) => fetch(s.url('sitemap', '/sitemap')) },
+  { name: 'POST graph articles(count: 20)', request: (s) => graphql(s, ARTICLES_QUERY) },
+];
+
+/** Sum of every counter articles exposes as grpc_server_handled_total. */
+export async function grpcCallsServed(system: RunningSystem): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${system.ports.articlesMetrics}/metrics`);
+  const text = await res.text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const match = /^grpc_server_handled_total\{[^}]*\} (\d+)$/.exec(line);
+    if (match) total += Number(match[1]);
+  }
+  return total;
+}
+
+/** Graph answers a GraphQL request with an error object when the field does not exist. */
+async function probeSearch(system: RunningSystem): Promise<CouplingReport['search']> {
+  const res = await graphql(system, SEARCH_QUERY);
+  const body = (await res.json()) as {
+    data?: { search?: { id: string }[] };
+    errors?: { message: string; extensions?: { code?: string } }[];
+  };
+  const hits = body.data?.search;
+  if (hits && hits.length > 0) return { supported: true, detail: `${hits.length} results for "wind"` };
+  const error = body.errors?.[0];
+  return {
+    supported: false,
+    detail: error ? `${error.extensions?.code ?? res.status}: ${error.message}` : 'no results',
+  };
+}
+
+/**
+ * Runs the checks. Stops articles at the end (check (a)), so run it on a system of its own.
+ * `readsPerProbe` requests are made per endpoint to count the calls they cause.
+ */
+export async function checkCoupling(system: RunningSystem, readsPerProbe = 10): Promise<CouplingReport> {
+  // Event-sourced read models fill asynchronously: wait until the feed shows articles.
+  await waitFor('the feed to list articles', async () => {
+    const res = await fetch(system.url('rss', '/feed'));
+    return res.ok && (await res.text()).includes('<item>');
+  });
+
+  const grpcCallsPerRead: Record<string, number> = {};
+  for (const probe of READ_PROBES) {
+    const before = await grpcCallsServed(system);
+    for (let i = 0; i < readsPerProbe; i++) {
+      const res = await probe.request(system);
+      if (!res.ok) throw new Error(`${probe.name} answered ${res.status}: ${await res.text()}`);
+      await res.arrayBuffer();
+    }
+    grpcCallsPerRead[probe.name] = ((await grpcCallsServed(system)) - before) / readsPerProbe;
+  }
+
+  const search = await probeSearch(system);
+
+  await system.services.articles.stop();
+  const statusWithArticlesDown: Record<string, number> = {};
+  for (const probe of READ_PROBES) {
+    const res = await probe.request(system);
+    await res.arrayBuffer();
+    statusWithArticlesDown[probe.name] = res.status;
+  }
+  return { statusWithArticlesDown, grpcCallsPerRead, search };
+}
+
+export function formatCouplingReport(report: CouplingReport): string {
+  const rows = READ_PROBES.map(
+    (p) =>
+      `| ${p.name} | ${report.statusWithArticlesDown[p.name] ?? '-'} | ${report.grpcCallsPerRead[p.name] ?? '-'} |`,
+  );
+  return [
+    '| read | status with articles stopped | gRPC calls to articles per read |',
+    '| --- | --- | --- |',
+    ...rows,
+    '',
+    `search: ${report.search.supported ? 'yes' : 'no'} (${report.search.detail})`,
+  ].join('\n');
+}

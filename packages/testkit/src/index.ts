@@ -1,0 +1,10 @@
+export { canConnect, freePort, waitFor } from './ports.js';
+export { RunningService, startService, tsNodeArgs, type ServiceSpec } from './process.js';
+export { READ_SERVICES, RunningSystem, startSystem, type SystemPorts } from './system.js';
+export {
+  checkCoupling,
+  formatCouplingReport,
+  grpcCallsServed,
+  READ_PROBES,
+  type CouplingReport,
+} from './coupling-check.js';

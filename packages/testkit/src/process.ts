@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { canConnect, waitFor } from './ports.js';
+
+const require = createRequire(import.meta.url);
+const tsxLoader = require.resolve('tsx');
+
+export interface ServiceSpec {
+  /** Used to prefix log lines. */
+  name: string;
+  /** The service package's folder; its `src/main.ts` is started. */
+  dir: string;
+  env?: Record<string, string>;
+  /** The process counts as started once this loopback port accepts connections. */
+  readyPort?: number;
+}
+
+/**
+ * Node arguments that run a TypeScript entry point from source: workspace packages resolve to
+ * their `src/` through the "source" export condition, and tsx compiles on the fly.
+ */
+export function tsNodeArgs(entry: string): string[] {
+  return ['--conditions=source', '--import', tsxLoader, '--enable-source-maps', entry];
+}
+
+export class RunningService {
+  private readonly lines: string[] = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(
+    readonly spec: ServiceSpec,
+    readonly child: ChildProcess,
+  ) {
+    const collect = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) this.lines.push(line);
+      if (this.lines.length > 2000) this.lines.splice(0, this.lines.length - 2000);
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  get logs(): string {
+    return this.lines.join('\n');
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Graceful stop (SIGTERM), escalating to SIGKILL after `timeoutMs`. */
+  async stop(timeoutMs = 10_000): Promise<number | null> {
+    if (!this.running) return this.child.exitCode;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Crash: SIGKILL, no chance to clean up. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+/** Starts a service from source as a real process and waits until its port answers. */
+export async function startService(spec: ServiceSpec, timeoutMs = 30_000): Promise<RunningService> {
+  const child = spawn(process.execPath, tsNodeArgs('src/main.ts'), {
+    cwd: spec.dir,
+    env: { ...process.env, LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn', ...spec.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const service = new RunningService(spec, child);
+  if (spec.readyPort !== undefined) {
+    const port = spec.readyPort;
+    try {
+      await waitFor(`${spec.name} to listen on ${port}`, async () => {
+        if (!service.running) {
+          throw new Error(`${spec.name} exited with ${child.exitCode}:\n${service.logs}`);
+        }
+        return canConnect(port);
+      }, timeoutMs);
+    } catch (err) {
+      await service.kill();
+      throw new Error(`${(err as Error).message}\n--- ${spec.name} output ---\n${service.logs}`);
+    }
+  }
+  return service;
+}

@@ -1,0 +1,36 @@
+/**
+ * Measures the coupling problems on a system started from scratch on free ports:
+ * (a) reads with articles stopped, (b) gRPC calls per read, (c) full-text search.
+ *
+ *   pnpm demo:coupling                   the event-sourced system
+ *   pnpm demo:coupling --system coupled  the coupled starting point
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { checkCoupling, formatCouplingReport, startSystem } from '@fairflax/testkit';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const SYSTEMS: Record<string, string> = {
+  'event-sourced': join(root, 'services'),
+  coupled: join(root, 'tutorial/coupled/services'),
+};
+const { values } = parseArgs({ options: { system: { type: 'string' }, json: { type: 'boolean' } } });
+const available = Object.keys(SYSTEMS).filter((name) => existsSync(join(SYSTEMS[name]!, 'articles')));
+const system = values.system ?? available[0];
+const dir = system === undefined ? undefined : SYSTEMS[system];
+if (dir === undefined || !existsSync(dir)) {
+  console.error(`unknown system "${system}"; available: ${available.join(', ')}`);
+  process.exit(2);
+}
+
+console.error(`starting the ${system} system on free ports ...`);
+const running = await startSystem(dir);
+try {
+  console.error('reading each endpoint 10 times, then stopping articles ...');
+  const report = await checkCoupling(running);
+  console.log(values.json ? JSON.stringify(report, null, 2) : formatCouplingReport(report));
+} finally {
+  await running.stop();
+}

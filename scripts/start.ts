@@ -1,0 +1,76 @@
+/**
+ * Starts all four services as separate processes with one command, prefixes their log lines
+ * with the service name, and stops them all on Ctrl-C (SIGINT) or SIGTERM.
+ *
+ *   pnpm start                     the event-sourced system (services/)
+ *   pnpm start --system coupled    the coupled starting point (tutorial/coupled/services/)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { tsNodeArgs } from '@fairflax/testkit';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const SYSTEMS: Record<string, string> = {
+  'event-sourced': join(root, 'services'),
+  coupled: join(root, 'tutorial/coupled/services'),
+};
+const SERVICES = ['articles', 'graph', 'rss', 'sitemap'] as const;
+const COLORS = [36, 35, 33, 32];
+
+const { values } = parseArgs({ options: { system: { type: 'string' } } });
+const available = Object.entries(SYSTEMS).filter(([, dir]) => existsSync(join(dir, 'articles')));
+const [defaultSystem] = available[0] ?? [];
+const system = values.system ?? defaultSystem;
+const dir = system === undefined ? undefined : SYSTEMS[system];
+if (dir === undefined || !existsSync(dir)) {
+  console.error(`unknown system "${system}"; available: ${available.map(([name]) => name).join(', ')}`);
+  process.exit(2);
+}
+
+const width = Math.max(...SERVICES.map((s) => s.length));
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+function pipe(name: string, color: number, stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) {
+  const prefix = out.isTTY ? `\x1b[${color}m${name.padEnd(width)} |\x1b[0m ` : `${name.padEnd(width)} | `;
+  createInterface({ input: stream }).on('line', (line) => out.write(prefix + line + '\n'));
+}
+
+function stopAll(signal: NodeJS.Signals) {
+  if (stopping) {
+    for (const child of children.values()) child.kill('SIGKILL');
+    return;
+  }
+  stopping = true;
+  console.log(`\nstopping ${[...children.keys()].join(', ')} (${signal}); press Ctrl-C again to force`);
+  for (const child of children.values()) child.kill('SIGTERM');
+}
+
+console.log(`starting the ${system} system from ${dir.slice(root.length)}`);
+SERVICES.forEach((name, i) => {
+  const child = spawn(process.execPath, tsNodeArgs('src/main.ts'), {
+    cwd: join(dir, name),
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.set(name, child);
+  pipe(name, COLORS[i]!, child.stdout, process.stdout);
+  pipe(name, COLORS[i]!, child.stderr, process.stderr);
+  child.on('exit', (code, signal) => {
+    children.delete(name);
+    console.log(`${name} exited (${signal ?? `code ${code}`})`);
+    // One service dying takes the others down, so a broken start is never half running.
+    if (!stopping) {
+      process.exitCode = 1;
+      stopAll('SIGTERM');
+    }
+    if (children.size === 0) process.exit();
+  });
+});
+
+process.on('SIGINT', () => stopAll('SIGINT'));
+process.on('SIGTERM', () => stopAll('SIGTERM'));

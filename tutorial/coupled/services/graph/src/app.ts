@@ -1,0 +1,17 @@
+import type { ArticlesClient } from '@fairflax/coupled-publishing-api';
+import Fastify, { type FastifyInstance } from 'fastify';
+import mercurius from 'mercurius';
+import { buildResolvers } from './resolvers.js';
+import { schema } from './schema.js';
+
+export interface GraphDeps {
+  articles: ArticlesClient;
+  logger?: boolean | object;
+}
+
+export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: deps.logger ?? false });
+  await app.register(mercurius, { schema, resolvers: buildResolvers(deps.articles), graphiql: true });
+  app.get('/healthz', () => ({ status: 'ok' }));
+  return app;
+}

@@ -1,0 +1,16 @@
+import { createArticlesClient } from '@fairflax/coupled-publishing-api';
+import { closeOnSignals, createLogger, envReader, runMain } from '@fairflax/service-kit';
+import { buildApp } from './app.js';
+
+runMain('rss', async () => {
+  const env = envReader();
+  const host = env.string('RSS_HOST', '127.0.0.1');
+  const port = env.port('RSS_PORT', 4002);
+  const publicUrl = env.url('PUBLIC_URL', 'https://news.fairflax.example');
+  const articles = createArticlesClient(env.address('ARTICLES_ADDRESS', '127.0.0.1:50051'));
+  const logger = createLogger('rss');
+  const app = await buildApp({ articles, publicUrl, logger: { level: process.env['LOG_LEVEL'] ?? 'info', name: 'rss' } });
+  await app.listen({ host, port });
+  logger.info({ url: `http://${host}:${port}/feed` }, 'rss listening');
+  closeOnSignals(logger, [() => app.close(), () => articles.close()]);
+});
