@@ -1,0 +1,9 @@
+export type {
+  BatchHandler,
+  BusFeatures,
+  BusMessage,
+  Delivery,
+  MessageBus,
+  SubscribeOptions,
+  Subscription,
+} from './port.js';

@@ -1,0 +1,11 @@
+export type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  ExpectedVersion,
+  NewEvent,
+  StoredEvent,
+  SubscribeOptions,
+} from './port.js';
+export { ConcurrencyError } from './errors.js';
+export { InMemoryEventStore } from './in-memory.js';

@@ -1,0 +1,11 @@
+export * from './types.js';
+export {
+  currentSchemaVersion,
+  decodeEvent,
+  encodeEvent,
+  encodeLegacy,
+  EVENTS_PROTO_PATH,
+  isKnownEventType,
+  UnknownEventError,
+  type EncodedEvent,
+} from './registry.js';

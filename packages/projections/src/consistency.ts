@@ -1,0 +1,80 @@
+import type { ProjectionRunner } from './runner.js';
+
+/**
+ * Read-your-writes over HTTP. A client that got `globalPosition` back from a command sends it
+ * as `X-Min-Position` (or `?minPosition=`); the request then waits until the read model has
+ * applied that position, for at most `X-Wait-Timeout-Ms` (default 3 s, capped at 10 s). If
+ * the read model does not get there in time the answer is 503 with Retry-After, never stale
+ * data presented as fresh. Every answer carries `X-Read-Model-Position`.
+ */
+export const MIN_POSITION_HEADER = 'x-min-position';
+export const WAIT_TIMEOUT_HEADER = 'x-wait-timeout-ms';
+export const POSITION_HEADER = 'x-read-model-position';
+const DEFAULT_WAIT_MS = 3_000;
+const MAX_WAIT_MS = 10_000;
+
+interface RequestLike {
+  headers: Record<string, string | string[] | undefined>;
+  query: unknown;
+}
+interface ReplyLike {
+  header(name: string, value: string | number): unknown;
+  code(status: number): ReplyLike;
+  type(contentType: string): ReplyLike;
+  send(payload?: unknown): unknown;
+}
+
+export type ConsistencyCheck =
+  | { ok: true }
+  | { ok: false; status: 400 | 503; title: string; detail: string };
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Parses and waits; framework-free so any HTTP layer (or a GraphQL argument) can use it. */
+export async function awaitMinPosition(
+  runner: ProjectionRunner,
+  minPositionRaw: string | undefined,
+  timeoutRaw?: string,
+): Promise<ConsistencyCheck> {
+  if (minPositionRaw === undefined) return { ok: true };
+  if (!/^\d{1,15}$/.test(minPositionRaw)) {
+    return { ok: false, status: 400, title: 'Bad Request', detail: `min position "${minPositionRaw}" is not a non-negative integer` };
+  }
+  let timeoutMs = DEFAULT_WAIT_MS;
+  if (timeoutRaw !== undefined) {
+    if (!/^\d{1,6}$/.test(timeoutRaw)) {
+      return { ok: false, status: 400, title: 'Bad Request', detail: `wait timeout "${timeoutRaw}" is not a number of milliseconds` };
+    }
+    timeoutMs = Math.min(Number(timeoutRaw), MAX_WAIT_MS);
+  }
+  const wanted = Number(minPositionRaw);
+  if (await runner.waitForPosition(wanted, timeoutMs)) return { ok: true };
+  return {
+    ok: false,
+    status: 503,
+    title: 'Service Unavailable',
+    detail: `read model is at position ${runner.globalPosition()}, behind the requested ${wanted} after waiting ${timeoutMs} ms`,
+  };
+}
+
+/** A fastify `onRequest` hook that applies `awaitMinPosition` to every request. */
+export function readYourWritesHook(runner: ProjectionRunner) {
+  return async (request: RequestLike, reply: ReplyLike): Promise<void> => {
+    const query = (request.query ?? {}) as Record<string, string | undefined>;
+    const check = await awaitMinPosition(
+      runner,
+      single(request.headers[MIN_POSITION_HEADER]) ?? query['minPosition'],
+      single(request.headers[WAIT_TIMEOUT_HEADER]),
+    );
+    reply.header(POSITION_HEADER, runner.globalPosition());
+    if (!check.ok) {
+      if (check.status === 503) reply.header('retry-after', 1);
+      reply
+        .code(check.status)
+        .type('application/problem+json')
+        .send({ type: 'about:blank', title: check.title, status: check.status, detail: check.detail });
+    }
+  };
+}

@@ -1,0 +1,44 @@
+import type { ProjectionRunner } from './runner.js';
+import type { EventSource } from './types.js';
+
+interface LoggerLike {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface FollowHandle {
+  /** Stops following; resolves once the batch in progress (if any) has committed. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps a projection following its source for the life of the service. If applying a batch
+ * fails (a bug, or an event this version cannot read), the batch is rolled back, the error is
+ * logged, and following resumes from the last committed position after a pause: the read
+ * model stops advancing but keeps serving what it has, and nothing is skipped.
+ */
+export function followSource(
+  runner: ProjectionRunner,
+  source: EventSource,
+  logger: LoggerLike,
+  retryDelayMs = 2_000,
+): FollowHandle {
+  const controller = new AbortController();
+  const loop = (async () => {
+    while (!controller.signal.aborted) {
+      try {
+        await runner.run(source, controller.signal);
+      } catch (err) {
+        logger.error({ err, position: runner.globalPosition() }, 'projection failed; retrying');
+        await new Promise((r) => setTimeout(r, retryDelayMs));
+      }
+    }
+  })();
+  logger.info({ projection: runner.projection.name, position: runner.globalPosition() }, 'following the event log');
+  return {
+    stop: async () => {
+      controller.abort();
+      await loop;
+    },
+  };
+}

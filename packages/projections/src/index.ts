@@ -1,0 +1,13 @@
+export type { Database, Delivery, EventSource, ProjectedEvent, Projection } from './types.js';
+export { openReadModel } from './database.js';
+export { ProjectionRunner, type BatchResult } from './runner.js';
+export {
+  awaitMinPosition,
+  MIN_POSITION_HEADER,
+  POSITION_HEADER,
+  readYourWritesHook,
+  WAIT_TIMEOUT_HEADER,
+  type ConsistencyCheck,
+} from './consistency.js';
+export { followSource, type FollowHandle } from './follow.js';
+export { formatProgress, rebuildReadModel, type RebuildOptions, type RebuildProgress } from './rebuild.js';

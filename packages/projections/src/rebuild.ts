@@ -1,0 +1,74 @@
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { openReadModel } from './database.js';
+import { ProjectionRunner } from './runner.js';
+import type { EventSource, Projection } from './types.js';
+
+export interface RebuildProgress {
+  position: number;
+  head: number;
+  events: number;
+  elapsedMs: number;
+}
+
+export interface RebuildOptions {
+  /** The read model file to replace. */
+  dbPath: string;
+  projection: Projection;
+  source: EventSource;
+  /**
+   * The log's head as the source last reported it; the rebuild stops after the first batch
+   * that brings the read model up to it. The source must deliver a first batch (empty if
+   * need be) that tells the head, or an empty log would keep the rebuild waiting.
+   */
+  headPosition: () => number;
+  onProgress?: (progress: RebuildProgress) => void;
+}
+
+/**
+ * Rebuilds a read model from position 0 into a new file next to the old one, then swaps it in.
+ * The old file keeps serving (and stays intact if the rebuild fails) until the rename; stop
+ * the service before swapping, since it holds the old file open.
+ */
+export async function rebuildReadModel(options: RebuildOptions): Promise<RebuildProgress> {
+  const { dbPath, projection, source, headPosition, onProgress } = options;
+  const tmpPath = `${dbPath}.rebuild`;
+  for (const suffix of ['', '-wal', '-shm']) rmSync(tmpPath + suffix, { force: true });
+  const db = openReadModel(tmpPath);
+  const runner = new ProjectionRunner(db, projection);
+  const started = Date.now();
+  let events = 0;
+  const progress = (): RebuildProgress => ({
+    position: runner.globalPosition(),
+    head: headPosition(),
+    events,
+    elapsedMs: Date.now() - started,
+  });
+  const controller = new AbortController();
+  try {
+    for await (const batch of source.batches((s) => runner.position(s), controller.signal)) {
+      events += runner.applyBatch(batch).applied;
+      onProgress?.(progress());
+      if (runner.globalPosition() >= headPosition()) break;
+    }
+  } finally {
+    controller.abort();
+  }
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  for (const suffix of ['-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
+  if (existsSync(dbPath)) rmSync(dbPath);
+  renameSync(tmpPath, dbPath);
+  for (const suffix of ['-wal', '-shm']) rmSync(tmpPath + suffix, { force: true });
+  return progress();
+}
+
+/** One line of a terminal progress bar: `[#######.....]  58%  58000/100000 events  41k/s`. */
+export function formatProgress({ position, head, events, elapsedMs }: RebuildProgress, width = 30): string {
+  const ratio = head === 0 ? 1 : Math.min(position / head, 1);
+  const filled = Math.round(ratio * width);
+  const rate = elapsedMs > 0 ? Math.round((events / elapsedMs) * 1000) : 0;
+  return (
+    `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}%  ` +
+    `${position}/${head} events  ${rate}/s`
+  );
+}

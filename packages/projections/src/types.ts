@@ -1,0 +1,44 @@
+import type { StoredEvent } from '@fairflax/event-store';
+import type { FairflaxEvent } from '@fairflax/events';
+import type { Database } from 'better-sqlite3';
+
+export type { Database };
+
+/** A decoded event with where it sits in the log. */
+export interface ProjectedEvent {
+  event: FairflaxEvent;
+  streamId: string;
+  streamVersion: number;
+  globalPosition: number;
+  recordedAt: string;
+}
+
+/**
+ * A read model: its tables and how each event changes them. `apply` runs inside the batch's
+ * SQLite transaction together with the checkpoint update, so it must not do other I/O.
+ */
+export interface Projection {
+  /** Names the checkpoint rows; change it to force a rebuild of a changed read model. */
+  name: string;
+  /** Creates or migrates the read model's tables; must be idempotent. */
+  migrate(db: Database): void;
+  apply(db: Database, event: ProjectedEvent): void;
+}
+
+/**
+ * One event as a transport delivers it. `source` names an ordered sequence (the whole log
+ * for the embedded feed, `topic/partition` for Kafka) and `position` increases within it.
+ */
+export interface Delivery {
+  source: string;
+  position: number;
+  event: StoredEvent;
+}
+
+/**
+ * Where a projection's events come from. Yields batches in order per source, starting after
+ * the positions `from` reports, and keeps going (reconnecting on its own) until `signal` aborts.
+ */
+export interface EventSource {
+  batches(from: (source: string) => number, signal: AbortSignal): AsyncIterable<readonly Delivery[]>;
+}

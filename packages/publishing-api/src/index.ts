@@ -1,0 +1,20 @@
+export { runRebuildCli } from './rebuild-cli.js';
+export {
+  createArticlesCommands,
+  type ArticlesCommands,
+  type CommandResult,
+  type DraftArticle,
+  type PublishArticle,
+  type RegisterAuthor,
+  type RenameAuthor,
+  type RetractArticle,
+  type ReviseArticle,
+} from './commands.js';
+export { EmbeddedFeed, LOG_SOURCE, toStoredEvent, type EmbeddedFeedOptions, type FeedStatus } from './feed.js';
+export {
+  ArticlesService,
+  EventFeedService,
+  PROTO_PATH,
+  type WireEventBatch,
+  type WireEventEnvelope,
+} from './proto.js';

@@ -1,0 +1,50 @@
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+export const PROTO_PATH = fileURLToPath(new URL('../../../proto/publishing.proto', import.meta.url));
+
+/**
+ * int64 travels as a decimal string (positions stay exact past 2^53 on the wire; we convert
+ * to number where they are used, which is exact up to 2^53). `defaults: false` keeps unset
+ * optional fields undefined.
+ */
+const packageDefinition = protoLoader.loadSync(PROTO_PATH, {
+  keepCase: false,
+  longs: String,
+  enums: String,
+  bytes: Buffer,
+  defaults: false,
+  oneofs: true,
+});
+
+interface PublishingPackage {
+  fairflax: {
+    publishing: {
+      v1: { Articles: grpc.ServiceClientConstructor; EventFeed: grpc.ServiceClientConstructor };
+    };
+  };
+}
+
+const loaded = grpc.loadPackageDefinition(packageDefinition) as unknown as PublishingPackage;
+
+export const ArticlesService = loaded.fairflax.publishing.v1.Articles;
+export const EventFeedService = loaded.fairflax.publishing.v1.EventFeed;
+
+/** The wire shape of EventEnvelope, as proto-loader decodes it. */
+export interface WireEventEnvelope {
+  eventId?: string;
+  streamId?: string;
+  streamVersion?: string;
+  globalPosition?: string;
+  type?: string;
+  schemaVersion?: number;
+  data?: Buffer;
+  metadata?: Record<string, string>;
+  recordedAt?: string;
+}
+
+export interface WireEventBatch {
+  events?: WireEventEnvelope[];
+  headPosition?: string;
+}
