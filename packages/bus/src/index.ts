@@ -7,3 +7,6 @@ export type {
   SubscribeOptions,
   Subscription,
 } from './port.js';
+export { aggregateOf, fromDelivery, MalformedMessageError, toBusMessage } from './envelope.js';
+export { memoryCheckpoint, relayEvents, type RelayCheckpoint, type RelayOptions } from './relay.js';
+export { busEventSource, type BusEventSourceOptions } from './event-source.js';

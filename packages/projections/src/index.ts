@@ -1,6 +1,6 @@
 export type { Database, Delivery, EventSource, ProjectedEvent, Projection } from './types.js';
 export { openReadModel } from './database.js';
-export { ProjectionRunner, type BatchResult } from './runner.js';
+export { ProjectionRunner, type BatchResult, type RunnerOptions } from './runner.js';
 export {
   awaitMinPosition,
   MIN_POSITION_HEADER,

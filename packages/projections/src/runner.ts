@@ -1,5 +1,5 @@
 import { decodeEvent } from '@fairflax/events';
-import type { Database, Delivery, EventSource, Projection } from './types.js';
+import type { Database, Delivery, EventSource, ProjectedEvent, Projection } from './types.js';
 
 const CHECKPOINTS_DDL = `
   CREATE TABLE IF NOT EXISTS projection_checkpoints (
@@ -14,6 +14,14 @@ export interface BatchResult {
   applied: number;
   /** Deliveries at or below the stored position: redeliveries, ignored. */
   skipped: number;
+}
+
+export interface RunnerOptions {
+  /**
+   * Called after each batch commits, with the events it applied: for state that lives outside
+   * SQLite (a search index, a cache) and so must only change once the transaction is durable.
+   */
+  onCommitted?: (applied: readonly ProjectedEvent[]) => void;
 }
 
 type Advanced = Map<string, { position: number; global: number }>;
@@ -33,11 +41,16 @@ export class ProjectionRunner {
   private readonly positions = new Map<string, number>();
   private highestGlobal = 0;
   private waiters: Waiter[] = [];
-  private readonly applyTx: (deliveries: readonly Delivery[]) => BatchResult & { advanced: Advanced };
+  private readonly applyTx: (deliveries: readonly Delivery[]) => {
+    applied: ProjectedEvent[];
+    skipped: number;
+    advanced: Advanced;
+  };
 
   constructor(
     readonly db: Database,
     readonly projection: Projection,
+    private readonly options: RunnerOptions = {},
   ) {
     db.transaction(() => {
       db.exec(CHECKPOINTS_DDL);
@@ -58,25 +71,26 @@ export class ProjectionRunner {
     );
     this.applyTx = db.transaction((deliveries: readonly Delivery[]) => {
       const advanced: Advanced = new Map();
-      let applied = 0;
+      const applied: ProjectedEvent[] = [];
       for (const d of deliveries) {
         const current = advanced.get(d.source)?.position ?? this.position(d.source);
         if (d.position <= current) continue;
         const { event } = d;
-        projection.apply(db, {
+        const projected: ProjectedEvent = {
           event: decodeEvent(event.type, event.schemaVersion, event.data),
           streamId: event.streamId,
           streamVersion: event.streamVersion,
           globalPosition: event.globalPosition,
           recordedAt: event.recordedAt,
-        });
+        };
+        projection.apply(db, projected);
         advanced.set(d.source, { position: d.position, global: event.globalPosition });
-        applied++;
+        applied.push(projected);
       }
       for (const [source, { position, global }] of advanced) {
         save.run(projection.name, source, position, global);
       }
-      return { applied, skipped: deliveries.length - applied, advanced };
+      return { applied, skipped: deliveries.length - applied.length, advanced };
     });
   }
 
@@ -97,8 +111,9 @@ export class ProjectionRunner {
       this.positions.set(source, position);
       this.highestGlobal = Math.max(this.highestGlobal, global);
     }
+    if (result.applied.length > 0) this.options.onCommitted?.(result.applied);
     if (result.advanced.size > 0) this.wakeWaiters();
-    return { applied: result.applied, skipped: result.skipped };
+    return { applied: result.applied.length, skipped: result.skipped };
   }
 
   /** Resolves true once the read model has applied `globalPosition`, false after `timeoutMs`. */

@@ -2,3 +2,4 @@ export { ConfigError, envReader, type EnvReader } from './config.js';
 export { createLogger, type Logger } from './logger.js';
 export { closeOnSignals, runMain, type Closer } from './lifecycle.js';
 export { sendProblem, type Problem } from './problem.js';
+export { Counter, startMetricsServer } from './metrics.js';

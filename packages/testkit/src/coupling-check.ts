@@ -14,7 +14,8 @@ export interface CouplingReport {
   search: { supported: boolean; detail: string };
 }
 
-const ARTICLES_QUERY = '{ articles(count: 20) { id title author { name } } }';
+// Valid against both schemas: a list in step 0, a connection from step 1 on.
+const ARTICLES_QUERY = '{ articles(count: 20) { __typename } }';
 const SEARCH_QUERY = '{ search(text: "wind") { id title } }';
 
 interface Probe {

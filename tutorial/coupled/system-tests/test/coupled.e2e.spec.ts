@@ -58,7 +58,7 @@ describe('the coupled services, as real processes', { timeout: 60_000 }, () => {
       title,
       body: 'Body with <b>tags</b> & ampersands',
       category: 'lifestyle',
-      authorId: 'author-sofia-marquez',
+      authorId: 'sofia-marquez',
       status: 'PUBLISHED',
     });
     const feed = xml.parse(await (await fetch(system.url('rss', '/feed/lifestyle'))).text());
@@ -82,14 +82,14 @@ describe('the coupled services, as real processes', { timeout: 60_000 }, () => {
 
     const created = await graphql(
       system,
-      'mutation { createArticle(input: { title: "Tide tables", body: "High water at noon", category: "environment", authorId: "author-hiro-tanaka" }) { id status } }',
+      'mutation { createArticle(input: { title: "Tide tables", body: "High water at noon", category: "environment", authorId: "hiro-tanaka" }) { id status } }',
     );
     expect(created.body.data.createArticle.status).toBe('DRAFT');
     const id = created.body.data.createArticle.id;
     const updated = await graphql(system, `mutation { updateArticle(id: "${id}", input: { status: PUBLISHED }) { status title } }`);
     expect(updated.body.data.updateArticle).toEqual({ status: 'PUBLISHED', title: 'Tide tables' });
 
-    expect((await graphql(system, '{ article(id: "article-9999") { id } }')).body.data.article).toBeNull();
+    expect((await graphql(system, '{ article(id: "seed-9999") { id } }')).body.data.article).toBeNull();
   });
 
   it('turns invalid input into GraphQL errors with codes and gRPC INVALID_ARGUMENT', async () => {
@@ -97,7 +97,7 @@ describe('the coupled services, as real processes', { timeout: 60_000 }, () => {
     expect(tooMany.body.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(tooMany.body.errors?.[0].message).toMatch(/count must be from 1 to 50/);
     await expect(
-      client.createArticle({ title: '', body: 'x', category: 'business', authorId: 'author-hiro-tanaka' }),
+      client.createArticle({ title: '', body: 'x', category: 'business', authorId: 'hiro-tanaka' }),
     ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'title is required' });
     await expect(client.getArticle('nope')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
   });

@@ -19,7 +19,7 @@ function expectInvalid(fn: () => unknown, message: RegExp) {
 }
 
 describe('CreateArticle', () => {
-  const valid = { title: 'T', body: 'B', category: 'business', authorId: 'author-hiro-tanaka' };
+  const valid = { title: 'T', body: 'B', category: 'business', authorId: 'hiro-tanaka' };
 
   it.each([
     ['title', /title is required/],
@@ -75,7 +75,7 @@ describe('GetArticle and UpdateArticle', () => {
   it('maps an unknown id to NOT_FOUND', () => {
     let caught: unknown;
     try {
-      handlers()['GetArticle']!({ id: 'article-9999' });
+      handlers()['GetArticle']!({ id: 'seed-9999' });
     } catch (err) {
       caught = err;
     }
@@ -85,8 +85,8 @@ describe('GetArticle and UpdateArticle', () => {
 
   it('changes only the fields that are set and bumps modified', () => {
     const h = handlers();
-    const before = h['GetArticle']!({ id: 'article-0001' }) as Record<string, string>;
-    const after = h['UpdateArticle']!({ id: 'article-0001', title: 'New title' }) as Record<string, string>;
+    const before = h['GetArticle']!({ id: 'seed-0001' }) as Record<string, string>;
+    const after = h['UpdateArticle']!({ id: 'seed-0001', title: 'New title' }) as Record<string, string>;
     expect(after['title']).toBe('New title');
     expect(after['body']).toBe(before['body']);
     expect(after['modified']).toBe('2026-04-01T12:00:00.000Z');

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { ArticlesService, statusToWire, type Article } from '@fairflax/coupled-publishing-api';
-import type { Logger } from '@fairflax/service-kit';
+import { Counter, type Logger } from '@fairflax/service-kit';
 import type { InMemoryArticles } from './store.js';
 import * as v from './validation.js';
 
@@ -18,21 +18,6 @@ export function toWire(article: Article): Record<string, unknown> {
 }
 
 type Handler = (request: Record<string, unknown>) => unknown;
-
-/** Counts served calls per method: the step-0 problem demo reads them to show the fan-out. */
-export class CallCounter {
-  readonly counts = new Map<string, number>();
-  increment(method: string): void {
-    this.counts.set(method, (this.counts.get(method) ?? 0) + 1);
-  }
-  prometheus(): string {
-    const lines = ['# TYPE grpc_server_handled_total counter'];
-    for (const [method, n] of this.counts) {
-      lines.push(`grpc_server_handled_total{grpc_method="${method}"} ${n}`);
-    }
-    return lines.join('\n') + '\n';
-  }
-}
 
 export function articlesHandlers(store: InMemoryArticles): Record<string, Handler> {
   return {
@@ -71,7 +56,8 @@ export function articlesHandlers(store: InMemoryArticles): Record<string, Handle
 export function createGrpcServer(
   store: InMemoryArticles,
   logger: Logger,
-  counter = new CallCounter(),
+  /** Calls served per method: the step-0 problem demo reads them to show the fan-out. */
+  counter = new Counter('grpc_server_handled_total', 'grpc_method'),
 ): grpc.Server {
   const server = new grpc.Server();
   const handlers = articlesHandlers(store);

@@ -1,6 +1,12 @@
-import { createServer } from 'node:http';
-import { closeOnSignals, createLogger, envReader, runMain } from '@fairflax/service-kit';
-import { bindGrpc, CallCounter, createGrpcServer } from './grpc-server.js';
+import {
+  closeOnSignals,
+  Counter,
+  createLogger,
+  envReader,
+  runMain,
+  startMetricsServer,
+} from '@fairflax/service-kit';
+import { bindGrpc, createGrpcServer } from './grpc-server.js';
 import { InMemoryArticles } from './store.js';
 
 runMain('articles', async () => {
@@ -10,18 +16,11 @@ runMain('articles', async () => {
   const metricsPort = env.port('ARTICLES_METRICS_PORT', 4000);
   const logger = createLogger('articles');
 
-  const counter = new CallCounter();
+  const counter = new Counter('grpc_server_handled_total', 'grpc_method');
   const server = createGrpcServer(new InMemoryArticles(), logger, counter);
   const bound = await bindGrpc(server, `${host}:${port}`);
 
-  const metrics = createServer((req, res) => {
-    if (req.url === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(counter.prometheus());
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => metrics.listen(metricsPort, host, resolve));
+  const metrics = await startMetricsServer(host, metricsPort, [counter]);
   logger.info({ grpc: `${host}:${bound}`, metrics: `http://${host}:${metricsPort}/metrics` }, 'articles listening');
 
   closeOnSignals(logger, [

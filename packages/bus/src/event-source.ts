@@ -1,0 +1,55 @@
+import type { Delivery as ProjectionDelivery, EventSource } from '@fairflax/projections';
+import { fromDelivery } from './envelope.js';
+import type { Delivery, MessageBus } from './port.js';
+
+export interface BusEventSourceOptions {
+  topics: readonly string[];
+  group: string;
+}
+
+/**
+ * Turns bus subscriptions into the pull-style EventSource a projection runner reads. Each
+ * partition is its own ordered source, `topic/partition`, and the position within it is the
+ * event's global position (increasing within a partition, since the relay publishes in log
+ * order and a stream always maps to one partition), so checkpoints survive a bus that
+ * renumbers its offsets. A batch is acked only after the runner has committed it.
+ */
+export function busEventSource(bus: MessageBus, options: BusEventSourceOptions): EventSource {
+  return {
+    async *batches(_from, signal) {
+      const pending: { batch: Delivery[]; done: () => void }[] = [];
+      let wake: (() => void) | undefined;
+      const subscriptions = await Promise.all(
+        options.topics.map((topic) =>
+          bus.subscribe(topic, { group: options.group }, (batch) =>
+            new Promise<void>((done) => {
+              pending.push({ batch: [...batch], done });
+              wake?.();
+            }),
+          ),
+        ),
+      );
+      const onAbort = () => wake?.();
+      signal.addEventListener('abort', onAbort);
+      try {
+        while (!signal.aborted) {
+          const next = pending.shift();
+          if (!next) {
+            await new Promise<void>((resolve) => (wake = resolve));
+            wake = undefined;
+            continue;
+          }
+          yield next.batch.map((d): ProjectionDelivery => {
+            const event = fromDelivery(d);
+            return { source: `${d.topic}/${d.partition}`, position: event.globalPosition, event };
+          });
+          // The consumer asked for the next batch: the previous one is committed, ack it.
+          next.done();
+        }
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+        await Promise.all(subscriptions.map((s) => s.close()));
+      }
+    },
+  };
+}

@@ -1,0 +1,182 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FairflaxEvent } from '@fairflax/events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openReadModel } from './database.js';
+import { formatProgress, rebuildReadModel } from './rebuild.js';
+import { ProjectionRunner } from './runner.js';
+import { deliveriesOf } from './testing.js';
+import type { Database, Delivery, EventSource, Projection } from './types.js';
+
+/** A read model that counts events per author: small enough to check by hand. */
+const authorsProjection = (failOn?: string): Projection => ({
+  name: 'authors',
+  migrate: (db) => db.exec('CREATE TABLE IF NOT EXISTS authors (id TEXT PRIMARY KEY, name TEXT, changes INTEGER) STRICT'),
+  apply: (db, { event }) => {
+    if (event.type === 'AuthorRegistered') {
+      if (event.data.name === failOn) throw new Error(`cannot apply ${failOn}`);
+      db.prepare('INSERT INTO authors VALUES (?, ?, 1)').run(event.data.authorId, event.data.name);
+    } else if (event.type === 'AuthorRenamed') {
+      db.prepare('UPDATE authors SET name = ?, changes = changes + 1 WHERE id = ?').run(event.data.name, event.data.authorId);
+    }
+  },
+});
+
+const registered = (authorId: string, name = authorId): FairflaxEvent => ({
+  type: 'AuthorRegistered',
+  data: { authorId, name, registeredAt: '2026-01-01T00:00:00.000Z' },
+});
+const renamed = (authorId: string, name: string): FairflaxEvent => ({
+  type: 'AuthorRenamed',
+  data: { authorId, name, previousName: '', renamedAt: '2026-01-02T00:00:00.000Z' },
+});
+const rows = (db: Database) => db.prepare('SELECT id, name, changes FROM authors ORDER BY id').all();
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+const tempDb = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'projections-'));
+  dirs.push(dir);
+  return join(dir, 'read-model.sqlite');
+};
+
+describe('ProjectionRunner', () => {
+  it('applies a batch and records the position it reached', () => {
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection());
+    const result = runner.applyBatch(deliveriesOf([registered('a'), registered('b'), renamed('a', 'A2')]));
+    expect(result).toEqual({ applied: 3, skipped: 0 });
+    expect(runner.position('log')).toBe(3);
+    expect(runner.globalPosition()).toBe(3);
+    expect(rows(runner.db)).toEqual([
+      { id: 'a', name: 'A2', changes: 2 },
+      { id: 'b', name: 'b', changes: 1 },
+    ]);
+  });
+
+  it('skips a redelivered batch, changing nothing', () => {
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection());
+    const batch = deliveriesOf([registered('a'), renamed('a', 'A2')]);
+    runner.applyBatch(batch);
+    const before = rows(runner.db);
+    expect(runner.applyBatch(batch)).toEqual({ applied: 0, skipped: 2 });
+    // A batch overlapping what was applied applies only the new part.
+    const overlapping = [...batch, ...deliveriesOf([renamed('a', 'A3')], 2)];
+    expect(runner.applyBatch(overlapping)).toEqual({ applied: 1, skipped: 2 });
+    expect(rows(runner.db)).toEqual([{ id: 'a', name: 'A3', changes: 3 }]);
+    expect(before).toEqual([{ id: 'a', name: 'A2', changes: 2 }]);
+  });
+
+  it('rolls back the whole batch and keeps its position when one event fails', () => {
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection('poison'));
+    runner.applyBatch(deliveriesOf([registered('a')]));
+    const bad = deliveriesOf([registered('b'), registered('c', 'poison'), registered('d')], 1);
+    expect(() => runner.applyBatch(bad)).toThrowError(/cannot apply poison/);
+    expect(runner.position('log')).toBe(1);
+    expect(rows(runner.db)).toEqual([{ id: 'a', name: 'a', changes: 1 }]);
+  });
+
+  it('keeps positions per source, so partitions advance independently', () => {
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection());
+    const p0 = deliveriesOf([registered('a')], 10, 'author/0');
+    const p1 = deliveriesOf([registered('b')], 4, 'author/1');
+    runner.applyBatch([...p0, ...p1]);
+    expect(runner.position('author/0')).toBe(11);
+    expect(runner.position('author/1')).toBe(5);
+    expect(runner.globalPosition()).toBe(11);
+  });
+
+  it('resumes from the stored position after the file is reopened', () => {
+    const path = tempDb();
+    const first = new ProjectionRunner(openReadModel(path), authorsProjection());
+    first.applyBatch(deliveriesOf([registered('a'), registered('b')]));
+    first.db.close();
+    const second = new ProjectionRunner(openReadModel(path), authorsProjection());
+    expect(second.position('log')).toBe(2);
+    expect(second.applyBatch(deliveriesOf([registered('a'), registered('b'), registered('c')]))).toEqual({ applied: 1, skipped: 2 });
+    expect(rows(second.db)).toHaveLength(3);
+  });
+
+  it('tells post-commit listeners what it applied, and only after a commit', () => {
+    const seen: string[] = [];
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection('poison'), {
+      onCommitted: (events) => seen.push(...events.map((e) => e.streamId)),
+    });
+    runner.applyBatch(deliveriesOf([registered('a')]));
+    expect(() => runner.applyBatch(deliveriesOf([registered('poison', 'poison')], 1))).toThrowError();
+    expect(seen).toEqual(['author-a']);
+  });
+
+  it('wakes a reader waiting for a position once it is applied, and times out otherwise', async () => {
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection());
+    const waiting = runner.waitForPosition(2, 5_000);
+    runner.applyBatch(deliveriesOf([registered('a'), registered('b')]));
+    await expect(waiting).resolves.toBe(true);
+    await expect(runner.waitForPosition(3, 10)).resolves.toBe(false);
+    await expect(runner.waitForPosition(1, 0)).resolves.toBe(true);
+  });
+});
+
+/** A source that hands out fixed batches and then the head-only empty batch of a live feed. */
+function fixedSource(batches: Delivery[][], state: { head: number }): EventSource {
+  return {
+    async *batches(from, signal) {
+      for (const batch of batches) {
+        if (signal.aborted) return;
+        yield batch.filter((d) => d.position > from(d.source));
+      }
+      while (!signal.aborted) {
+        await new Promise((r) => setTimeout(r, 5));
+        yield [];
+      }
+      void state;
+    },
+  };
+}
+
+describe('rebuildReadModel', () => {
+  it('replays from position 0 into a fresh file, reports progress and swaps it in', async () => {
+    const path = tempDb();
+    const old = new ProjectionRunner(openReadModel(path), authorsProjection());
+    old.applyBatch(deliveriesOf([registered('stale')]));
+    old.db.close();
+
+    const all = deliveriesOf([registered('a'), registered('b'), renamed('a', 'A2'), registered('c')]);
+    const progress: number[] = [];
+    const result = await rebuildReadModel({
+      dbPath: path,
+      projection: authorsProjection(),
+      source: fixedSource([all.slice(0, 2), all.slice(2)], { head: 4 }),
+      headPosition: () => 4,
+      onProgress: (p) => progress.push(p.position),
+    });
+    expect(result).toMatchObject({ position: 4, head: 4, events: 4 });
+    expect(progress).toEqual([2, 4]);
+    const rebuilt = new ProjectionRunner(openReadModel(path), authorsProjection());
+    expect(rows(rebuilt.db)).toEqual([
+      { id: 'a', name: 'A2', changes: 2 },
+      { id: 'b', name: 'b', changes: 1 },
+      { id: 'c', name: 'c', changes: 1 },
+    ]);
+    expect(rebuilt.position('log')).toBe(4);
+  });
+
+  it('finishes at once on an empty log', async () => {
+    const path = tempDb();
+    const result = await rebuildReadModel({
+      dbPath: path,
+      projection: authorsProjection(),
+      source: fixedSource([], { head: 0 }),
+      headPosition: () => 0,
+    });
+    expect(result).toMatchObject({ position: 0, events: 0 });
+  });
+
+  it('draws a progress bar', () => {
+    expect(formatProgress({ position: 50, head: 100, events: 50, elapsedMs: 1000 }, 10)).toBe(
+      '[#####.....]  50%  50/100 events  50/s',
+    );
+  });
+});

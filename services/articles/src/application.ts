@@ -1,0 +1,143 @@
+import {
+  ConcurrencyError,
+  type EventStore,
+  type StoredEvent,
+} from '@fairflax/event-store';
+import {
+  articleStream,
+  authorStream,
+  decodeEvent,
+  encodeEvent,
+  type ArticleEvent,
+  type AuthorEvent,
+  type FairflaxEvent,
+} from '@fairflax/events';
+import { decideArticle, evolveArticle, initialArticleState, type ArticleCommand } from './domain/article.js';
+import { decideAuthor, evolveAuthor, initialAuthorState, type AuthorCommand } from './domain/author.js';
+import { NotFoundError } from './domain/errors.js';
+
+/** A command as it arrives at the edge: the domain command without the clock reading. */
+type Request<C> = C extends { type: infer T; data: infer D } ? { type: T; data: Omit<D, 'now'> } : never;
+
+export type ArticleRequest =
+  | Exclude<Request<ArticleCommand>, { type: 'DraftArticle' }>
+  | {
+      type: 'DraftArticle';
+      data: { articleId: string; title: string; body: string; category: string; authorId: string };
+    };
+export type AuthorRequest = Request<AuthorCommand>;
+
+export interface CommandOutcome {
+  streamId: string;
+  streamVersion: number;
+  globalPosition: number;
+  /** The command id had been handled before; nothing new was stored. */
+  duplicate: boolean;
+}
+
+export interface CommandContext {
+  /** Idempotency key: a command id is handled once, whatever the state of the stream now. */
+  commandId?: string;
+  /** Optimistic check the client asked for; without it a lost race is re-decided. */
+  expectedVersion?: number;
+}
+
+export interface Clock {
+  now(): Date;
+  newId(): string;
+}
+
+/** How often a command without an expected version is re-decided after losing a race. */
+const CONFLICT_RETRIES = 3;
+
+/**
+ * The command side: load the stream, fold it into state, decide, append at the version the
+ * decision was based on. Time and ids come from `clock`, so the domain stays pure.
+ */
+export class ArticlesApplication {
+  constructor(
+    private readonly store: EventStore,
+    private readonly clock: Clock,
+  ) {}
+
+  handleArticle(request: ArticleRequest, context: CommandContext = {}): Promise<CommandOutcome> {
+    return this.execute(articleStream(request.data.articleId), context, async (events) => {
+      const state = (events as ArticleEvent[]).reduce(evolveArticle, initialArticleState());
+      const now = this.clock.now();
+      if (request.type === 'DraftArticle') {
+        const { authorId, ...rest } = request.data;
+        const author = await this.loadAuthor(authorId);
+        return decideArticle({ type: 'DraftArticle', data: { ...rest, author, now } }, state);
+      }
+      return decideArticle({ ...request, data: { ...request.data, now } } as ArticleCommand, state);
+    });
+  }
+
+  handleAuthor(request: AuthorRequest, context: CommandContext = {}): Promise<CommandOutcome> {
+    return this.execute(authorStream(request.data.authorId), context, (events) => {
+      const state = (events as AuthorEvent[]).reduce(evolveAuthor, initialAuthorState());
+      return decideAuthor({ ...request, data: { ...request.data, now: this.clock.now() } }, state);
+    });
+  }
+
+  /** The author's current name, from its own stream: the drafted event carries it. */
+  private async loadAuthor(authorId: string): Promise<{ id: string; name: string }> {
+    const stored = await this.store.readStream(authorStream(authorId));
+    const state = decodeAll(stored).reduce(
+      (s, e) => evolveAuthor(s, e as AuthorEvent),
+      initialAuthorState(),
+    );
+    if (state.status !== 'registered') throw new NotFoundError(`author ${authorId} does not exist`);
+    return { id: state.id, name: state.name };
+  }
+
+  private async execute(
+    streamId: string,
+    context: CommandContext,
+    decide: (events: FairflaxEvent[]) => FairflaxEvent[] | Promise<FairflaxEvent[]>,
+  ): Promise<CommandOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      const stored = await this.store.readStream(streamId);
+      const version = stored.at(-1)?.streamVersion ?? 0;
+      const position = stored.at(-1)?.globalPosition ?? 0;
+      // A repeated command (a client retrying after a timeout) gets the first answer, even
+      // if the stream moved on since: "publish" twice must not fail the second time.
+      const earlier = context.commandId ? lastOfCommand(stored, context.commandId) : undefined;
+      if (earlier) {
+        return { streamId, streamVersion: earlier.streamVersion, globalPosition: earlier.globalPosition, duplicate: true };
+      }
+      if (context.expectedVersion !== undefined && context.expectedVersion !== version) {
+        throw new ConcurrencyError(streamId, context.expectedVersion, version);
+      }
+      const decided = await decide(decodeAll(stored));
+      if (decided.length === 0) {
+        return { streamId, streamVersion: version, globalPosition: position, duplicate: false };
+      }
+      const metadata = context.commandId ? { commandId: context.commandId } : {};
+      try {
+        const result = await this.store.append(
+          streamId,
+          version,
+          decided.map((event) => ({ eventId: this.clock.newId(), ...encodeEvent(event), metadata })),
+          context.commandId ? { commandId: context.commandId } : {},
+        );
+        return { streamId, ...result };
+      } catch (err) {
+        const retry =
+          err instanceof ConcurrencyError && context.expectedVersion === undefined && attempt < CONFLICT_RETRIES;
+        if (!retry) throw err;
+      }
+    }
+  }
+}
+
+function decodeAll(stored: readonly StoredEvent[]): FairflaxEvent[] {
+  return stored.map((e) => decodeEvent(e.type, e.schemaVersion, e.data));
+}
+
+function lastOfCommand(stored: readonly StoredEvent[], commandId: string): StoredEvent | undefined {
+  for (let i = stored.length - 1; i >= 0; i--) {
+    if (stored[i]!.metadata['commandId'] === commandId) return stored[i];
+  }
+  return undefined;
+}

@@ -1,0 +1,92 @@
+import { ConcurrencyError, InMemoryEventStore } from '@fairflax/event-store';
+import { decodeEvent } from '@fairflax/events';
+import { describe, expect, it } from 'vitest';
+import { ArticlesApplication } from './application.js';
+import { NotFoundError } from './domain/errors.js';
+import { seedNewsroom } from './seed.js';
+import { SEED_ARTICLES, SEED_AUTHORS } from '@fairflax/newsroom-seed';
+
+function setup() {
+  const store = new InMemoryEventStore();
+  let n = 0;
+  const app = new ArticlesApplication(store, {
+    now: () => new Date('2026-06-01T08:00:00.000Z'),
+    newId: () => `id-${++n}`,
+  });
+  return { store, app };
+}
+
+const draft = (articleId: string, authorId = 'zoe') =>
+  ({ type: 'DraftArticle', data: { articleId, title: 'T', body: 'B', category: 'business', authorId } }) as const;
+
+describe('ArticlesApplication', () => {
+  it('refuses to draft for an author who is not registered', async () => {
+    const { app } = setup();
+    await expect(app.handleArticle(draft('a1', 'ghost'))).rejects.toThrowError(NotFoundError);
+  });
+
+  it("copies the author's current name into the drafted event", async () => {
+    const { app, store } = setup();
+    await app.handleAuthor({ type: 'RegisterAuthor', data: { authorId: 'zoe', name: 'Zoë' } });
+    await app.handleAuthor({ type: 'RenameAuthor', data: { authorId: 'zoe', name: 'Zoë Adams' } });
+    const outcome = await app.handleArticle(draft('a1'));
+    expect(outcome).toMatchObject({ streamId: 'article-a1', streamVersion: 1, globalPosition: 3, duplicate: false });
+    const [stored] = await store.readStream('article-a1');
+    expect(decodeEvent(stored!.type, stored!.schemaVersion, stored!.data).data).toMatchObject({ authorName: 'Zoë Adams' });
+  });
+
+  it('answers a repeated command id with the first result, even after the stream moved on', async () => {
+    const { app, store } = setup();
+    await app.handleAuthor({ type: 'RegisterAuthor', data: { authorId: 'zoe', name: 'Zoë' } });
+    await app.handleArticle(draft('a1'));
+    const first = await app.handleArticle({ type: 'PublishArticle', data: { articleId: 'a1' } }, { commandId: 'pub-1' });
+    await app.handleArticle({ type: 'ReviseArticle', data: { articleId: 'a1', title: 'Later' } });
+    const again = await app.handleArticle({ type: 'PublishArticle', data: { articleId: 'a1' } }, { commandId: 'pub-1' });
+    expect(again).toEqual({ ...first, duplicate: true });
+    expect(await store.readStream('article-a1')).toHaveLength(3);
+  });
+
+  it('checks the expected version the client sent', async () => {
+    const { app } = setup();
+    await app.handleAuthor({ type: 'RegisterAuthor', data: { authorId: 'zoe', name: 'Zoë' } });
+    await app.handleArticle(draft('a1'));
+    await expect(
+      app.handleArticle({ type: 'PublishArticle', data: { articleId: 'a1' } }, { expectedVersion: 0 }),
+    ).rejects.toThrowError(ConcurrencyError);
+    await expect(
+      app.handleArticle({ type: 'PublishArticle', data: { articleId: 'a1' } }, { expectedVersion: 1 }),
+    ).resolves.toMatchObject({ streamVersion: 2 });
+  });
+
+  it('stores nothing for a revision that changes nothing and reports the current version', async () => {
+    const { app, store } = setup();
+    await app.handleAuthor({ type: 'RegisterAuthor', data: { authorId: 'zoe', name: 'Zoë' } });
+    const drafted = await app.handleArticle(draft('a1'));
+    const outcome = await app.handleArticle({ type: 'ReviseArticle', data: { articleId: 'a1', title: 'T' } });
+    expect(outcome).toEqual({ streamId: 'article-a1', streamVersion: 1, globalPosition: drafted.globalPosition, duplicate: false });
+    expect(await store.headPosition()).toBe(2);
+  });
+
+  it('re-decides commands that lose a race when the client sent no expected version', async () => {
+    const { app, store } = setup();
+    await app.handleAuthor({ type: 'RegisterAuthor', data: { authorId: 'zoe', name: 'Zoë' } });
+    await app.handleArticle(draft('a1'));
+    const revisions = await Promise.all(
+      ['one', 'two', 'three'].map((body) => app.handleArticle({ type: 'ReviseArticle', data: { articleId: 'a1', body } })),
+    );
+    expect(revisions.map((r) => r.streamVersion).sort()).toEqual([2, 3, 4]);
+    expect(await store.readStream('article-a1')).toHaveLength(4);
+  });
+});
+
+describe('seedNewsroom', () => {
+  it('registers every author and writes every article once, and only into an empty store', async () => {
+    const store = new InMemoryEventStore();
+    const head = await seedNewsroom(store);
+    const published = SEED_ARTICLES.filter((a) => a.status !== 'DRAFT').length;
+    const retracted = SEED_ARTICLES.filter((a) => a.status === 'RETRACTED').length;
+    expect(head).toBe(SEED_AUTHORS.length + SEED_ARTICLES.length + published + retracted);
+    expect(await seedNewsroom(store)).toBe(0);
+    expect(await store.headPosition()).toBe(head);
+  });
+});

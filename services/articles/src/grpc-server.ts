@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import { ConcurrencyError, type EventStore, type StoredEvent } from '@fairflax/event-store';
+import { UnknownEventError } from '@fairflax/events';
+import {
+  ArticlesService,
+  EventFeedService,
+  type WireEventBatch,
+  type WireEventEnvelope,
+} from '@fairflax/publishing-api';
+import { Counter, type Logger } from '@fairflax/service-kit';
+import type { ArticlesApplication, CommandContext, CommandOutcome } from './application.js';
+import { IllegalStateError, NotFoundError, ValidationError } from './domain/errors.js';
+
+/** Each domain failure maps to one gRPC status; anything unexpected stays INTERNAL. */
+export function toGrpcStatus(err: unknown): Partial<grpc.StatusObject> {
+  if (err instanceof ValidationError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
+  if (err instanceof NotFoundError) return { code: grpc.status.NOT_FOUND, details: err.message };
+  if (err instanceof IllegalStateError) return { code: grpc.status.FAILED_PRECONDITION, details: err.message };
+  if (err instanceof ConcurrencyError) return { code: grpc.status.ABORTED, details: err.message };
+  if (err instanceof UnknownEventError) return { code: grpc.status.INTERNAL, details: err.message };
+  return { code: grpc.status.INTERNAL, details: 'internal error' };
+}
+
+type Wire = Record<string, unknown>;
+
+const text = (request: Wire, field: string): string | undefined => {
+  const value = request[field];
+  return typeof value === 'string' ? value : undefined;
+};
+
+function requiredId(request: Wire, field: string, wireName: string): string {
+  const value = text(request, field)?.trim();
+  if (!value) throw new ValidationError(`${wireName} is required`);
+  if (value.length > 100 || /\s/.test(value)) {
+    throw new ValidationError(`${wireName} must be at most 100 characters without spaces`);
+  }
+  return value;
+}
+
+function context(request: Wire): CommandContext {
+  const commandId = text(request, 'commandId')?.trim();
+  const expected = request['expectedVersion'];
+  let expectedVersion: number | undefined;
+  if (expected !== undefined) {
+    expectedVersion = Number(expected);
+    if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0) {
+      throw new ValidationError(`expected_version must be a non-negative integer, got ${JSON.stringify(expected)}`);
+    }
+  }
+  if (commandId !== undefined && commandId.length > 200) throw new ValidationError('command_id is longer than 200 characters');
+  return { ...(commandId && { commandId }), ...(expectedVersion !== undefined && { expectedVersion }) };
+}
+
+/**
+ * A new aggregate id: random, or derived from the command id so that a retried "create"
+ * lands on the same stream and is recognised as a repeat.
+ */
+function newAggregateId(request: Wire, idField: string, newId: () => string): string {
+  const given = text(request, idField)?.trim();
+  if (given) return requiredId(request, idField, idField);
+  const commandId = text(request, 'commandId')?.trim();
+  if (!commandId) return newId();
+  const hex = createHash('sha256').update(commandId).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+const optional = (request: Wire, field: string) => (request[field] === undefined ? {} : { [field]: text(request, field) ?? '' });
+
+export function commandHandlers(app: ArticlesApplication, newId: () => string): Record<string, (req: Wire) => Promise<CommandOutcome>> {
+  return {
+    DraftArticle: (req) =>
+      app.handleArticle(
+        {
+          type: 'DraftArticle',
+          data: {
+            articleId: newAggregateId(req, 'articleId', newId),
+            title: text(req, 'title') ?? '',
+            body: text(req, 'body') ?? '',
+            category: text(req, 'category') ?? '',
+            authorId: requiredId(req, 'authorId', 'author_id'),
+          },
+        },
+        context(req),
+      ),
+    ReviseArticle: (req) =>
+      app.handleArticle(
+        {
+          type: 'ReviseArticle',
+          data: {
+            articleId: requiredId(req, 'articleId', 'article_id'),
+            ...optional(req, 'title'),
+            ...optional(req, 'body'),
+            ...optional(req, 'category'),
+          },
+        },
+        context(req),
+      ),
+    PublishArticle: (req) =>
+      app.handleArticle({ type: 'PublishArticle', data: { articleId: requiredId(req, 'articleId', 'article_id') } }, context(req)),
+    RetractArticle: (req) =>
+      app.handleArticle(
+        { type: 'RetractArticle', data: { articleId: requiredId(req, 'articleId', 'article_id'), reason: text(req, 'reason') ?? '' } },
+        context(req),
+      ),
+    RegisterAuthor: (req) =>
+      app.handleAuthor(
+        { type: 'RegisterAuthor', data: { authorId: newAggregateId(req, 'authorId', newId), name: text(req, 'name') ?? '' } },
+        context(req),
+      ),
+    RenameAuthor: (req) =>
+      app.handleAuthor(
+        { type: 'RenameAuthor', data: { authorId: requiredId(req, 'authorId', 'author_id'), name: text(req, 'name') ?? '' } },
+        context(req),
+      ),
+  };
+}
+
+export function toWireEnvelope(event: StoredEvent): WireEventEnvelope {
+  return {
+    eventId: event.eventId,
+    streamId: event.streamId,
+    streamVersion: String(event.streamVersion),
+    globalPosition: String(event.globalPosition),
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    data: Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength),
+    metadata: { ...event.metadata },
+    recordedAt: event.recordedAt,
+  };
+}
+
+export const FEED_BATCH_DEFAULT = 500;
+export const FEED_BATCH_MAX = 5_000;
+
+/**
+ * EventFeed.Subscribe: sends the head position first (so a follower of an empty log knows it
+ * is caught up), then every event after the requested position, then live events. Writes wait
+ * for the client to drain, so a slow follower holds the server back instead of buffering.
+ */
+function subscribeHandler(store: EventStore, logger: Logger): grpc.handleServerStreamingCall<Wire, WireEventBatch> {
+  return (call) => {
+    const controller = new AbortController();
+    call.on('cancelled', () => controller.abort());
+    call.on('close', () => controller.abort());
+    void (async () => {
+      try {
+        const after = Number(call.request['afterPosition'] ?? 0);
+        const requested = Number(call.request['batchSize'] ?? 0);
+        if (!Number.isSafeInteger(after) || after < 0) {
+          throw new ValidationError(`after_position must be a non-negative integer`);
+        }
+        const batchSize = requested > 0 ? Math.min(requested, FEED_BATCH_MAX) : FEED_BATCH_DEFAULT;
+        const write = async (batch: WireEventBatch) => {
+          if (!call.write(batch)) await once(call, 'drain', { signal: controller.signal });
+        };
+        await write({ events: [], headPosition: String(await store.headPosition()) });
+        for await (const events of store.subscribe(after, { batchSize, signal: controller.signal })) {
+          const last = events.at(-1)?.globalPosition ?? after;
+          const head = Math.max(last, await store.headPosition());
+          await write({ events: events.map(toWireEnvelope), headPosition: String(head) });
+        }
+        call.end();
+      } catch (err) {
+        if (controller.signal.aborted) return;
+        logger.error({ err }, 'event feed subscription failed');
+        call.destroy(Object.assign(new Error(toGrpcStatus(err).details), toGrpcStatus(err)));
+      }
+    })();
+  };
+}
+
+export interface ArticlesServerDeps {
+  app: ArticlesApplication;
+  store: EventStore;
+  logger: Logger;
+  newId: () => string;
+  /** Calls served per method, exposed on /metrics. */
+  calls?: Counter;
+}
+
+export function createGrpcServer(deps: ArticlesServerDeps): grpc.Server {
+  const { logger } = deps;
+  const calls = deps.calls ?? new Counter('grpc_server_handled_total', 'grpc_method');
+  const server = new grpc.Server();
+  const implementation: grpc.UntypedServiceImplementation = {};
+  for (const [method, handle] of Object.entries(commandHandlers(deps.app, deps.newId))) {
+    const unary: grpc.handleUnaryCall<Wire, unknown> = (call, callback) => {
+      calls.increment(method);
+      handle(call.request).then(
+        (outcome) =>
+          callback(null, {
+            streamId: outcome.streamId,
+            streamVersion: String(outcome.streamVersion),
+            globalPosition: String(outcome.globalPosition),
+            duplicate: outcome.duplicate,
+          }),
+        (err: unknown) => {
+          const status = toGrpcStatus(err);
+          if (status.code === grpc.status.INTERNAL) logger.error({ err, method }, 'command failed');
+          callback(status, null);
+        },
+      );
+    };
+    implementation[method] = unary;
+  }
+  server.addService(ArticlesService.service, implementation);
+  const subscribe = subscribeHandler(deps.store, logger);
+  server.addService(EventFeedService.service, {
+    Subscribe: ((call: grpc.ServerWritableStream<Wire, WireEventBatch>) => {
+      calls.increment('Subscribe');
+      subscribe(call);
+    }) as grpc.handleServerStreamingCall<Wire, WireEventBatch>,
+  });
+  return server;
+}
+
+export function bindGrpc(server: grpc.Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) =>
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) =>
+      err ? reject(err) : resolve(port),
+    ),
+  );
+}
