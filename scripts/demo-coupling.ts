@@ -2,7 +2,7 @@
  * Measures the coupling problems on a system started from scratch on free ports:
  * (a) reads with articles stopped, (b) gRPC calls per read, (c) full-text search.
  *
- *   pnpm demo:coupling                   the event-sourced system
+ *   pnpm demo:coupling                   the system in services/
  *   pnpm demo:coupling --system coupled  the coupled starting point
  */
 import { existsSync } from 'node:fs';
@@ -12,8 +12,9 @@ import { parseArgs } from 'node:util';
 import { checkCoupling, formatCouplingReport, startSystem } from '@fairflax/testkit';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// `services/` holds this step's system; on main, the coupled step 0 also lives under tutorial/.
 const SYSTEMS: Record<string, string> = {
-  'event-sourced': join(root, 'services'),
+  current: join(root, 'services'),
   coupled: join(root, 'tutorial/coupled/services'),
 };
 const { values } = parseArgs({ options: { system: { type: 'string' }, json: { type: 'boolean' } } });
@@ -25,7 +26,7 @@ if (dir === undefined || !existsSync(dir)) {
   process.exit(2);
 }
 
-console.error(`starting the ${system} system on free ports ...`);
+console.error(`starting ${dir.slice(root.length)} on free ports ...`);
 const running = await startSystem(dir);
 try {
   console.error('reading each endpoint 10 times, then stopping articles ...');

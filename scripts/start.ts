@@ -2,7 +2,7 @@
  * Starts all four services as separate processes with one command, prefixes their log lines
  * with the service name, and stops them all on Ctrl-C (SIGINT) or SIGTERM.
  *
- *   pnpm start                     the event-sourced system (services/)
+ *   pnpm start                     the system in services/
  *   pnpm start --system coupled    the coupled starting point (tutorial/coupled/services/)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,8 +14,9 @@ import { parseArgs } from 'node:util';
 import { tsNodeArgs } from '@fairflax/testkit';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// `services/` holds this step's system; on main, the coupled step 0 also lives under tutorial/.
 const SYSTEMS: Record<string, string> = {
-  'event-sourced': join(root, 'services'),
+  current: join(root, 'services'),
   coupled: join(root, 'tutorial/coupled/services'),
 };
 const SERVICES = ['articles', 'graph', 'rss', 'sitemap'] as const;
@@ -50,7 +51,7 @@ function stopAll(signal: NodeJS.Signals) {
   for (const child of children.values()) child.kill('SIGTERM');
 }
 
-console.log(`starting the ${system} system from ${dir.slice(root.length)}`);
+console.log(`starting ${SERVICES.join(", ")} from ${dir.slice(root.length)}`);
 SERVICES.forEach((name, i) => {
   const child = spawn(process.execPath, tsNodeArgs('src/main.ts'), {
     cwd: join(dir, name),

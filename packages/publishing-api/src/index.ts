@@ -18,3 +18,13 @@ export {
   type WireEventBatch,
   type WireEventEnvelope,
 } from './proto.js';
+export {
+  openEventSource,
+  TRANSPORT_NAMES,
+  TRANSPORT_PACKAGES,
+  TransportNotInStepError,
+  type FollowedSource,
+  type FollowOptions,
+  type TransportAdapter,
+  type TransportName,
+} from './transport.js';

@@ -1,0 +1,70 @@
+import type { EventSource } from '@fairflax/projections';
+import { EmbeddedFeed, type FeedStatus } from './feed.js';
+
+/**
+ * Transports the read services can follow the articles log over. `embedded` (the articles
+ * service's own gRPC feed) is always there; the others are adapter packages of later tutorial
+ * steps, loaded by name only when configured, so a step without them still builds and runs.
+ */
+export const TRANSPORT_PACKAGES = {
+  embedded: undefined,
+  kafka: '@fairflax/bus-kafka',
+  nats: '@fairflax/bus-nats',
+} as const;
+export type TransportName = keyof typeof TRANSPORT_PACKAGES;
+export const TRANSPORT_NAMES = Object.keys(TRANSPORT_PACKAGES) as TransportName[];
+
+export interface FollowOptions {
+  /** The consuming service: names its consumer group on a broker. */
+  service: string;
+  /** For the embedded feed: where articles listens. */
+  articlesAddress: string;
+  /** Transport-specific settings, read by the adapter (brokers, ...). */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface FollowedSource extends EventSource {
+  status(): object;
+  close(): Promise<void> | void;
+}
+
+/** What an adapter package exports for the read side. */
+export interface TransportAdapter {
+  openEventSource(options: FollowOptions): Promise<FollowedSource>;
+}
+
+export class TransportNotInStepError extends Error {
+  override readonly name = 'TransportNotInStepError';
+}
+
+/**
+ * Opens the event source for `transport`. `load` is the caller's `(name) => import(name)`, so
+ * the adapter resolves from the service that declares it as a dependency.
+ */
+export async function openEventSource(
+  transport: TransportName,
+  options: FollowOptions,
+  load: (packageName: string) => Promise<unknown>,
+): Promise<FollowedSource> {
+  const packageName = TRANSPORT_PACKAGES[transport];
+  if (packageName === undefined) {
+    const feed = new EmbeddedFeed(options.articlesAddress);
+    return {
+      batches: (from, signal) => feed.batches(from, signal),
+      status: (): FeedStatus => ({ ...feed.status }),
+      close: () => feed.close(),
+    };
+  }
+  let adapter: TransportAdapter;
+  try {
+    adapter = (await load(packageName)) as TransportAdapter;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(err).includes(packageName)) {
+      throw new TransportNotInStepError(
+        `transport "${transport}" is not part of this tutorial step: its adapter ${packageName} is not installed`,
+      );
+    }
+    throw err;
+  }
+  return adapter.openEventSource(options);
+}

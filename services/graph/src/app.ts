@@ -1,0 +1,49 @@
+import type { Database, ProjectionRunner } from '@fairflax/projections';
+import { readYourWritesHook } from '@fairflax/projections';
+import type { ArticlesCommands } from '@fairflax/publishing-api';
+import Fastify, { type FastifyInstance } from 'fastify';
+import mercurius from 'mercurius';
+import { GraphReadModel } from './read-model.js';
+import { buildLoaders, buildResolvers } from './resolvers.js';
+import { schema } from './schema.js';
+import type { ArticleSearch } from './search.js';
+
+const GRAPHQL_PATH = '/graphql';
+
+export interface GraphDeps {
+  /** The read model's connection; the runner has already created its tables. */
+  db: Database;
+  runner: ProjectionRunner;
+  search: ArticleSearch;
+  /** Used by mutations only. */
+  commands: ArticlesCommands;
+  /** What /healthz reports about the event feed (connected, head position ...). */
+  feedStatus?: () => object;
+  logger?: boolean | object;
+}
+
+export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: deps.logger ?? false });
+  const readModel = new GraphReadModel(deps.db);
+
+  // A client that got a globalPosition back from a mutation sends it as X-Min-Position; the
+  // request then waits until the read model has applied it (or fails with 503).
+  const readYourWrites = readYourWritesHook(deps.runner);
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url === GRAPHQL_PATH) await readYourWrites(request, reply);
+  });
+
+  await app.register(mercurius, {
+    schema,
+    resolvers: buildResolvers(readModel, deps.search, deps.commands),
+    loaders: buildLoaders(readModel),
+    path: GRAPHQL_PATH,
+    graphiql: true,
+  });
+  app.get('/healthz', () => ({
+    status: 'ok',
+    position: deps.runner.globalPosition(),
+    feed: deps.feedStatus?.() ?? null,
+  }));
+  return app;
+}

@@ -1,0 +1,166 @@
+import type { Database, ProjectedEvent, Projection } from '@fairflax/projections';
+
+/**
+ * The graph read model: one row per article, already joined with its author's name, and one
+ * row per author. The author name on an article comes from the events alone (ArticleDrafted
+ * carries it, AuthorRenamed updates it): graph never asks articles.
+ *
+ * Every statement is safe to run twice: rows are upserted, and each change is guarded by the
+ * stream version, so an event applied again (or an older one applied late) changes nothing.
+ */
+const DDL = `
+  CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    category TEXT NOT NULL,
+    author_id TEXT NOT NULL,
+    author_name TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('DRAFT', 'PUBLISHED', 'RETRACTED')),
+    created TEXT NOT NULL,
+    modified TEXT NOT NULL,
+    published_at TEXT,
+    version INTEGER NOT NULL,
+    position INTEGER NOT NULL
+  ) STRICT;
+
+  -- The list query filters by status (and maybe category) and pages newest first: published
+  -- and retracted articles by publication time, drafts by creation time. One index per shape
+  -- lets SQLite walk the index in order and stop after one page, with no sort step.
+  CREATE INDEX IF NOT EXISTS articles_by_status_published
+    ON articles (status, published_at DESC, id DESC);
+  CREATE INDEX IF NOT EXISTS articles_by_category_published
+    ON articles (status, category, published_at DESC, id DESC);
+  CREATE INDEX IF NOT EXISTS articles_by_status_created
+    ON articles (status, created DESC, id DESC);
+  CREATE INDEX IF NOT EXISTS articles_by_category_created
+    ON articles (status, category, created DESC, id DESC);
+  CREATE INDEX IF NOT EXISTS articles_by_author
+    ON articles (author_id, status, published_at DESC, id DESC);
+
+  CREATE TABLE IF NOT EXISTS authors (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL
+  ) STRICT;
+`;
+
+const SQL = {
+  draft: `
+    INSERT INTO articles (id, title, body, category, author_id, author_name, status, created,
+                          modified, published_at, version, position)
+    VALUES (@articleId, @title, @body, @category, @authorId, @authorName, 'DRAFT', @at, @at, NULL,
+            @version, @position)
+    ON CONFLICT (id) DO UPDATE SET
+      title = excluded.title, body = excluded.body, category = excluded.category,
+      author_id = excluded.author_id, author_name = excluded.author_name, status = 'DRAFT',
+      created = excluded.created, modified = excluded.modified, published_at = NULL,
+      version = excluded.version, position = excluded.position
+    WHERE excluded.version > articles.version`,
+  // ArticleRevised carries only the fields that changed; NULL keeps the current value.
+  revise: `
+    UPDATE articles SET
+      title = coalesce(@title, title), body = coalesce(@body, body),
+      category = coalesce(@category, category),
+      modified = @at, version = @version, position = @position
+    WHERE id = @articleId AND version < @version`,
+  publish: `
+    UPDATE articles SET status = 'PUBLISHED', published_at = @at, modified = @at,
+      version = @version, position = @position
+    WHERE id = @articleId AND version < @version`,
+  // A retracted article keeps its publication time: it was public from then until now.
+  retract: `
+    UPDATE articles SET status = 'RETRACTED', modified = @at, version = @version, position = @position
+    WHERE id = @articleId AND version < @version`,
+  upsertAuthor: `
+    INSERT INTO authors (id, name, version) VALUES (@authorId, @name, @version)
+    ON CONFLICT (id) DO UPDATE SET name = excluded.name, version = excluded.version
+    WHERE excluded.version > authors.version`,
+  // Runs after upsertAuthor: only when this rename is the author's latest known event does it
+  // spread to the articles, so a late, older rename cannot bring back an old name.
+  renameOnArticles: `
+    UPDATE articles SET author_name = @name
+    WHERE author_id = @authorId
+      AND (SELECT version FROM authors WHERE id = @authorId) = @version`,
+} as const;
+
+type Statement = ReturnType<Database['prepare']>;
+
+/** Prepared statements per connection: `apply` runs once per event, so it must not re-parse SQL. */
+const prepared = new WeakMap<Database, Record<keyof typeof SQL, Statement>>();
+
+function statements(db: Database): Record<keyof typeof SQL, Statement> {
+  let found = prepared.get(db);
+  if (!found) {
+    found = {
+      draft: db.prepare(SQL.draft),
+      revise: db.prepare(SQL.revise),
+      publish: db.prepare(SQL.publish),
+      retract: db.prepare(SQL.retract),
+      upsertAuthor: db.prepare(SQL.upsertAuthor),
+      renameOnArticles: db.prepare(SQL.renameOnArticles),
+    };
+    prepared.set(db, found);
+  }
+  return found;
+}
+
+export const graphProjection: Projection = {
+  name: 'graph-v1',
+
+  migrate(db) {
+    db.exec(DDL);
+  },
+
+  apply(db, { event, streamVersion: version, globalPosition: position }: ProjectedEvent) {
+    const sql = statements(db);
+    switch (event.type) {
+      case 'AuthorRegistered':
+        sql.upsertAuthor.run({ authorId: event.data.authorId, name: event.data.name, version });
+        return;
+      case 'AuthorRenamed': {
+        const rename = { authorId: event.data.authorId, name: event.data.name, version };
+        sql.upsertAuthor.run(rename);
+        sql.renameOnArticles.run(rename);
+        return;
+      }
+      case 'ArticleDrafted': {
+        const { articleId, title, body, category, authorId, authorName, draftedAt } = event.data;
+        sql.draft.run({ articleId, title, body, category, authorId, authorName, at: draftedAt, version, position });
+        return;
+      }
+      case 'ArticleRevised': {
+        const { articleId, title, body, category, revisedAt } = event.data;
+        sql.revise.run({
+          articleId,
+          title: title ?? null,
+          body: body ?? null,
+          category: category ?? null,
+          at: revisedAt,
+          version,
+          position,
+        });
+        return;
+      }
+      case 'ArticlePublished':
+        sql.publish.run({ articleId: event.data.articleId, at: event.data.publishedAt, version, position });
+        return;
+      case 'ArticleRetracted':
+        sql.retract.run({ articleId: event.data.articleId, at: event.data.retractedAt, version, position });
+        return;
+      default: {
+        const unknown: never = event;
+        return unknown;
+      }
+    }
+  },
+};
+
+/** The articles a batch changed: what the search index must look at again once it commits. */
+export function touchedArticleIds(applied: readonly ProjectedEvent[]): string[] {
+  const ids = new Set<string>();
+  for (const { event } of applied) {
+    if ('articleId' in event.data) ids.add(event.data.articleId);
+  }
+  return [...ids];
+}
