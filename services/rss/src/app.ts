@@ -1,0 +1,92 @@
+import { STATUS_CODES } from 'node:http';
+import { renderRss, type RssItem } from '@fairflax/feed-xml';
+import { readYourWritesHook, type Database, type ProjectionRunner } from '@fairflax/projections';
+import { sendProblem } from '@fairflax/service-kit';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { feedQueries, type RenderedItem } from './read-model.js';
+
+export interface RssDeps {
+  /** The read model `runner` keeps up to date. */
+  db: Database;
+  runner: ProjectionRunner;
+  /** Where readers open articles, e.g. https://news.fairflax.example */
+  publicUrl: string;
+  /** How the event feed is doing, shown by /healthz. */
+  feedStatus?: () => object;
+  logger?: boolean | object;
+}
+
+export const FEED_SIZE = 20;
+const CATEGORY_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
+
+/**
+ * renderRss takes the items pre-rendered, and of `channel.items` then only reads the dates
+ * (for lastBuildDate): the stored strings are what readers get.
+ */
+const datedOnly = ({ publishedAt }: RenderedItem): RssItem => ({
+  guid: '',
+  title: '',
+  link: '',
+  description: '',
+  category: '',
+  author: '',
+  published: publishedAt,
+});
+
+export async function buildApp(deps: RssDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: deps.logger ?? false });
+  const queries = feedQueries(deps.db);
+  app.addHook('onRequest', readYourWritesHook(deps.runner));
+
+  // No call to articles per request any more: the feed is rendered from rss's own read model,
+  // so it keeps answering (with what it has applied so far) while articles is down.
+  const feed = (category: string | undefined, selfPath: string) => {
+    const items =
+      category === undefined ? queries.latest(FEED_SIZE) : queries.latestIn(category, FEED_SIZE);
+    const channel = {
+      title: category ? `Fairflax — ${category}` : 'Fairflax — latest',
+      link: category ? `${deps.publicUrl}/${category}` : deps.publicUrl,
+      selfUrl: `${deps.publicUrl}${selfPath}`,
+      description: category
+        ? `Latest ${category} stories from Fairflax`
+        : 'Latest stories from Fairflax',
+      items: items.map(datedOnly),
+    };
+    return renderRss(
+      channel,
+      items.map((item) => item.xml),
+    );
+  };
+
+  // Client errors fastify raises (a malformed URL, say) keep their status; the rest is ours.
+  app.setErrorHandler((err, request, reply) => {
+    const code = (err as { statusCode?: unknown }).statusCode;
+    if (typeof code === 'number' && code >= 400 && code < 500) {
+      return sendProblem(reply, code, STATUS_CODES[code] ?? 'Bad Request', (err as Error).message);
+    }
+    request.log.error({ err }, 'feed failed');
+    return sendProblem(reply, 500, 'Internal Server Error');
+  });
+
+  app.get('/feed', (_request, reply) =>
+    reply.type('application/rss+xml; charset=utf-8').send(feed(undefined, '/feed')),
+  );
+  app.get<{ Params: { category: string } }>('/feed/:category', (request, reply) => {
+    const { category } = request.params;
+    if (!CATEGORY_PATTERN.test(category)) {
+      return sendProblem(reply, 400, 'Bad Request', `"${category}" is not a valid category`);
+    }
+    if (!queries.categoryKnown(category)) {
+      return sendProblem(reply, 404, 'Not Found', `no article has been published in "${category}"`);
+    }
+    return reply
+      .type('application/rss+xml; charset=utf-8')
+      .send(feed(category, `/feed/${category}`));
+  });
+  app.get('/healthz', () => ({
+    status: 'ok',
+    position: deps.runner.globalPosition(),
+    feed: deps.feedStatus?.(),
+  }));
+  return app;
+}

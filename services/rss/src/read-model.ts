@@ -1,0 +1,45 @@
+import type { Database } from '@fairflax/projections';
+
+/** One published article's item, rendered by the projection, with the date it sorts by. */
+export interface RenderedItem {
+  xml: string;
+  publishedAt: Date;
+}
+
+export interface FeedQueries {
+  /** The newest `count` published items, newest first; ties broken by id, descending. */
+  latest(count: number): RenderedItem[];
+  latestIn(category: string, count: number): RenderedItem[];
+  /** True for every category a published article has ever been in. */
+  categoryKnown(category: string): boolean;
+}
+
+interface ItemRow {
+  item_xml: string;
+  published_at: string;
+}
+
+const toItem = (row: ItemRow): RenderedItem => ({
+  xml: row.item_xml,
+  publishedAt: new Date(row.published_at),
+});
+
+/** The queries rss answers, all from its own SQLite file, prepared once. */
+export function feedQueries(db: Database): FeedQueries {
+  const latest = db.prepare<[number], ItemRow>(`
+    SELECT item_xml, published_at FROM rss_articles
+    WHERE status = 'PUBLISHED'
+    ORDER BY published_at DESC, id DESC LIMIT ?`);
+  const latestIn = db.prepare<[string, number], ItemRow>(`
+    SELECT item_xml, published_at FROM rss_articles
+    WHERE status = 'PUBLISHED' AND category = ?
+    ORDER BY published_at DESC, id DESC LIMIT ?`);
+  const category = db.prepare<[string], { found: 1 }>(
+    'SELECT 1 AS found FROM rss_categories WHERE name = ?',
+  );
+  return {
+    latest: (count) => latest.all(count).map(toItem),
+    latestIn: (name, count) => latestIn.all(name, count).map(toItem),
+    categoryKnown: (name) => category.get(name) !== undefined,
+  };
+}

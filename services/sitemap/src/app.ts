@@ -1,0 +1,87 @@
+import { STATUS_CODES } from 'node:http';
+import { renderNewsSitemap, renderSitemap, SITEMAP_MAX_URLS } from '@fairflax/feed-xml';
+import { readYourWritesHook, type Database, type ProjectionRunner } from '@fairflax/projections';
+import { sendProblem } from '@fairflax/service-kit';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { sitemapQueries } from './read-model.js';
+
+export interface SitemapDeps {
+  /** The read model `runner` keeps up to date. */
+  db: Database;
+  runner: ProjectionRunner;
+  publicUrl: string;
+  /** The clock the news sitemap's window is measured by. */
+  now?: () => Date;
+  /** How the event feed is doing, shown by /healthz. */
+  feedStatus?: () => object;
+  logger?: boolean | object;
+}
+
+/** Google News lists articles published in the last two days, at most 1,000 per file. */
+export const NEWS_WINDOW_MS = 48 * 60 * 60 * 1000;
+export const NEWS_SITEMAP_MAX_URLS = 1_000;
+const PUBLICATION = { name: 'Fairflax', language: 'en' };
+
+export async function buildApp(deps: SitemapDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: deps.logger ?? false });
+  const queries = sitemapQueries(deps.db);
+  const now = deps.now ?? (() => new Date());
+  const loc = (articleId: string) => `${deps.publicUrl}/articles/${encodeURIComponent(articleId)}`;
+  app.addHook('onRequest', readYourWritesHook(deps.runner));
+
+  // Client errors fastify raises (a malformed URL, say) keep their status; the rest is ours.
+  app.setErrorHandler((err, request, reply) => {
+    const code = (err as { statusCode?: unknown }).statusCode;
+    if (typeof code === 'number' && code >= 400 && code < 500) {
+      return sendProblem(reply, code, STATUS_CODES[code] ?? 'Bad Request', (err as Error).message);
+    }
+    request.log.error({ err }, 'sitemap failed');
+    return sendProblem(reply, 500, 'Internal Server Error');
+  });
+
+  // Every published article, from sitemap's own read model: no call to articles, no page cap
+  // but the protocol's. Past 50,000 a sitemap index is needed; until then the newest are kept.
+  app.get('/sitemap', (request, reply) => {
+    const entries = queries.published(SITEMAP_MAX_URLS + 1);
+    if (entries.length > SITEMAP_MAX_URLS) {
+      entries.length = SITEMAP_MAX_URLS;
+      request.log.warn(
+        { published: queries.countPublished(), listed: SITEMAP_MAX_URLS },
+        'more published articles than one sitemap may list; the oldest are left out',
+      );
+    }
+    const xml = renderSitemap(
+      entries.map((e) => ({ loc: loc(e.articleId), lastModified: e.lastModified })),
+    );
+    return reply.type('application/xml; charset=utf-8').send(xml);
+  });
+
+  app.get('/sitemap/news', (request, reply) => {
+    const since = new Date(now().getTime() - NEWS_WINDOW_MS);
+    const entries = queries.publishedSince(since, NEWS_SITEMAP_MAX_URLS + 1);
+    if (entries.length > NEWS_SITEMAP_MAX_URLS) {
+      entries.length = NEWS_SITEMAP_MAX_URLS;
+      request.log.warn(
+        { listed: NEWS_SITEMAP_MAX_URLS },
+        'more recent articles than one news sitemap may list; the oldest are left out',
+      );
+    }
+    const xml = renderNewsSitemap(
+      PUBLICATION,
+      entries.map((e) => ({
+        loc: loc(e.articleId),
+        lastModified: e.lastModified,
+        published: e.published,
+        title: e.title,
+      })),
+    );
+    return reply.type('application/xml; charset=utf-8').send(xml);
+  });
+
+  app.get('/healthz', () => ({
+    status: 'ok',
+    position: deps.runner.globalPosition(),
+    feed: deps.feedStatus?.(),
+  }));
+  return app;
+}
