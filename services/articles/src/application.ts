@@ -14,7 +14,6 @@ import {
 } from '@fairflax/events';
 import { decideArticle, evolveArticle, initialArticleState, type ArticleCommand } from './domain/article.js';
 import { decideAuthor, evolveAuthor, initialAuthorState, type AuthorCommand } from './domain/author.js';
-import { NotFoundError } from './domain/errors.js';
 
 /** A command as it arrives at the edge: the domain command without the clock reading. */
 type Request<C> = C extends { type: infer T; data: infer D } ? { type: T; data: Omit<D, 'now'> } : never;
@@ -65,9 +64,8 @@ export class ArticlesApplication {
       const state = (events as ArticleEvent[]).reduce(evolveArticle, initialArticleState());
       const now = this.clock.now();
       if (request.type === 'DraftArticle') {
-        const { authorId, ...rest } = request.data;
-        const author = await this.loadAuthor(authorId);
-        return decideArticle({ type: 'DraftArticle', data: { ...rest, author, now } }, state);
+        const author = await this.loadAuthor(request.data.authorId);
+        return decideArticle({ type: 'DraftArticle', data: { ...request.data, author, now } }, state);
       }
       return decideArticle({ ...request, data: { ...request.data, now } } as ArticleCommand, state);
     });
@@ -81,14 +79,13 @@ export class ArticlesApplication {
   }
 
   /** The author's current name, from its own stream: the drafted event carries it. */
-  private async loadAuthor(authorId: string): Promise<{ id: string; name: string }> {
+  private async loadAuthor(authorId: string): Promise<{ id: string; name: string } | null> {
     const stored = await this.store.readStream(authorStream(authorId));
     const state = decodeAll(stored).reduce(
       (s, e) => evolveAuthor(s, e as AuthorEvent),
       initialAuthorState(),
     );
-    if (state.status !== 'registered') throw new NotFoundError(`author ${authorId} does not exist`);
-    return { id: state.id, name: state.name };
+    return state.status === 'registered' ? { id: state.id, name: state.name } : null;
   }
 
   private async execute(
@@ -113,7 +110,7 @@ export class ArticlesApplication {
       if (decided.length === 0) {
         return { streamId, streamVersion: version, globalPosition: position, duplicate: false };
       }
-      const metadata = context.commandId ? { commandId: context.commandId } : {};
+      const metadata: Record<string, string> = context.commandId ? { commandId: context.commandId } : {};
       try {
         const result = await this.store.append(
           streamId,

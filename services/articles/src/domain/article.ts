@@ -16,8 +16,9 @@ export type ArticleCommand =
         title: string;
         body: string;
         category: string;
-        /** The author as the application found them: the name travels in the event. */
-        author: { id: string; name: string };
+        authorId: string;
+        /** The author as the application found them (null: not registered); the name travels in the event. */
+        author: { id: string; name: string } | null;
         now: Date;
       };
     }
@@ -70,17 +71,13 @@ export function decideArticle(command: ArticleCommand, state: ArticleState): Art
   const at = command.data.now.toISOString();
   switch (command.type) {
     case 'DraftArticle': {
-      const { articleId, author } = command.data;
-      const data = {
-        articleId,
-        title: requiredText('title', command.data.title, TITLE_MAX),
-        body: requiredText('body', command.data.body, BODY_MAX),
-        category: validCategory(command.data.category),
-        authorId: author.id,
-        authorName: author.name,
-        draftedAt: at,
-      };
+      const { articleId, author, authorId } = command.data;
+      const title = requiredText('title', command.data.title, TITLE_MAX);
+      const body = requiredText('body', command.data.body, BODY_MAX);
+      const category = validCategory(command.data.category);
+      if (!author) throw new NotFoundError(`author ${authorId} does not exist`);
       if (state.status !== 'none') throw new IllegalStateError(`article ${articleId} already exists`);
+      const data = { articleId, title, body, category, authorId: author.id, authorName: author.name, draftedAt: at };
       return [{ type: 'ArticleDrafted', data }];
     }
     case 'ReviseArticle': {

@@ -44,7 +44,7 @@ const retracted: ArticleEvent = { type: 'ArticleRetracted', data: { articleId: '
 
 const draft = (data: Partial<Extract<ArticleCommand, { type: 'DraftArticle' }>['data']> = {}): ArticleCommand => ({
   type: 'DraftArticle',
-  data: { articleId: 'a1', title: ' Rates hold ', body: 'Body', category: 'business', author, now, ...data },
+  data: { articleId: 'a1', title: ' Rates hold ', body: 'Body', category: 'business', authorId: author.id, author, now, ...data },
 });
 const revise = (data: { title?: string; body?: string; category?: string }): ArticleCommand => ({
   type: 'ReviseArticle',
@@ -67,6 +67,10 @@ describe('Article', () => {
       givenArticle().when(draft({ category: 'Hot News!' })).thenThrows(ValidationError, /lowercase/));
     it('refuses a title over 200 characters', () =>
       givenArticle().when(draft({ title: 'x'.repeat(201) })).thenThrows(ValidationError, /longer than 200/));
+    it('refuses a draft by an author who is not registered, after checking the text', () => {
+      givenArticle().when(draft({ author: null, authorId: 'ghost' })).thenThrows(NotFoundError, /author ghost does not exist/);
+      givenArticle().when(draft({ author: null, title: '' })).thenThrows(ValidationError, /title is required/);
+    });
     it('refuses to draft an article id twice', () =>
       givenArticle(drafted).when(draft()).thenThrows(IllegalStateError, /already exists/));
   });
