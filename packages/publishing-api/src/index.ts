@@ -1,3 +1,4 @@
+export { followArticlesLog, type FollowArticlesLogOptions, type FollowingLog } from './read-side.js';
 export { runRebuildCli } from './rebuild-cli.js';
 export {
   createArticlesCommands,

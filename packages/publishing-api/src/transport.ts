@@ -21,6 +21,8 @@ export interface FollowOptions {
   articlesAddress: string;
   /** Transport-specific settings, read by the adapter (brokers, ...). */
   env: Readonly<Record<string, string | undefined>>;
+  /** Called when the connection to the log comes or goes. */
+  onConnectionChange?: (connected: boolean, status: object) => void;
 }
 
 export interface FollowedSource extends EventSource {
@@ -48,7 +50,14 @@ export async function openEventSource(
 ): Promise<FollowedSource> {
   const packageName = TRANSPORT_PACKAGES[transport];
   if (packageName === undefined) {
-    const feed = new EmbeddedFeed(options.articlesAddress);
+    let connected: boolean | undefined;
+    const feed = new EmbeddedFeed(options.articlesAddress, {
+      onStatus: (status) => {
+        if (status.connected === connected) return;
+        connected = status.connected;
+        options.onConnectionChange?.(connected, status);
+      },
+    });
     return {
       batches: (from, signal) => feed.batches(from, signal),
       status: (): FeedStatus => ({ ...feed.status }),

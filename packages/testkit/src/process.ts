@@ -8,8 +8,10 @@ const tsxLoader = require.resolve('tsx');
 export interface ServiceSpec {
   /** Used to prefix log lines. */
   name: string;
-  /** The service package's folder; its `src/main.ts` is started. */
+  /** The working directory: a service package's folder. */
   dir: string;
+  /** The entry point, relative to `dir`; `src/main.ts` by default. */
+  entry?: string;
   env?: Record<string, string>;
   /** The process counts as started once this loopback port accepts connections. */
   readyPort?: number;
@@ -70,7 +72,7 @@ export class RunningService {
 
 /** Starts a service from source as a real process and waits until its port answers. */
 export async function startService(spec: ServiceSpec, timeoutMs = 30_000): Promise<RunningService> {
-  const child = spawn(process.execPath, tsNodeArgs('src/main.ts'), {
+  const child = spawn(process.execPath, tsNodeArgs(spec.entry ?? 'src/main.ts'), {
     cwd: spec.dir,
     env: { ...process.env, LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn', ...spec.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { EventStore } from '@fairflax/event-store';
+import { openSqliteEventStore } from '@fairflax/event-store-sqlite';
+import { Counter, dataPath, startMetricsServer, type Closer, type EnvReader, type Logger } from '@fairflax/service-kit';
+import { ArticlesApplication } from './application.js';
+import { bindGrpc, createGrpcServer } from './grpc-server.js';
+import { seedNewsroom } from './seed.js';
+
+export interface ArticlesOptions {
+  env: EnvReader;
+  logger: Logger;
+}
+
+export interface RunningArticles {
+  /** The event store, for relaying it to a bus in one-process mode. */
+  store: EventStore;
+  close: Closer;
+}
+
+/** The composition root: the event store, the command application, gRPC commands and feed. */
+export async function startArticles({ env, logger }: ArticlesOptions): Promise<RunningArticles> {
+  const host = env.string('ARTICLES_HOST', '127.0.0.1');
+  const port = env.port('ARTICLES_PORT', 50051);
+  const metricsPort = env.port('ARTICLES_METRICS_PORT', 4000);
+  const seed = env.oneOf('ARTICLES_SEED', ['true', 'false'], 'true') === 'true';
+
+  const store = openSqliteEventStore(dataPath(env, 'articles-events.sqlite'));
+  if (seed) {
+    const seeded = await seedNewsroom(store);
+    if (seeded > 0) logger.info({ events: seeded }, 'seeded an empty event store with the sample newsroom');
+  }
+  const clock = { now: () => new Date(), newId: randomUUID };
+  const app = new ArticlesApplication(store, clock);
+  const calls = new Counter('grpc_server_handled_total', 'grpc_method');
+  const server = createGrpcServer({ app, store, logger, newId: clock.newId, calls });
+  const bound = await bindGrpc(server, `${host}:${port}`);
+  const metrics = await startMetricsServer(host, metricsPort, [calls]);
+  logger.info(
+    { grpc: `${host}:${bound}`, metrics: `http://${host}:${metricsPort}/metrics`, head: await store.headPosition() },
+    'articles listening',
+  );
+  return {
+    store,
+    close: async () => {
+      // Feed subscriptions are endless streams: let commands finish, then cut the rest.
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.forceShutdown(), 2_000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      await new Promise<void>((resolve) => metrics.close(() => resolve()));
+      await store.close();
+    },
+  };
+}

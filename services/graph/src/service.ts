@@ -1,0 +1,48 @@
+import { openReadModel, ProjectionRunner } from '@fairflax/projections';
+import { createArticlesCommands, followArticlesLog, type FollowedSource } from '@fairflax/publishing-api';
+import { dataPath, type Closer, type EnvReader, type Logger } from '@fairflax/service-kit';
+import { buildApp } from './app.js';
+import { graphProjection } from './projection.js';
+import { ArticleSearch } from './search.js';
+
+export interface GraphOptions {
+  env: EnvReader;
+  logger: Logger;
+  /** Follow this source instead of the configured transport (one-process mode). */
+  source?: FollowedSource;
+}
+
+/**
+ * The composition root: graph's read model and search index, following the articles log;
+ * queries are answered from them, mutations go to articles as gRPC commands.
+ */
+export async function startGraph({ env, logger, source }: GraphOptions): Promise<Closer> {
+  const host = env.string('GRAPH_HOST', '127.0.0.1');
+  const port = env.port('GRAPH_PORT', 4001);
+  const articlesAddress = env.address('ARTICLES_ADDRESS', '127.0.0.1:50051');
+
+  const db = openReadModel(dataPath(env, 'graph.sqlite'));
+  const search = new ArticleSearch(db);
+  const runner = new ProjectionRunner(db, graphProjection, { onCommitted: search.onCommitted });
+  search.rebuild();
+  logger.info({ position: runner.globalPosition(), searchable: search.size }, 'read model opened');
+
+  const commands = createArticlesCommands(articlesAddress);
+  const log = await followArticlesLog({ service: 'graph', runner, logger, env, source, load: (name) => import(name) });
+  const app = await buildApp({
+    db,
+    runner,
+    search,
+    commands,
+    feedStatus: log.status,
+    logger: { level: logger.level, name: 'graph' },
+  });
+  await app.listen({ host, port });
+  logger.info({ url: `http://${host}:${port}/graphql`, graphiql: `http://${host}:${port}/graphiql` }, 'graph listening');
+  return async () => {
+    await app.close();
+    await log.stop();
+    commands.close();
+    db.close();
+  };
+}
