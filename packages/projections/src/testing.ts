@@ -4,30 +4,129 @@ import { articleStream, authorStream, encodeEvent, type FairflaxEvent } from '@f
 import type { Delivery } from './types.js';
 
 /**
- * Test helper: turns domain events into deliveries as the embedded feed would hand them out,
- * with stream versions counted per stream and global positions from `after + 1`.
+ * Test helper: a log that hands out deliveries as the embedded feed would. Each call is the next
+ * batch: global positions and per-stream versions carry on from the previous call, so a
+ * projection sees the same stream advance across batches, as it would in production.
  */
-export function deliveriesOf(events: readonly FairflaxEvent[], after = 0, source = 'log'): Delivery[] {
+export function eventLog({ after = 0, source = 'log' } = {}): (
+  events: readonly FairflaxEvent[],
+) => Delivery[] {
   const versions = new Map<string, number>();
-  return events.map((domainEvent, i) => {
-    const streamId =
-      'articleId' in domainEvent.data
-        ? articleStream(domainEvent.data.articleId)
-        : authorStream(domainEvent.data.authorId);
-    const streamVersion = (versions.get(streamId) ?? 0) + 1;
-    versions.set(streamId, streamVersion);
-    const encoded = encodeEvent(domainEvent);
-    const event: StoredEvent = {
-      eventId: randomUUID(),
-      streamId,
-      streamVersion,
-      globalPosition: after + i + 1,
-      type: encoded.type,
-      schemaVersion: encoded.schemaVersion,
-      data: encoded.data,
-      metadata: {},
-      recordedAt: '2026-03-01T00:00:00.000Z',
-    };
-    return { source, position: event.globalPosition, event };
-  });
+  let position = after;
+  return (events) =>
+    events.map((domainEvent) => {
+      const streamId =
+        'articleId' in domainEvent.data
+          ? articleStream(domainEvent.data.articleId)
+          : authorStream(domainEvent.data.authorId);
+      const streamVersion = (versions.get(streamId) ?? 0) + 1;
+      versions.set(streamId, streamVersion);
+      position += 1;
+      const encoded = encodeEvent(domainEvent);
+      const event: StoredEvent = {
+        eventId: randomUUID(),
+        streamId,
+        streamVersion,
+        globalPosition: position,
+        type: encoded.type,
+        schemaVersion: encoded.schemaVersion,
+        data: encoded.data,
+        metadata: {},
+        recordedAt: '2026-03-01T00:00:00.000Z',
+      };
+      return { source, position, event };
+    });
 }
+
+/**
+ * Test helper: one batch read from `after + 1` of a fresh log. Stream versions count from 1
+ * within this call only; when a test delivers several batches of one log, use `eventLog()`.
+ */
+export function deliveriesOf(
+  events: readonly FairflaxEvent[],
+  after = 0,
+  source = 'log',
+): Delivery[] {
+  return eventLog({ after, source })(events);
+}
+
+/** The fixed instant newsroom test events are timed from: 2026-03-01T08:00:00Z, in ms. */
+export const T0 = Date.parse('2026-03-01T08:00:00.000Z');
+
+/** The ISO time `minute` minutes after `T0`; tests state times as minutes into that morning. */
+export const at = (minute: number): string => new Date(T0 + minute * 60_000).toISOString();
+
+/** Who writes an article unless a test says otherwise. */
+export interface Byline {
+  authorId: string;
+  authorName: string;
+}
+
+/** What a test may set on a drafted article; the rest defaults from its id and the byline. */
+export type DraftFields = Partial<{
+  title: string;
+  body: string;
+  category: string;
+  authorId: string;
+  authorName: string;
+}>;
+
+/**
+ * Small builders for author and article events, timed by `at(minute)`, with defaults so that
+ * tests state only what matters to them. Drafts default to `byline`.
+ */
+export function newsroomEventsBy(byline: Byline) {
+  const drafted = (articleId: string, minute: number, fields: DraftFields = {}): FairflaxEvent => ({
+    type: 'ArticleDrafted',
+    data: {
+      articleId,
+      title: fields.title ?? `Title of ${articleId}`,
+      body: fields.body ?? `Body of ${articleId}`,
+      category: fields.category ?? 'business',
+      authorId: fields.authorId ?? byline.authorId,
+      authorName: fields.authorName ?? byline.authorName,
+      draftedAt: at(minute),
+    },
+  });
+  const published = (articleId: string, minute: number): FairflaxEvent => ({
+    type: 'ArticlePublished',
+    data: { articleId, publishedAt: at(minute) },
+  });
+  return {
+    registered: (authorId: string, name: string, minute = 0): FairflaxEvent => ({
+      type: 'AuthorRegistered',
+      data: { authorId, name, registeredAt: at(minute) },
+    }),
+    renamed: (
+      authorId: string,
+      name: string,
+      minute: number,
+      previousName = '',
+    ): FairflaxEvent => ({
+      type: 'AuthorRenamed',
+      data: { authorId, name, previousName, renamedAt: at(minute) },
+    }),
+    drafted,
+    revised: (
+      articleId: string,
+      minute: number,
+      changes: { title?: string; body?: string; category?: string },
+    ): FairflaxEvent => ({
+      type: 'ArticleRevised',
+      data: { articleId, ...changes, revisedAt: at(minute) },
+    }),
+    published,
+    retracted: (articleId: string, minute: number): FairflaxEvent => ({
+      type: 'ArticleRetracted',
+      data: { articleId, reason: 'legal', retractedAt: at(minute) },
+    }),
+    /** Drafted and published at `minute`. */
+    story: (articleId: string, minute: number, fields: DraftFields = {}): FairflaxEvent[] => [
+      drafted(articleId, minute, fields),
+      published(articleId, minute),
+    ],
+  };
+}
+
+/** The newsroom event builders, with articles written by Nadia Rahman (`nadia`). */
+export const newsroomEvents = newsroomEventsBy({ authorId: 'nadia', authorName: 'Nadia Rahman' });

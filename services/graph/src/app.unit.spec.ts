@@ -10,7 +10,7 @@ afterEach(async () => {
 
 async function graph(feedStatus?: () => object) {
   const side = graphReadSide();
-  side.given(e.authorRegistered('a1', 'Ada Lovelace'), e.articleDrafted('x1'), e.articlePublished('x1'));
+  side.given(e.registered('a1', 'Ada Lovelace'), e.drafted('x1', 1), e.published('x1', 10));
   app = await buildApp({ db: side.db, runner: side.runner, search: side.search, commands: recordingCommands(), ...(feedStatus && { feedStatus }) });
   return { side, app };
 }
@@ -69,7 +69,7 @@ describe('graph over HTTP', () => {
 
     const pending = postGraphql(app, ARTICLE_X2, {}, { 'x-min-position': '5', 'x-wait-timeout-ms': '5000' });
     await new Promise((r) => setTimeout(r, 20));
-    side.given(e.articleDrafted('x2'), e.articlePublished('x2'));
+    side.given(e.drafted('x2', 1), e.published('x2', 10));
     const res = await pending;
 
     expect(res.status).toBe(200);

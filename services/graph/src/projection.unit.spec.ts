@@ -1,4 +1,5 @@
 import type { FairflaxEvent } from '@fairflax/events';
+import { at } from '@fairflax/projections/testing';
 import { describe, expect, it } from 'vitest';
 import { graphProjection } from './projection.js';
 import { events as e, graphReadSide, type GraphReadSide } from './testing.js';
@@ -14,10 +15,10 @@ describe('graphProjection', () => {
   it('turns drafted, revised and published events into one article row carrying the author name', () => {
     const side = graphReadSide();
     side.given(
-      e.authorRegistered('a1', 'Ada Lovelace'),
-      e.articleDrafted('x1', { title: 'Draft title', body: 'Draft body', category: 'politics', minute: 1 }),
-      e.articlePublished('x1', 10),
-      e.articleRevised('x1', { title: 'Final title' }, 20),
+      e.registered('a1', 'Ada Lovelace'),
+      e.drafted('x1', 1, { title: 'Draft title', body: 'Draft body', category: 'politics' }),
+      e.published('x1', 10),
+      e.revised('x1', 20, { title: 'Final title' }),
     );
 
     expect(articleRow(side, 'x1')).toEqual({
@@ -28,9 +29,9 @@ describe('graphProjection', () => {
       author_id: 'a1',
       author_name: 'Ada Lovelace',
       status: 'PUBLISHED',
-      created: e.at(1),
-      modified: e.at(20),
-      published_at: e.at(10),
+      created: at(1),
+      modified: at(20),
+      published_at: at(10),
       version: 3,
       position: 4,
     });
@@ -39,31 +40,31 @@ describe('graphProjection', () => {
 
   it('changes only the fields an ArticleRevised names', () => {
     const side = graphReadSide();
-    side.given(e.articleDrafted('x1', { title: 'T', body: 'B', category: 'business' }));
-    side.given(e.articleRevised('x1', { category: 'environment' }));
+    side.given(e.drafted('x1', 1, { title: 'T', body: 'B', category: 'business' }));
+    side.given(e.revised('x1', 20, { category: 'environment' }));
 
     expect(articleRow(side, 'x1')).toMatchObject({ title: 'T', body: 'B', category: 'environment', status: 'DRAFT' });
   });
 
   it('marks a retracted article RETRACTED and keeps the time it was published', () => {
     const side = graphReadSide();
-    side.given(e.articleDrafted('x1'), e.articlePublished('x1', 10), e.articleRetracted('x1', 40));
+    side.given(e.drafted('x1', 1), e.published('x1', 10), e.retracted('x1', 40));
 
-    expect(articleRow(side, 'x1')).toMatchObject({ status: 'RETRACTED', published_at: e.at(10), modified: e.at(40) });
+    expect(articleRow(side, 'x1')).toMatchObject({ status: 'RETRACTED', published_at: at(10), modified: at(40) });
   });
 
   it("shows an author's new name on every one of their articles, and only theirs, after AuthorRenamed", () => {
     const side = graphReadSide();
     side.given(
-      e.authorRegistered('a1', 'Ada Lovelace'),
-      e.authorRegistered('a2', 'Grace Hopper'),
-      e.articleDrafted('x1', { authorId: 'a1', authorName: 'Ada Lovelace' }),
-      e.articleDrafted('x2', { authorId: 'a1', authorName: 'Ada Lovelace' }),
-      e.articlePublished('x2'),
-      e.articleDrafted('x3', { authorId: 'a2', authorName: 'Grace Hopper' }),
+      e.registered('a1', 'Ada Lovelace'),
+      e.registered('a2', 'Grace Hopper'),
+      e.drafted('x1', 1, { authorId: 'a1', authorName: 'Ada Lovelace' }),
+      e.drafted('x2', 1, { authorId: 'a1', authorName: 'Ada Lovelace' }),
+      e.published('x2', 10),
+      e.drafted('x3', 1, { authorId: 'a2', authorName: 'Grace Hopper' }),
     );
 
-    side.given(e.authorRenamed('a1', 'Ada Lovelace', 'Ada King'));
+    side.given(e.renamed('a1', 'Ada King', 30, 'Ada Lovelace'));
 
     const names = side.db.prepare('SELECT id, author_name FROM articles ORDER BY id').all();
     expect(names).toEqual([
@@ -77,10 +78,10 @@ describe('graphProjection', () => {
   it('changes nothing when a batch is delivered again, and counts it as skipped', () => {
     const side = graphReadSide();
     const batch = side.next([
-      e.authorRegistered('a1', 'Ada Lovelace'),
-      e.articleDrafted('x1'),
-      e.articlePublished('x1'),
-      e.authorRenamed('a1', 'Ada Lovelace', 'Ada King'),
+      e.registered('a1', 'Ada Lovelace'),
+      e.drafted('x1', 1),
+      e.published('x1', 10),
+      e.renamed('a1', 'Ada King', 30, 'Ada Lovelace'),
     ]);
     expect(side.runner.applyBatch(batch)).toEqual({ applied: 4, skipped: 0 });
     const before = allRows(side);
@@ -93,14 +94,14 @@ describe('graphProjection', () => {
 
   it('ignores article events that arrive again after newer ones, even past the checkpoint', () => {
     const side = graphReadSide();
-    side.given(e.articleDrafted('x1', { title: 'Old' }), e.articlePublished('x1'), e.articleRevised('x1', { title: 'New' }));
+    side.given(e.drafted('x1', 1, { title: 'Old' }), e.published('x1', 10), e.revised('x1', 20, { title: 'New' }));
 
     // Straight to the projection: the SQL itself must refuse to go back in the stream.
     const replay = (event: FairflaxEvent, streamVersion: number) =>
-      graphProjection.apply(side.db, { event, streamId: 'article-x1', streamVersion, globalPosition: streamVersion, recordedAt: e.at(0) });
-    replay(e.articleDrafted('x1', { title: 'Old' }), 1);
-    replay(e.articlePublished('x1'), 2);
-    replay(e.articleRevised('x1', { title: 'New' }), 3);
+      graphProjection.apply(side.db, { event, streamId: 'article-x1', streamVersion, globalPosition: streamVersion, recordedAt: at(0) });
+    replay(e.drafted('x1', 1, { title: 'Old' }), 1);
+    replay(e.published('x1', 10), 2);
+    replay(e.revised('x1', 20, { title: 'New' }), 3);
 
     expect(articleRow(side, 'x1')).toMatchObject({ title: 'New', status: 'PUBLISHED', version: 3, position: 3 });
   });
@@ -108,18 +109,18 @@ describe('graphProjection', () => {
   it('does not bring back an old author name when an older rename is applied late', () => {
     const side = graphReadSide();
     side.given(
-      e.authorRegistered('a1', 'First'),
-      e.articleDrafted('x1', { authorId: 'a1', authorName: 'First' }),
-      e.authorRenamed('a1', 'First', 'Second'),
-      e.authorRenamed('a1', 'Second', 'Third'),
+      e.registered('a1', 'First'),
+      e.drafted('x1', 1, { authorId: 'a1', authorName: 'First' }),
+      e.renamed('a1', 'Second', 30, 'First'),
+      e.renamed('a1', 'Third', 30, 'Second'),
     );
 
     graphProjection.apply(side.db, {
-      event: e.authorRenamed('a1', 'First', 'Second'),
+      event: e.renamed('a1', 'Second', 30, 'First'),
       streamId: 'author-a1',
       streamVersion: 2,
       globalPosition: 3,
-      recordedAt: e.at(0),
+      recordedAt: at(0),
     });
 
     expect(side.db.prepare("SELECT name FROM authors WHERE id = 'a1'").get()).toEqual({ name: 'Third' });

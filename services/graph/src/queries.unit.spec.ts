@@ -1,4 +1,5 @@
 import type { FairflaxEvent } from '@fairflax/events';
+import { at, type DraftFields } from '@fairflax/projections/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildApp } from './app.js';
@@ -14,9 +15,9 @@ async function graph(...given: FairflaxEvent[]) {
   return { side, commands, app, query: (q: string, variables?: Record<string, unknown>) => postGraphql(app, q, variables) };
 }
 
-const published = (id: string, minute: number, fields: Parameters<typeof e.articleDrafted>[1] = {}) => [
-  e.articleDrafted(id, { minute: 0, ...fields }),
-  e.articlePublished(id, minute),
+const published = (id: string, minute: number, fields: DraftFields = {}) => [
+  e.drafted(id, 0, fields),
+  e.published(id, minute),
 ];
 
 const PAGE = `query ($count: Int, $after: String, $category: String, $status: ArticleStatus) {
@@ -36,9 +37,9 @@ afterEach(async () => {
 describe('graph queries', () => {
   it('answers article(id) from the read model, author included, and null for an unknown id', async () => {
     const g = await graph(
-      e.authorRegistered('a1', 'Ada Lovelace'),
-      e.articleDrafted('x1', { title: 'T', body: 'B', category: 'politics', minute: 1 }),
-      e.articlePublished('x1', 5),
+      e.registered('a1', 'Ada Lovelace'),
+      e.drafted('x1', 1, { title: 'T', body: 'B', category: 'politics' }),
+      e.published('x1', 5),
     );
     app = g.app;
 
@@ -55,9 +56,9 @@ describe('graph queries', () => {
         body: 'B',
         category: 'politics',
         status: 'PUBLISHED',
-        created: e.at(1),
-        modified: e.at(5),
-        publishedAt: e.at(5),
+        created: at(1),
+        modified: at(5),
+        publishedAt: at(5),
         version: 2,
         author: { id: 'a1', name: 'Ada Lovelace' },
       },
@@ -70,8 +71,8 @@ describe('graph queries', () => {
       ...published('old', 1),
       ...published('new', 9),
       ...published('gone', 5),
-      e.articleRetracted('gone'),
-      e.articleDrafted('draft', { minute: 30 }),
+      e.retracted('gone', 40),
+      e.drafted('draft', 30),
     );
     app = g.app;
 
@@ -84,8 +85,8 @@ describe('graph queries', () => {
     const g = await graph(
       ...published('biz', 1, { category: 'business' }),
       ...published('pol', 2, { category: 'politics' }),
-      e.articleDrafted('draft-early', { minute: 3 }),
-      e.articleDrafted('draft-late', { minute: 4 }),
+      e.drafted('draft-early', 3),
+      e.drafted('draft-late', 4),
     );
     app = g.app;
 
@@ -139,7 +140,7 @@ describe('graph queries', () => {
     ['a search count of 0', '{ search(text: "x", count: 0) { id } }'],
     ['an author articles count of 51', '{ authors { articles(count: 51) { id } } }'],
   ])('rejects %s with BAD_USER_INPUT', async (_, query) => {
-    const g = await graph(e.authorRegistered('a1', 'Ada'));
+    const g = await graph(e.registered('a1', 'Ada'));
     app = g.app;
 
     const { status, body } = await g.query(query);
@@ -169,7 +170,7 @@ describe('graph queries', () => {
     const g = await graph(
       ...published('body-hit', 1, { title: 'Energy prices', body: 'Wind and solar are cheaper' }),
       ...published('title-hit', 2, { title: 'Wind farm approved', body: 'The council agreed' }),
-      e.articleDrafted('draft-hit', { title: 'Wind draft' }),
+      e.drafted('draft-hit', 1, { title: 'Wind draft' }),
     );
     app = g.app;
 
@@ -199,7 +200,7 @@ describe('graph queries', () => {
     const before = await g.query('{ search(text: "scandal") { id } articles { nodes { id } } }');
     expect(before.body.data).toEqual({ search: [{ id: 'x1' }], articles: { nodes: [{ id: 'x1' }] } });
 
-    g.side.given(e.articleRetracted('x1'));
+    g.side.given(e.retracted('x1', 40));
 
     const after = await g.query('{ search(text: "scandal") { id } articles { nodes { id } } article(id: "x1") { status } }');
     expect(after.body.data).toEqual({ search: [], articles: { nodes: [] }, article: { status: 'RETRACTED' } });
@@ -207,13 +208,13 @@ describe('graph queries', () => {
 
   it("lists authors with their newest published articles, loading every author's articles in one query", async () => {
     const g = await graph(
-      e.authorRegistered('a1', 'Ada Lovelace'),
-      e.authorRegistered('a2', 'Grace Hopper'),
-      e.authorRegistered('a3', 'Katherine Johnson'),
+      e.registered('a1', 'Ada Lovelace'),
+      e.registered('a2', 'Grace Hopper'),
+      e.registered('a3', 'Katherine Johnson'),
       ...published('ada-1', 1, { authorId: 'a1' }),
       ...published('ada-2', 2, { authorId: 'a1' }),
       ...published('ada-3', 3, { authorId: 'a1' }),
-      e.articleDrafted('ada-draft', { authorId: 'a1' }),
+      e.drafted('ada-draft', 1, { authorId: 'a1' }),
       ...published('grace-1', 4, { authorId: 'a2', authorName: 'Grace Hopper' }),
     );
     app = g.app;
@@ -232,7 +233,7 @@ describe('graph queries', () => {
   });
 
   it('answers author(id) with null for an unknown author, and reaches an author through an article', async () => {
-    const g = await graph(e.authorRegistered('a1', 'Ada Lovelace'), ...published('x1', 1, { authorId: 'a1' }));
+    const g = await graph(e.registered('a1', 'Ada Lovelace'), ...published('x1', 1, { authorId: 'a1' }));
     app = g.app;
 
     const { body } = await g.query(`{
@@ -249,7 +250,7 @@ describe('graph queries', () => {
   });
 
   it('sends no command to articles for any query', async () => {
-    const g = await graph(e.authorRegistered('a1', 'Ada'), ...published('x1', 1, { authorId: 'a1' }));
+    const g = await graph(e.registered('a1', 'Ada'), ...published('x1', 1, { authorId: 'a1' }));
     app = g.app;
 
     const answers = await Promise.all([

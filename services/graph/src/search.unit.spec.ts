@@ -4,8 +4,8 @@ import { ArticleSearch } from './search.js';
 import { events as e, graphReadSide } from './testing.js';
 
 const publishedArticle = (id: string, title: string, body: string) => [
-  e.articleDrafted(id, { title, body }),
-  e.articlePublished(id),
+  e.drafted(id, 1, { title, body }),
+  e.published(id, 10),
 ];
 
 describe('ArticleSearch', () => {
@@ -37,10 +37,10 @@ describe('ArticleSearch', () => {
 
   it('makes an article searchable only once it is published', () => {
     const side = graphReadSide();
-    side.given(e.articleDrafted('x1', { title: 'Secret plans' }));
+    side.given(e.drafted('x1', 1, { title: 'Secret plans' }));
     expect(side.search.search('secret', 10)).toEqual([]);
 
-    side.given(e.articlePublished('x1'));
+    side.given(e.published('x1', 10));
     expect(side.search.search('secret', 10)).toEqual(['x1']);
   });
 
@@ -48,7 +48,7 @@ describe('ArticleSearch', () => {
     const side = graphReadSide();
     side.given(...publishedArticle('x1', 'Floods in the valley', 'Body'));
 
-    side.given(e.articleRevised('x1', { title: 'Drought in the valley' }));
+    side.given(e.revised('x1', 20, { title: 'Drought in the valley' }));
 
     expect(side.search.search('floods', 10)).toEqual([]);
     expect(side.search.search('drought', 10)).toEqual(['x1']);
@@ -58,7 +58,7 @@ describe('ArticleSearch', () => {
     const side = graphReadSide();
     side.given(...publishedArticle('x1', 'Miracle cure found', 'Body'));
 
-    side.given(e.articleRetracted('x1'));
+    side.given(e.retracted('x1', 40));
 
     expect(side.search.search('miracle', 10)).toEqual([]);
     expect(side.search.size).toBe(0);
@@ -68,9 +68,9 @@ describe('ArticleSearch', () => {
     const side = graphReadSide();
     side.given(
       ...publishedArticle('published', 'Harbour news', 'Body'),
-      e.articleDrafted('draft', { title: 'Harbour draft' }),
+      e.drafted('draft', 1, { title: 'Harbour draft' }),
       ...publishedArticle('retracted', 'Harbour rumour', 'Body'),
-      e.articleRetracted('retracted'),
+      e.retracted('retracted', 40),
     );
 
     const restarted = new ArticleSearch(side.db);
@@ -82,8 +82,8 @@ describe('ArticleSearch', () => {
 
   it('does not change when a batch fails and rolls back', () => {
     const side = graphReadSide();
-    side.given(e.articleDrafted('x1', { title: 'Rollback story' }));
-    const batch = side.next([e.articlePublished('x1')]);
+    side.given(e.drafted('x1', 1, { title: 'Rollback story' }));
+    const batch = side.next([e.published('x1', 10)]);
     const unreadable: Delivery = {
       ...batch[0]!,
       position: batch[0]!.position + 1,

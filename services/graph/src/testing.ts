@@ -1,6 +1,6 @@
 import type { FairflaxEvent } from '@fairflax/events';
 import { openReadModel, ProjectionRunner, type BatchResult, type Database, type Delivery } from '@fairflax/projections';
-import { deliveriesOf } from '@fairflax/projections/testing';
+import { eventLog, newsroomEventsBy } from '@fairflax/projections/testing';
 import type { FastifyInstance } from 'fastify';
 import type { ArticlesCommands, CommandResult } from '@fairflax/publishing-api';
 import { graphProjection } from './projection.js';
@@ -25,64 +25,13 @@ export function graphReadSide(): GraphReadSide {
   const search = new ArticleSearch(db);
   const runner = new ProjectionRunner(db, graphProjection, { onCommitted: search.onCommitted });
   search.rebuild();
-  const versions = new Map<string, number>();
-  let position = 0;
-
-  const next = (events: readonly FairflaxEvent[]): Delivery[] => {
-    const batch = deliveriesOf(events, position).map((d) => {
-      const streamVersion = (versions.get(d.event.streamId) ?? 0) + 1;
-      versions.set(d.event.streamId, streamVersion);
-      return { ...d, event: { ...d.event, streamVersion } };
-    });
-    position += events.length;
-    return batch;
-  };
+  const next = eventLog();
   const given = (...events: FairflaxEvent[]): BatchResult => runner.applyBatch(next(events));
   return { db, search, runner, next, given };
 }
 
-const at = (minute: number) => new Date(Date.UTC(2026, 2, 1, 9, minute)).toISOString();
-
-/** Small event builders with sensible defaults, so tests state only what matters to them. */
-export const events = {
-  authorRegistered: (authorId: string, name: string): FairflaxEvent => ({
-    type: 'AuthorRegistered',
-    data: { authorId, name, registeredAt: at(0) },
-  }),
-  authorRenamed: (authorId: string, previousName: string, name: string, minute = 30): FairflaxEvent => ({
-    type: 'AuthorRenamed',
-    data: { authorId, name, previousName, renamedAt: at(minute) },
-  }),
-  articleDrafted: (
-    articleId: string,
-    fields: Partial<{ title: string; body: string; category: string; authorId: string; authorName: string; minute: number }> = {},
-  ): FairflaxEvent => ({
-    type: 'ArticleDrafted',
-    data: {
-      articleId,
-      title: fields.title ?? `Title of ${articleId}`,
-      body: fields.body ?? `Body of ${articleId}`,
-      category: fields.category ?? 'business',
-      authorId: fields.authorId ?? 'a1',
-      authorName: fields.authorName ?? 'Ada Lovelace',
-      draftedAt: at(fields.minute ?? 1),
-    },
-  }),
-  articleRevised: (
-    articleId: string,
-    changes: { title?: string; body?: string; category?: string },
-    minute = 20,
-  ): FairflaxEvent => ({ type: 'ArticleRevised', data: { articleId, ...changes, revisedAt: at(minute) } }),
-  articlePublished: (articleId: string, minute = 10): FairflaxEvent => ({
-    type: 'ArticlePublished',
-    data: { articleId, publishedAt: at(minute) },
-  }),
-  articleRetracted: (articleId: string, minute = 40): FairflaxEvent => ({
-    type: 'ArticleRetracted',
-    data: { articleId, reason: 'factual error', retractedAt: at(minute) },
-  }),
-  at,
-};
+/** The newsroom event builders, with articles written by Ada Lovelace (`a1`) unless a test says otherwise. */
+export const events = newsroomEventsBy({ authorId: 'a1', authorName: 'Ada Lovelace' });
 
 export interface CommandCall {
   method: Exclude<keyof ArticlesCommands, 'close'>;

@@ -1,84 +1,13 @@
 import type { FairflaxEvent } from '@fairflax/events';
-import { openReadModel, ProjectionRunner, type Delivery } from '@fairflax/projections';
-import { deliveriesOf } from '@fairflax/projections/testing';
+import { openReadModel, ProjectionRunner } from '@fairflax/projections';
+import { at, eventLog, newsroomEvents } from '@fairflax/projections/testing';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, FEED_SIZE } from './app.js';
 import { rssFeedProjection } from './projection.js';
 
 const PUBLIC_URL = 'https://news.fairflax.example';
-const T0 = Date.parse('2026-03-01T08:00:00.000Z');
-const at = (minute: number) => new Date(T0 + minute * 60_000).toISOString();
-
-const registered = (authorId: string, name: string, minute = 0): FairflaxEvent => ({
-  type: 'AuthorRegistered',
-  data: { authorId, name, registeredAt: at(minute) },
-});
-const renamed = (authorId: string, name: string, minute: number): FairflaxEvent => ({
-  type: 'AuthorRenamed',
-  data: { authorId, name, previousName: '', renamedAt: at(minute) },
-});
-const drafted = (
-  articleId: string,
-  minute: number,
-  fields: {
-    title?: string;
-    body?: string;
-    category?: string;
-    authorId?: string;
-    authorName?: string;
-  } = {},
-): FairflaxEvent => ({
-  type: 'ArticleDrafted',
-  data: {
-    articleId,
-    title: fields.title ?? `Title of ${articleId}`,
-    body: fields.body ?? `Body of ${articleId}`,
-    category: fields.category ?? 'business',
-    authorId: fields.authorId ?? 'nadia',
-    authorName: fields.authorName ?? 'Nadia Rahman',
-    draftedAt: at(minute),
-  },
-});
-const revised = (
-  articleId: string,
-  minute: number,
-  changes: { title?: string; body?: string; category?: string },
-): FairflaxEvent => ({
-  type: 'ArticleRevised',
-  data: { articleId, ...changes, revisedAt: at(minute) },
-});
-const published = (articleId: string, minute: number): FairflaxEvent => ({
-  type: 'ArticlePublished',
-  data: { articleId, publishedAt: at(minute) },
-});
-const retracted = (articleId: string, minute: number): FairflaxEvent => ({
-  type: 'ArticleRetracted',
-  data: { articleId, reason: 'legal', retractedAt: at(minute) },
-});
-/** Drafted and published at `minute`. */
-const story = (articleId: string, minute: number, fields: Parameters<typeof drafted>[2] = {}) => [
-  drafted(articleId, minute, fields),
-  published(articleId, minute),
-];
-
-/**
- * The log as articles would deliver it: global positions and per-stream versions keep
- * counting across batches (deliveriesOf alone restarts stream versions at 1 on every call).
- */
-function eventLog() {
-  const versions = new Map<string, number>();
-  let position = 0;
-  return (events: readonly FairflaxEvent[]): Delivery[] => {
-    const batch = deliveriesOf(events, position).map((d) => {
-      const streamVersion = (versions.get(d.event.streamId) ?? 0) + 1;
-      versions.set(d.event.streamId, streamVersion);
-      return { ...d, event: { ...d.event, streamVersion } };
-    });
-    position += events.length;
-    return batch;
-  };
-}
+const { registered, renamed, drafted, revised, published, retracted, story } = newsroomEvents;
 
 const xml = new XMLParser({ ignoreAttributes: false, parseTagValue: false, htmlEntities: false });
 const asArray = <T>(v: T | T[] | undefined): T[] =>
