@@ -38,9 +38,12 @@ const DDL = `
   CREATE INDEX IF NOT EXISTS articles_by_author
     ON articles (author_id, status, published_at DESC, id DESC);
 
+  -- name_since: when the author took this name. Over a partitioned transport an author's
+  -- rename can arrive before an older draft of theirs; the draft then takes the newer name.
   CREATE TABLE IF NOT EXISTS authors (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
+    name_since TEXT NOT NULL,
     version INTEGER NOT NULL
   ) STRICT;
 `;
@@ -49,8 +52,9 @@ const SQL = {
   draft: `
     INSERT INTO articles (id, title, body, category, author_id, author_name, status, created,
                           modified, published_at, version, position)
-    VALUES (@articleId, @title, @body, @category, @authorId, @authorName, 'DRAFT', @at, @at, NULL,
-            @version, @position)
+    VALUES (@articleId, @title, @body, @category, @authorId,
+            coalesce((SELECT name FROM authors WHERE id = @authorId AND name_since > @at), @authorName),
+            'DRAFT', @at, @at, NULL, @version, @position)
     ON CONFLICT (id) DO UPDATE SET
       title = excluded.title, body = excluded.body, category = excluded.category,
       author_id = excluded.author_id, author_name = excluded.author_name, status = 'DRAFT',
@@ -73,8 +77,9 @@ const SQL = {
     UPDATE articles SET status = 'RETRACTED', modified = @at, version = @version, position = @position
     WHERE id = @articleId AND version < @version`,
   upsertAuthor: `
-    INSERT INTO authors (id, name, version) VALUES (@authorId, @name, @version)
-    ON CONFLICT (id) DO UPDATE SET name = excluded.name, version = excluded.version
+    INSERT INTO authors (id, name, name_since, version) VALUES (@authorId, @name, @since, @version)
+    ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_since = excluded.name_since,
+      version = excluded.version
     WHERE excluded.version > authors.version`,
   // Runs after upsertAuthor: only when this rename is the author's latest known event does it
   // spread to the articles, so a late, older rename cannot bring back an old name.
@@ -106,7 +111,7 @@ function statements(db: Database): Record<keyof typeof SQL, Statement> {
 }
 
 export const graphProjection: Projection = {
-  name: 'graph-v1',
+  name: 'graph-v2',
 
   migrate(db) {
     db.exec(DDL);
@@ -116,11 +121,16 @@ export const graphProjection: Projection = {
     const sql = statements(db);
     switch (event.type) {
       case 'AuthorRegistered':
-        sql.upsertAuthor.run({ authorId: event.data.authorId, name: event.data.name, version });
+        sql.upsertAuthor.run({
+          authorId: event.data.authorId,
+          name: event.data.name,
+          since: event.data.registeredAt,
+          version,
+        });
         return;
       case 'AuthorRenamed': {
         const rename = { authorId: event.data.authorId, name: event.data.name, version };
-        sql.upsertAuthor.run(rename);
+        sql.upsertAuthor.run({ ...rename, since: event.data.renamedAt });
         sql.renameOnArticles.run(rename);
         return;
       }

@@ -35,7 +35,9 @@ describe('graphProjection', () => {
       version: 3,
       position: 4,
     });
-    expect(side.db.prepare('SELECT * FROM authors').all()).toEqual([{ id: 'a1', name: 'Ada Lovelace', version: 1 }]);
+    expect(side.db.prepare('SELECT * FROM authors').all()).toEqual([
+      { id: 'a1', name: 'Ada Lovelace', name_since: at(0), version: 1 },
+    ]);
   });
 
   it('changes only the fields an ArticleRevised names', () => {
@@ -127,9 +129,19 @@ describe('graphProjection', () => {
     expect(articleRow(side, 'x1')).toMatchObject({ author_name: 'Third' });
   });
 
+  it("gives a draft the author's newer name when their rename arrived first (another partition)", () => {
+    const side = graphReadSide();
+    side.given(e.registered('a1', 'First'), e.renamed('a1', 'Second', 30, 'First'));
+    // Drafted at minute 1, before the rename, so the event carries the old name.
+    side.given(e.drafted('x1', 1, { authorId: 'a1', authorName: 'First' }));
+    side.given(e.drafted('x2', 40, { authorId: 'a1', authorName: 'Second' }));
+    expect(articleRow(side, 'x1')).toMatchObject({ author_name: 'Second' });
+    expect(articleRow(side, 'x2')).toMatchObject({ author_name: 'Second' });
+  });
+
   it('rejects a row of the wrong type, since its tables are STRICT', () => {
     const side = graphReadSide();
-    expect(() => side.db.prepare("INSERT INTO authors (id, name, version) VALUES ('a', 'A', 'one')").run()).toThrow(
+    expect(() => side.db.prepare("INSERT INTO authors (id, name, name_since, version) VALUES ('a', 'A', 't', 'one')").run()).toThrow(
       /cannot store TEXT value in INTEGER column/,
     );
   });
