@@ -1,0 +1,159 @@
+/**
+ * The tutorial branch generator: turns tutorial/steps.json into one git branch per step, with
+ * git plumbing only (no checkout), so it is fast and leaves the working tree alone.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+interface StepManifest {
+  branch: string;
+  title: string;
+  summary: string;
+  remove?: string[];
+  add: (string | { from: string; to: string })[];
+  root?: string;
+}
+interface Manifest {
+  author: { name: string; email: string };
+  steps: StepManifest[];
+}
+interface TreeEntry {
+  mode: string;
+  sha: string;
+}
+
+export const git = (repo: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string) =>
+  execFileSync('git', args, { cwd: repo, env: { ...process.env, ...env }, input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }).trim();
+
+/** Every file of HEAD as path -> (mode, blob). */
+function headFiles(repo: string): Map<string, TreeEntry> {
+  const files = new Map<string, TreeEntry>();
+  for (const line of git(repo, ['ls-tree', '-r', '-z', 'HEAD']).split('\0')) {
+    if (!line) continue;
+    const [meta, path] = line.split('\t') as [string, string];
+    const [mode, , sha] = meta.split(' ') as [string, string, string];
+    files.set(path, { mode, sha });
+  }
+  return files;
+}
+
+const under = (path: string, prefix: string) => path === prefix || path.startsWith(prefix + '/');
+
+/** Applies one step to the previous step's tree (destination path -> blob). */
+function stepTree(previous: Map<string, TreeEntry>, step: StepManifest, head: Map<string, TreeEntry>): Map<string, TreeEntry> {
+  const tree = new Map([...previous].filter(([path]) => !(step.remove ?? []).some((p) => under(path, p))));
+  const place = (from: string, to: string) => {
+    let found = 0;
+    for (const [path, entry] of head) {
+      if (!under(path, from)) continue;
+      tree.set(to + path.slice(from.length), entry);
+      found++;
+    }
+    if (found === 0) throw new Error(`step ${step.branch}: nothing in HEAD at "${from}"`);
+  };
+  for (const item of step.add) {
+    if (typeof item === 'string') place(item, item);
+    else place(item.from, item.to);
+  }
+  if (step.root) {
+    for (const [path, entry] of head) {
+      if (under(path, step.root)) tree.set(path.slice(step.root.length + 1), entry);
+    }
+  }
+  return tree;
+}
+
+const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'] as const;
+
+/**
+ * A service on main may depend on a transport adapter of a later step, which it loads by name
+ * only when configured to. In a branch without that adapter the dependency is dropped from
+ * package.json (the only rewrite the generator makes), and asking for that transport gives a
+ * "not part of this step" error at start-up.
+ */
+function dropAbsentWorkspaceDependencies(repo: string, tree: Map<string, TreeEntry>): void {
+  const manifests = [...tree].filter(([path]) => path === 'package.json' || path.endsWith('/package.json'));
+  const parsed = manifests.map(([path, entry]) => ({
+    path,
+    entry,
+    json: JSON.parse(git(repo, ['cat-file', 'blob', entry.sha])) as Record<string, unknown>,
+  }));
+  const present = new Set(parsed.map(({ json }) => json['name']));
+  for (const { path, entry, json } of parsed) {
+    let changed = false;
+    for (const field of DEPENDENCY_FIELDS) {
+      const deps = json[field] as Record<string, string> | undefined;
+      if (!deps) continue;
+      for (const [name, spec] of Object.entries(deps)) {
+        if (spec.startsWith('workspace:') && !present.has(name)) {
+          delete deps[name];
+          changed = true;
+        }
+      }
+    }
+    if (changed) {
+      const sha = git(repo, ['hash-object', '-w', '--stdin'], {}, JSON.stringify(json, null, 2) + '\n');
+      tree.set(path, { mode: entry.mode, sha });
+    }
+  }
+}
+
+function writeTree(repo: string, tree: Map<string, TreeEntry>): string {
+  const index = join(mkdtempSync(join(tmpdir(), 'tutorial-index-')), 'index');
+  try {
+    const env = { GIT_INDEX_FILE: index };
+    const info = [...tree].map(([path, { mode, sha }]) => `${mode} ${sha}\t${path}`).join('\n') + '\n';
+    git(repo, ['update-index', '--add', '--index-info'], env, info);
+    return git(repo, ['write-tree'], env);
+  } finally {
+    rmSync(join(index, '..'), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Creates one branch per step of `tutorial/steps.json` at HEAD of `repo`, each the previous
+ * step plus one commit. Refuses to replace existing branches unless `force`. Returns what it
+ * created, in order, and logs one line per branch through `log`.
+ */
+export function generateBranches(repo: string, force: boolean, log: (line: string) => void = console.log): string[] {
+  const manifest = JSON.parse(git(repo, ['show', 'HEAD:tutorial/steps.json'])) as Manifest;
+  const head = headFiles(repo);
+  const date = git(repo, ['log', '-1', '--format=%cI', 'HEAD']);
+  const existing = new Set(git(repo, ['branch', '--format=%(refname:short)']).split('\n').filter(Boolean));
+  const clashes = manifest.steps.map((s) => s.branch).filter((b) => existing.has(b));
+  if (clashes.length > 0 && !force) {
+    throw new Error(`branches already exist: ${clashes.join(', ')} (use --force to replace them)`);
+  }
+  if (git(repo, ['status', '--porcelain'])) {
+    log('note: uncommitted changes are not part of the generated branches (they use HEAD)');
+  }
+  const env = {
+    GIT_AUTHOR_NAME: manifest.author.name,
+    GIT_AUTHOR_EMAIL: manifest.author.email,
+    GIT_COMMITTER_NAME: manifest.author.name,
+    GIT_COMMITTER_EMAIL: manifest.author.email,
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_DATE: date,
+  };
+  const current = git(repo, ['rev-parse', '--abbrev-ref', 'HEAD']);
+  let tree = new Map<string, TreeEntry>();
+  let parent: string | undefined;
+  const created: string[] = [];
+  for (const step of manifest.steps) {
+    tree = stepTree(tree, step, head);
+    const branchTree = new Map(tree);
+    dropAbsentWorkspaceDependencies(repo, branchTree);
+    const treeSha = writeTree(repo, branchTree);
+    const message = `${step.title}\n\n${step.summary}\n`;
+    const commit = git(repo, ['commit-tree', treeSha, ...(parent ? ['-p', parent] : []), '-F', '-'], env, message);
+    if (step.branch === current) throw new Error(`refusing to replace the checked-out branch ${current}`);
+    git(repo, ['branch', '-f', step.branch, commit]);
+    log(`${existing.has(step.branch) ? 'replaced' : 'created'} ${step.branch.padEnd(16)} ${commit.slice(0, 10)}  ${branchTree.size} files  ${step.title}`);
+    created.push(step.branch);
+    parent = commit;
+  }
+  return created;
+}
+
