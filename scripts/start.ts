@@ -4,8 +4,10 @@
  *
  *   pnpm start                     the system in services/
  *   pnpm start --system coupled    the coupled starting point (tutorial/coupled/services/)
+ *   pnpm start --transport kafka   the same services over Kafka (KAFKA_BROKERS, default a local
+ *                                  broker that infra/kafka/kafka.sh starts), plus the stream processor
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,10 +21,10 @@ const SYSTEMS: Record<string, string> = {
   current: join(root, 'services'),
   coupled: join(root, 'tutorial/coupled/services'),
 };
-const SERVICES = ['articles', 'graph', 'rss', 'sitemap'] as const;
-const COLORS = [36, 35, 33, 32];
+const COLORS = [36, 35, 33, 32, 34];
 
-const { values } = parseArgs({ options: { system: { type: 'string' } } });
+const { values } = parseArgs({ options: { system: { type: 'string' }, transport: { type: 'string' } } });
+const transport = values.transport ?? process.env['TRANSPORT'] ?? 'embedded';
 const available = Object.entries(SYSTEMS).filter(([, dir]) => existsSync(join(dir, 'articles')));
 const [defaultSystem] = available[0] ?? [];
 const system = values.system ?? defaultSystem;
@@ -32,6 +34,19 @@ if (dir === undefined || !existsSync(dir)) {
   process.exit(2);
 }
 
+// On a broker the stream processor joins (a later tutorial step; absent before it).
+const SERVICES = ['articles', 'graph', 'rss', 'sitemap'];
+if (transport === 'kafka' && existsSync(join(dir, 'stream-processor'))) SERVICES.push('stream-processor');
+if (transport === 'kafka' && !process.env['KAFKA_BROKERS']) {
+  const script = join(root, 'infra/kafka/kafka.sh');
+  if (!existsSync(script)) {
+    console.error('transport "kafka" is not part of this tutorial step (no infra/kafka)');
+    process.exit(2);
+  }
+  console.log('starting a local Kafka broker (infra/kafka/kafka.sh start) ...');
+  const started = spawnSync('bash', [script, 'start'], { stdio: 'inherit' });
+  if (started.status !== 0) process.exit(started.status ?? 1);
+}
 const width = Math.max(...SERVICES.map((s) => s.length));
 const children = new Map<string, ChildProcess>();
 let stopping = false;
@@ -51,11 +66,11 @@ function stopAll(signal: NodeJS.Signals) {
   for (const child of children.values()) child.kill('SIGTERM');
 }
 
-console.log(`starting ${SERVICES.join(", ")} from ${dir.slice(root.length)}`);
+console.log(`starting ${SERVICES.join(', ')} from ${dir.slice(root.length)} (transport: ${transport})`);
 SERVICES.forEach((name, i) => {
   const child = spawn(process.execPath, tsNodeArgs('src/main.ts'), {
     cwd: join(dir, name),
-    env: process.env,
+    env: { ...process.env, TRANSPORT: transport },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.set(name, child);

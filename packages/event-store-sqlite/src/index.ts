@@ -4,3 +4,4 @@ export {
   type SqliteEventStoreOptions,
   type SqliteEventStoreStats,
 } from './sqlite-event-store.js';
+export { SqliteCheckpoint } from './checkpoint.js';

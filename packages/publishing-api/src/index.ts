@@ -20,12 +20,17 @@ export {
   type WireEventEnvelope,
 } from './proto.js';
 export {
+  loadTransport,
   openEventSource,
   TRANSPORT_NAMES,
   TRANSPORT_PACKAGES,
   TransportNotInStepError,
   type FollowedSource,
+  type FollowedTopic,
   type FollowOptions,
+  type FollowTopicOptions,
+  type RelayOptions,
+  type RunningRelay,
   type TransportAdapter,
   type TransportName,
 } from './transport.js';

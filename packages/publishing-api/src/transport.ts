@@ -1,4 +1,7 @@
+import type { RelayCheckpoint } from '@fairflax/bus';
+import type { EventStore } from '@fairflax/event-store';
 import type { EventSource } from '@fairflax/projections';
+import type { Logger } from '@fairflax/service-kit';
 import { EmbeddedFeed, type FeedStatus } from './feed.js';
 
 /**
@@ -30,13 +33,66 @@ export interface FollowedSource extends EventSource {
   close(): Promise<void> | void;
 }
 
-/** What an adapter package exports for the read side. */
+export interface RelayOptions {
+  /** The articles event store, relayed from the log. */
+  store: EventStore;
+  /** Where the relay keeps its position: in the articles' own database. */
+  checkpoint: RelayCheckpoint;
+  env: Readonly<Record<string, string | undefined>>;
+  logger: Logger;
+  signal: AbortSignal;
+}
+
+export interface RunningRelay {
+  /** Resolves once the relay has stopped after `signal` aborted. */
+  stopped: Promise<void>;
+  status(): object;
+}
+
+export interface FollowTopicOptions {
+  service: string;
+  /** The topic's name without the deployment's prefix. */
+  topic: string;
+  env: Readonly<Record<string, string | undefined>>;
+  onRecords: (records: readonly { key: string; value: Uint8Array }[]) => void | Promise<void>;
+  logger?: Logger;
+}
+
+export interface FollowedTopic {
+  close(): Promise<void>;
+}
+
+/** What an adapter package exports: the read side, and the articles relay onto the broker. */
 export interface TransportAdapter {
   openEventSource(options: FollowOptions): Promise<FollowedSource>;
+  startRelay(options: RelayOptions): RunningRelay;
+  /** Follows a topic other than the event log (a stream processor's output). */
+  followTopic(options: FollowTopicOptions): Promise<FollowedTopic>;
 }
 
 export class TransportNotInStepError extends Error {
   override readonly name = 'TransportNotInStepError';
+}
+
+/**
+ * Loads the adapter package of a broker transport by name. `load` is the caller's
+ * `(name) => import(name)`, so the package resolves from the service that depends on it.
+ */
+export async function loadTransport(
+  transport: Exclude<TransportName, 'embedded'>,
+  load: (packageName: string) => Promise<unknown>,
+): Promise<TransportAdapter> {
+  const packageName = TRANSPORT_PACKAGES[transport];
+  try {
+    return (await load(packageName)) as TransportAdapter;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(err).includes(packageName)) {
+      throw new TransportNotInStepError(
+        `transport "${transport}" is not part of this tutorial step: its adapter ${packageName} is not installed`,
+      );
+    }
+    throw err;
+  }
 }
 
 /**
@@ -48,8 +104,7 @@ export async function openEventSource(
   options: FollowOptions,
   load: (packageName: string) => Promise<unknown>,
 ): Promise<FollowedSource> {
-  const packageName = TRANSPORT_PACKAGES[transport];
-  if (packageName === undefined) {
+  if (transport === 'embedded') {
     let connected: boolean | undefined;
     const feed = new EmbeddedFeed(options.articlesAddress, {
       onStatus: (status) => {
@@ -64,16 +119,5 @@ export async function openEventSource(
       close: () => feed.close(),
     };
   }
-  let adapter: TransportAdapter;
-  try {
-    adapter = (await load(packageName)) as TransportAdapter;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(err).includes(packageName)) {
-      throw new TransportNotInStepError(
-        `transport "${transport}" is not part of this tutorial step: its adapter ${packageName} is not installed`,
-      );
-    }
-    throw err;
-  }
-  return adapter.openEventSource(options);
+  return (await loadTransport(transport, load)).openEventSource(options);
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventStore } from '@fairflax/event-store';
-import { openSqliteEventStore } from '@fairflax/event-store-sqlite';
+import { openSqliteEventStore, SqliteCheckpoint } from '@fairflax/event-store-sqlite';
+import { loadTransport, TRANSPORT_NAMES, type RunningRelay } from '@fairflax/publishing-api';
 import { Counter, dataPath, startMetricsServer, type Closer, type EnvReader, type Logger } from '@fairflax/service-kit';
 import { ArticlesApplication } from './application.js';
 import { bindGrpc, createGrpcServer } from './grpc-server.js';
@@ -24,7 +25,9 @@ export async function startArticles({ env, logger }: ArticlesOptions): Promise<R
   const metricsPort = env.port('ARTICLES_METRICS_PORT', 4000);
   const seed = env.oneOf('ARTICLES_SEED', ['true', 'false'], 'true') === 'true';
 
-  const store = openSqliteEventStore(dataPath(env, 'articles-events.sqlite'));
+  const transport = env.oneOf('TRANSPORT', TRANSPORT_NAMES, 'embedded');
+  const storePath = dataPath(env, 'articles-events.sqlite');
+  const store = openSqliteEventStore(storePath);
   if (seed) {
     const seeded = await seedNewsroom(store);
     if (seeded > 0) logger.info({ events: seeded }, 'seeded an empty event store with the sample newsroom');
@@ -35,6 +38,19 @@ export async function startArticles({ env, logger }: ArticlesOptions): Promise<R
   const server = createGrpcServer({ app, store, logger, newId: clock.newId, calls });
   const bound = await bindGrpc(server, `${host}:${port}`);
   const metrics = await startMetricsServer(host, metricsPort, [calls]);
+
+  // On a broker transport articles also relays its log onto the broker, from the log and
+  // never inside a command, remembering how far it got in its own database. The gRPC feed
+  // stays on either way.
+  const relaying = new AbortController();
+  let relay: RunningRelay | undefined;
+  let checkpoint: SqliteCheckpoint | undefined;
+  if (transport !== 'embedded') {
+    const adapter = await loadTransport(transport, (name) => import(name));
+    checkpoint = new SqliteCheckpoint(storePath, `relay-${transport}`);
+    relay = adapter.startRelay({ store, checkpoint, env: process.env, logger, signal: relaying.signal });
+    logger.info({ transport, from: checkpoint.load() }, 'relaying the event log');
+  }
   logger.info(
     { grpc: `${host}:${bound}`, metrics: `http://${host}:${metricsPort}/metrics`, head: await store.headPosition() },
     'articles listening',
@@ -42,6 +58,9 @@ export async function startArticles({ env, logger }: ArticlesOptions): Promise<R
   return {
     store,
     close: async () => {
+      relaying.abort();
+      await relay?.stopped;
+      checkpoint?.close();
       // Feed subscriptions are endless streams: let commands finish, then cut the rest.
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => server.forceShutdown(), 2_000);

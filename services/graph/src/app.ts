@@ -6,6 +6,7 @@ import mercurius from 'mercurius';
 import { GraphReadModel } from './read-model.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
 import { schema } from './schema.js';
+import type { ArticleStatsView } from './stats.js';
 import type { ArticleSearch } from './search.js';
 
 const GRAPHQL_PATH = '/graphql';
@@ -17,6 +18,8 @@ export interface GraphDeps {
   search: ArticleSearch;
   /** Used by mutations only. */
   commands: ArticlesCommands;
+  /** The stream processor's counts, when it runs (Kafka transport). */
+  stats?: ArticleStatsView;
   /** What /healthz reports about the event feed (connected, head position ...). */
   feedStatus?: () => object;
   logger?: boolean | object;
@@ -35,7 +38,7 @@ export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
 
   await app.register(mercurius, {
     schema,
-    resolvers: buildResolvers(readModel, deps.search, deps.commands),
+    resolvers: buildResolvers(readModel, deps.search, deps.commands, deps.stats),
     loaders: buildLoaders(readModel),
     path: GRAPHQL_PATH,
     graphiql: true,

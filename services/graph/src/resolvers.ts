@@ -1,9 +1,12 @@
 import type { ArticlesCommands, CommandResult } from '@fairflax/publishing-api';
-import type { IResolvers, MercuriusLoaders } from 'mercurius';
+import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
 import { badUserInput, toGraphqlError } from './errors.js';
 import { checkCount, decodeCursor, encodeCursor } from './pagination.js';
 import { sortTimeOf, type ArticleStatus, type ArticleView, type AuthorView, type GraphReadModel } from './read-model.js';
 import type { ArticleSearch } from './search.js';
+import type { ArticleStatsView } from './stats.js';
+
+const { ErrorWithProps } = mercurius;
 
 interface DraftArticleInput {
   title: string;
@@ -34,7 +37,24 @@ const toGraphqlResult = (result: CommandResult) => ({ ...result, globalPosition:
  * are commands forwarded to articles over gRPC; their effect shows up here once the read model
  * has applied their globalPosition.
  */
-export function buildResolvers(readModel: GraphReadModel, search: ArticleSearch, articles: ArticlesCommands): IResolvers {
+export function buildResolvers(
+  readModel: GraphReadModel,
+  search: ArticleSearch,
+  articles: ArticlesCommands,
+  stats?: ArticleStatsView,
+): IResolvers {
+  const statsSince = (kind: 'category' | 'author', since: string | null | undefined) => {
+    if (!stats) {
+      throw new ErrorWithProps(
+        `${kind}Stats comes from the stream processor, which runs on the Kafka transport (TRANSPORT=kafka)`,
+        { code: 'NOT_AVAILABLE' },
+        501,
+      );
+    }
+    const from = since == null ? new Date(Date.now() - 24 * 3_600_000) : new Date(since);
+    if (Number.isNaN(from.getTime())) throw badUserInput(`since "${since}" is not an RFC 3339 time`);
+    return stats.list(kind, from.toISOString());
+  };
   const forward = async (call: () => Promise<CommandResult>) => {
     try {
       return toGraphqlResult(await call());
@@ -71,6 +91,8 @@ export function buildResolvers(readModel: GraphReadModel, search: ArticleSearch,
       },
       authors: () => readModel.authors(),
       author: (_: unknown, { id }: { id: string }) => readModel.author(id) ?? null,
+      categoryStats: (_: unknown, { since }: { since?: string | null }) => statsSince('category', since),
+      authorStats: (_: unknown, { since }: { since?: string | null }) => statsSince('author', since),
     },
     Mutation: {
       draftArticle: (_: unknown, { input }: { input: DraftArticleInput }) => {

@@ -1,9 +1,17 @@
 import { openReadModel, ProjectionRunner } from '@fairflax/projections';
-import { createArticlesCommands, followArticlesLog, type FollowedSource } from '@fairflax/publishing-api';
+import {
+  createArticlesCommands,
+  followArticlesLog,
+  loadTransport,
+  TRANSPORT_NAMES,
+  type FollowedSource,
+  type FollowedTopic,
+} from '@fairflax/publishing-api';
 import { dataPath, type Closer, type EnvReader, type Logger } from '@fairflax/service-kit';
 import { buildApp } from './app.js';
 import { graphProjection } from './projection.js';
 import { ArticleSearch } from './search.js';
+import { ArticleStatsView } from './stats.js';
 
 export interface GraphOptions {
   env: EnvReader;
@@ -29,11 +37,32 @@ export async function startGraph({ env, logger, source }: GraphOptions): Promise
 
   const commands = createArticlesCommands(articlesAddress);
   const log = await followArticlesLog({ service: 'graph', runner, logger, env, source, load: (name) => import(name) });
+
+  // On a broker, the stream processor's counts arrive on their own topic (categoryStats).
+  const transport = env.oneOf('TRANSPORT', TRANSPORT_NAMES, 'embedded');
+  let stats: ArticleStatsView | undefined;
+  let statsTopic: FollowedTopic | undefined;
+  if (transport !== 'embedded' && !source) {
+    const view = new ArticleStatsView(db);
+    const adapter = await loadTransport(transport, (name) => import(name));
+    statsTopic = await adapter.followTopic({
+      service: 'graph',
+      topic: 'article-stats',
+      env: process.env,
+      logger,
+      onRecords: (records) => {
+        const { rejected } = view.apply(records);
+        if (rejected.length > 0) logger.warn({ keys: rejected }, 'ignored malformed article-stats records');
+      },
+    });
+    stats = view;
+  }
   const app = await buildApp({
     db,
     runner,
     search,
     commands,
+    ...(stats && { stats }),
     feedStatus: log.status,
     logger: { level: logger.level, name: 'graph' },
   });
@@ -41,6 +70,7 @@ export async function startGraph({ env, logger, source }: GraphOptions): Promise
   logger.info({ url: `http://${host}:${port}/graphql`, graphiql: `http://${host}:${port}/graphiql` }, 'graph listening');
   return async () => {
     await app.close();
+    await statsTopic?.close();
     await log.stop();
     commands.close();
     db.close();

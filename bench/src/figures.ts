@@ -1,0 +1,179 @@
+import type { FigureGroup } from './args.js';
+
+export interface FigureMeta {
+  id: string;
+  group: FigureGroup;
+  label: string;
+  unit: string;
+}
+
+const fig = (group: FigureGroup, id: string, label: string, unit: string): FigureMeta => ({
+  id,
+  group,
+  label,
+  unit,
+});
+
+export const READ_ENDPOINTS = [
+  { key: 'feed', label: 'rss GET /feed' },
+  { key: 'feed-business', label: 'rss GET /feed/business' },
+  { key: 'sitemap', label: 'sitemap GET /sitemap' },
+  { key: 'graphql', label: 'graph POST /graphql articles(count: 20)' },
+] as const;
+export type ReadEndpoint = (typeof READ_ENDPOINTS)[number]['key'];
+export type ReadSystem = 'es' | 'coupled';
+
+const readFigures = (system: ReadSystem, endpoint: ReadEndpoint, label: string): FigureMeta[] => {
+  const name = `${system === 'es' ? 'event-sourced' : 'coupled'} ${label}`;
+  return [
+    fig('read', `read.${system}.${endpoint}.rps`, name, 'req/s'),
+    fig('read', `read.${system}.${endpoint}.p50`, `${name}, p50 latency`, 'ms'),
+    fig('read', `read.${system}.${endpoint}.p99`, `${name}, p99 latency`, 'ms'),
+  ];
+};
+
+export const READ_SERVICES_MEASURED = ['articles', 'graph', 'rss', 'sitemap'] as const;
+export const PROJECTIONS = ['graph', 'rss', 'sitemap'] as const;
+
+/** Every figure a full run produces, in report order. */
+export const FIGURES: readonly FigureMeta[] = [
+  fig('append', 'append.raw.tx1', 'raw better-sqlite3 insert, 1 row per transaction', 'rows/s'),
+  fig(
+    'append',
+    'append.raw.tx100',
+    'raw better-sqlite3 insert, 100 rows per transaction',
+    'rows/s',
+  ),
+  fig(
+    'append',
+    'append.store.sequential',
+    'SqliteEventStore.append, expected version, sequential',
+    'appends/s',
+  ),
+  fig(
+    'append',
+    'append.emmett.sequential',
+    'Emmett SQLite appendToStream, expected version, sequential',
+    'appends/s',
+  ),
+  fig(
+    'append',
+    'append.app.c1',
+    'ArticlesApplication in-process, draft+publish, 1 at a time',
+    'commands/s',
+  ),
+  fig(
+    'append',
+    'append.app.c16',
+    'ArticlesApplication in-process, draft+publish, 16 concurrent',
+    'commands/s',
+  ),
+  fig('append', 'append.grpc.c1', 'articles over gRPC, draft+publish, 1 at a time', 'commands/s'),
+  fig(
+    'append',
+    'append.grpc.c16',
+    'articles over gRPC, draft+publish, 16 concurrent',
+    'commands/s',
+  ),
+  fig(
+    'append',
+    'append.grpc-ceiling.c16',
+    'articles gRPC server on a no-op application, 16 concurrent (transport ceiling)',
+    'commands/s',
+  ),
+  ...PROJECTIONS.map((p) =>
+    fig(
+      'rebuild',
+      `rebuild.${p}`,
+      `rebuild ${p} read model (applyBatch, 500 per batch)`,
+      'events/s',
+    ),
+  ),
+  ...READ_ENDPOINTS.flatMap((e) => readFigures('es', e.key, e.label)),
+  ...READ_ENDPOINTS.flatMap((e) => readFigures('coupled', e.key, e.label)),
+  fig('read', 'read.hello.rps', 'fastify hello world (ceiling)', 'req/s'),
+  fig('read', 'read.hello.p50', 'fastify hello world, p50 latency', 'ms'),
+  fig('read', 'read.hello.p99', 'fastify hello world, p99 latency', 'ms'),
+  ...(['rss', 'graph'] as const).flatMap((s) => [
+    fig('freshness', `freshness.${s}.p50`, `command ack → visible in ${s}, p50`, 'ms'),
+    fig('freshness', `freshness.${s}.p99`, `command ack → visible in ${s}, p99`, 'ms'),
+  ]),
+  fig(
+    'memory',
+    'memory.catchup',
+    'graph+rss+sitemap from cold start to caught up over the gRPC feed (in parallel)',
+    'events/s',
+  ),
+  ...READ_SERVICES_MEASURED.map((s) =>
+    fig('memory', `memory.${s}`, `${s} resident memory (VmRSS) with the log loaded`, 'MB'),
+  ),
+];
+
+export function figureMeta(id: string): FigureMeta {
+  const meta = FIGURES.find((f) => f.id === id);
+  if (!meta) throw new RangeError(`no figure "${id}" in the catalogue`);
+  return meta;
+}
+
+/**
+ * A ratio between two figures of one run, or (without `denominator`) a figure on its own,
+ * compared with its target: `met` when the median reaches it.
+ */
+export interface RatioSpec {
+  id: string;
+  label: string;
+  numerator: string;
+  denominator?: string;
+  target: number;
+  unit: '×' | 'events/s';
+}
+
+export const RATIOS: readonly RatioSpec[] = [
+  {
+    id: 'store-vs-raw',
+    label: 'sequential appends (expected version) ÷ raw 1-per-tx',
+    numerator: 'append.store.sequential',
+    denominator: 'append.raw.tx1',
+    target: 0.5,
+    unit: '×',
+  },
+  {
+    id: 'grpc16-vs-raw',
+    label: '16 concurrent commands over gRPC ÷ raw 1-per-tx',
+    numerator: 'append.grpc.c16',
+    denominator: 'append.raw.tx1',
+    target: 1,
+    unit: '×',
+  },
+  {
+    id: 'store-vs-emmett',
+    label: 'our sequential appends ÷ Emmett SQLite sequential appends',
+    numerator: 'append.store.sequential',
+    denominator: 'append.emmett.sequential',
+    target: 15,
+    unit: '×',
+  },
+  ...PROJECTIONS.map((p): RatioSpec => ({
+    id: `rebuild-${p}`,
+    label: `rebuild ${p}`,
+    numerator: `rebuild.${p}`,
+    target: 50_000,
+    unit: 'events/s',
+  })),
+  {
+    id: 'feed-vs-hello',
+    label: 'rss /feed ÷ fastify hello world',
+    numerator: 'read.es.feed.rps',
+    denominator: 'read.hello.rps',
+    target: 0.8,
+    unit: '×',
+  },
+  {
+    id: 'feed-vs-coupled',
+    label: 'rss /feed ÷ coupled rss /feed',
+    numerator: 'read.es.feed.rps',
+    denominator: 'read.coupled.feed.rps',
+    target: 5,
+    unit: '×',
+  },
+];

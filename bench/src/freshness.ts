@@ -1,0 +1,97 @@
+import { createArticlesCommands } from '@fairflax/publishing-api';
+import type { RunningSystem } from '@fairflax/testkit';
+import { EVENT_SOURCED_SERVICES, progress, record, type BenchContext } from './harness.js';
+import { BENCH_AUTHOR, AppendPayloads, benchArticleId } from './payload.js';
+import { percentile } from './stats.js';
+import { waitCaughtUp, withSystem } from './systems.js';
+
+const WAIT = { 'x-wait-timeout-ms': '10000' };
+
+/**
+ * How long after its acknowledgement a publication is visible to a reader of `service`: the
+ * read is sent right after the ack with `X-Min-Position` set to the command's position, so it
+ * answers as soon as the read model has applied it (read-your-writes); the answer is then
+ * checked to really contain the article.
+ */
+async function visibleAfter(
+  system: RunningSystem,
+  service: 'rss' | 'graph',
+  articleId: string,
+  position: number,
+  ackAt: number,
+) {
+  const headers = { ...WAIT, 'x-min-position': String(position) };
+  let response: Response;
+  if (service === 'rss') {
+    response = await fetch(system.url('rss', '/feed/business'), { headers });
+  } else {
+    response = await fetch(system.url('graph', '/graphql'), {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `{ article(id: ${JSON.stringify(articleId)}) { id status } }`,
+      }),
+    });
+  }
+  const body = await response.text();
+  const elapsed = performance.now() - ackAt;
+  const visible =
+    service === 'rss' ? body.includes(`>${articleId}</guid>`) : body.includes('"PUBLISHED"');
+  if (!response.ok || !visible) {
+    throw new Error(
+      `${service} did not show ${articleId} at position ${position}: ${response.status} ${body.slice(0, 300)}`,
+    );
+  }
+  return elapsed;
+}
+
+/**
+ * Figure 4: ms from a command's acknowledgement (the gRPC answer carrying its global
+ * position) to the change being visible in rss and graph, over the embedded transport
+ * (the read services follow articles' own gRPC feed).
+ */
+export async function benchFreshness(ctx: BenchContext): Promise<void> {
+  const { runs, freshnessSamples: samples } = ctx.options;
+  const payloads = new AppendPayloads(3);
+  progress('freshness: starting the event-sourced system');
+  await withSystem(ctx, EVENT_SOURCED_SERVICES, { ARTICLES_SEED: 'false' }, async (system) => {
+    const commands = createArticlesCommands(`127.0.0.1:${system.ports.articles}`);
+    try {
+      const registered = await commands.registerAuthor({
+        authorId: BENCH_AUTHOR.id,
+        name: BENCH_AUTHOR.name,
+      });
+      await waitCaughtUp(system, registered.globalPosition, 30_000);
+      for (let run = 1; run <= runs; run++) {
+        progress(`freshness: run ${run}/${runs}, ${samples} publications`);
+        const lag: Record<'rss' | 'graph', number[]> = { rss: [], graph: [] };
+        for (let i = 0; i < samples; i++) {
+          const articleId = benchArticleId(`fresh${run}`, 0, i);
+          await commands.draftArticle({
+            articleId,
+            title: payloads.title(i),
+            body: payloads.body(i),
+            category: 'business',
+            authorId: BENCH_AUTHOR.id,
+          });
+          const { globalPosition } = await commands.publishArticle({ articleId });
+          const ackAt = performance.now();
+          const [rss, graph] = await Promise.all([
+            visibleAfter(system, 'rss', articleId, globalPosition, ackAt),
+            visibleAfter(system, 'graph', articleId, globalPosition, ackAt),
+          ]);
+          lag.rss.push(rss);
+          lag.graph.push(graph);
+        }
+        for (const service of ['rss', 'graph'] as const) {
+          const sorted = lag[service].sort((a, b) => a - b);
+          record(ctx, `freshness.${service}.p50`, percentile(sorted, 50));
+          record(ctx, `freshness.${service}.p99`, percentile(sorted, 99));
+        }
+      }
+    } finally {
+      commands.close();
+    }
+  });
+  Object.assign(ctx.sizes, { freshnessSamplesPerRun: samples, freshnessTransport: 'embedded' });
+}

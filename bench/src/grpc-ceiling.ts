@@ -1,0 +1,37 @@
+/**
+ * The ceiling of the gRPC command figures: the articles service's own gRPC server (the same
+ * `createGrpcServer`, request parsing and status mapping) in front of an application that
+ * answers at once, with no store. What is left is grpc-js and HTTP/2 on both sides.
+ *
+ *   PORT=<port> node --conditions=source --import tsx src/grpc-ceiling.ts
+ */
+import { InMemoryEventStore } from '@fairflax/event-store';
+import type {
+  ArticlesApplication,
+  CommandOutcome,
+} from '../../services/articles/src/application.js';
+import { bindGrpc, createGrpcServer } from '../../services/articles/src/grpc-server.js';
+import { createLogger } from '../../packages/service-kit/src/logger.js';
+
+let position = 0;
+const answer = (streamId: string): Promise<CommandOutcome> =>
+  Promise.resolve({ streamId, streamVersion: 1, globalPosition: ++position, duplicate: false });
+
+const noOp = {
+  handleArticle: (request: { data: { articleId: string } }) =>
+    answer(`article-${request.data.articleId}`),
+  handleAuthor: (request: { data: { authorId: string } }) =>
+    answer(`author-${request.data.authorId}`),
+} as unknown as ArticlesApplication;
+
+const server = createGrpcServer({
+  app: noOp,
+  store: new InMemoryEventStore(),
+  logger: createLogger('grpc-ceiling', 'warn'),
+  newId: () => String(++position),
+});
+await bindGrpc(server, `127.0.0.1:${process.env['PORT'] ?? '50099'}`);
+
+const stop = () => server.tryShutdown(() => process.exit(0));
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

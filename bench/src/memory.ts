@@ -1,0 +1,90 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { openSqliteEventStore } from '@fairflax/event-store-sqlite';
+import type { StoredEvent } from '@fairflax/event-store';
+import { READ_SERVICES_MEASURED } from './figures.js';
+import {
+  EVENT_SOURCED_SERVICES,
+  progress,
+  record,
+  residentMegabytes,
+  sleep,
+  type BenchContext,
+} from './harness.js';
+import { generateNewsroomLog } from './newsroom.js';
+import { perSecond } from './stats.js';
+import { waitCaughtUp, withSystem } from './systems.js';
+
+/** Appends per group commit while loading the log: many appends, one transaction. */
+const LOAD_GROUP = 2_000;
+
+/**
+ * Writes the log into an articles event store file the way articles would have (one append
+ * per event, with its expected version), queueing a group at a time so that the store's group
+ * commit turns each group into one transaction.
+ */
+export async function loadEventStore(
+  path: string,
+  events: readonly StoredEvent[],
+): Promise<number> {
+  const store = openSqliteEventStore(path);
+  try {
+    for (let i = 0; i < events.length; i += LOAD_GROUP) {
+      await Promise.all(
+        events.slice(i, i + LOAD_GROUP).map((e) =>
+          store.append(e.streamId, e.streamVersion - 1, [
+            {
+              eventId: e.eventId,
+              type: e.type,
+              schemaVersion: e.schemaVersion,
+              data: e.data,
+              metadata: e.metadata,
+            },
+          ]),
+        ),
+      );
+    }
+    return await store.headPosition();
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Figure 5: resident memory of each event-sourced service with the generated log loaded,
+ * sampled `runs` times once graph, rss and sitemap have caught up. On the way it times that
+ * catch-up: the three read services following the gRPC feed from 0 at the same time.
+ */
+export async function benchMemory(ctx: BenchContext): Promise<void> {
+  const { events: total, runs, quick } = ctx.options;
+  progress(`memory: generating and storing a newsroom log of ${total} events`);
+  const log = generateNewsroomLog(total, 11);
+  const dataDir = join(ctx.tmpDir, 'memory');
+  mkdirSync(dataDir, { recursive: true });
+  const head = await loadEventStore(join(dataDir, 'articles-events.sqlite'), log.events);
+  if (head !== total) throw new Error(`stored ${head} of ${total} events`);
+  try {
+    progress('memory: starting the event-sourced system on the stored log');
+    const startedAt = performance.now();
+    await withSystem(ctx, EVENT_SOURCED_SERVICES, { DATA_DIR: dataDir }, async (system) => {
+      await waitCaughtUp(system, total, quick ? 120_000 : 600_000);
+      const catchUpMs = performance.now() - startedAt;
+      record(ctx, 'memory.catchup', perSecond(total, catchUpMs));
+      Object.assign(ctx.sizes, {
+        memoryArticles: log.counts.articles,
+        memoryPublished: log.counts.published,
+        memoryCatchUpSeconds: Math.round(catchUpMs / 100) / 10,
+      });
+      for (let run = 1; run <= runs; run++) {
+        await sleep(quick ? 200 : 1_000);
+        for (const name of READ_SERVICES_MEASURED) {
+          const pid = system.services[name].child.pid;
+          if (pid === undefined) throw new Error(`${name} has no process id`);
+          record(ctx, `memory.${name}`, residentMegabytes(pid));
+        }
+      }
+    });
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

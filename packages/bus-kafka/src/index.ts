@@ -1,0 +1,21 @@
+export { KafkaBus, kafkaFeatures } from './kafka-bus.js';
+export type { HandlerFailure, KafkaBusOptions, KafkaLogger } from './options.js';
+export type { KafkaSubscribeOptions } from './subscription.js';
+export { ARTICLE_LOG_TOPICS, openEventSource, type KafkaSourceStatus } from './event-source.js';
+export {
+  startKafkaRelay,
+  /** The TransportAdapter name of startKafkaRelay, used by the articles service. */
+  startKafkaRelay as startRelay,
+  type KafkaRelay,
+  type KafkaRelayOptions,
+  type KafkaRelayStatus,
+} from './relay.js';
+export {
+  DEFAULT_BROKERS,
+  groupIdFor,
+  KafkaConfigError,
+  parseBrokers,
+  replicaId,
+  type KafkaEnv,
+} from './config.js';
+export { followTopic } from './topic-follower.js';

@@ -1,0 +1,108 @@
+import { aggregateOf, relayEvents, type RelayCheckpoint } from '@fairflax/bus';
+import type { EventStore } from '@fairflax/event-store';
+import {
+  logLevelFrom,
+  parseBrokers,
+  partitionsFrom,
+  topicPrefixFrom,
+  type KafkaEnv,
+} from './config.js';
+import { sleep } from './clients.js';
+import { KafkaBus } from './kafka-bus.js';
+import { consoleLogger, type KafkaLogger } from './options.js';
+
+export interface KafkaRelayOptions {
+  /** The articles event store. */
+  store: EventStore;
+  /** Where the relay remembers the last global position it published (SqliteCheckpoint). */
+  checkpoint: RelayCheckpoint;
+  /** KAFKA_BROKERS, KAFKA_TOPIC_PREFIX, KAFKA_PARTITIONS, KAFKA_LOG_LEVEL. */
+  env: KafkaEnv;
+  logger?: KafkaLogger;
+  /** Stops the relay; `stopped` resolves once it has. */
+  signal: AbortSignal;
+  /** Delay before retrying after a failure: doubles from `initialMs` (500) up to `maxMs` (10_000). */
+  retryBackoff?: { initialMs?: number; maxMs?: number };
+  /** How long one publish keeps retrying before the relay counts a failure (default 60_000). */
+  publishTimeoutMs?: number;
+}
+
+export interface KafkaRelayStatus {
+  brokers: string[];
+  /** Last global position published and checkpointed by this run. */
+  position: number;
+  /** False from a failure until the next batch goes through. */
+  healthy: boolean;
+  lastError: string | undefined;
+}
+
+export interface KafkaRelay {
+  /** Resolves once the relay has stopped (after `signal` aborted); never rejects. */
+  stopped: Promise<void>;
+  status(): KafkaRelayStatus;
+}
+
+/**
+ * Relays the articles event store to Kafka, one topic per aggregate (`article`, `author`, after
+ * KAFKA_TOPIC_PREFIX), keyed by stream id. It follows the store from its checkpoint, publishes
+ * each batch, and saves the checkpoint only after the brokers acknowledged it: at-least-once,
+ * since a crash between the two publishes the batch again, which consumers skip by global
+ * position. When the brokers are unreachable it logs, backs off and resumes from the checkpoint:
+ * the command side never fails because of Kafka, and no event is skipped. A bad setting throws
+ * a KafkaConfigError naming the variable at once, before anything starts.
+ */
+export function startKafkaRelay(options: KafkaRelayOptions): KafkaRelay {
+  const { store, checkpoint, env, signal } = options;
+  const logger = options.logger ?? consoleLogger;
+  const brokers = parseBrokers(env['KAFKA_BROKERS']);
+  const prefix = topicPrefixFrom(env);
+  const bus = new KafkaBus({
+    brokers,
+    clientId: 'fairflax-articles-relay',
+    partitions: partitionsFrom(env),
+    logLevel: logLevelFrom(env),
+    logger,
+    publishTimeoutMs: options.publishTimeoutMs,
+  });
+  const initialMs = options.retryBackoff?.initialMs ?? 500;
+  const maxMs = options.retryBackoff?.maxMs ?? 10_000;
+  const status: KafkaRelayStatus = { brokers, position: 0, healthy: true, lastError: undefined };
+  // Closing the bus at once makes a publish that is waiting for the brokers give up.
+  const onAbort = () => void bus.close();
+  signal.addEventListener('abort', onAbort, { once: true });
+
+  const run = async () => {
+    for (let failures = 0; !signal.aborted;) {
+      try {
+        await relayEvents(store, bus, checkpoint, {
+          signal,
+          topicOf: (streamId) => prefix + aggregateOf(streamId),
+          onRelayed: (position) => {
+            status.position = position;
+            if (!status.healthy) logger.info({ position }, 'Kafka relay recovered');
+            status.healthy = true;
+            status.lastError = undefined;
+            failures = 0;
+          },
+        });
+      } catch (err) {
+        if (signal.aborted) break;
+        failures++;
+        const delayMs = Math.min(initialMs * 2 ** (failures - 1), maxMs);
+        status.healthy = false;
+        status.lastError = err instanceof Error ? err.message : String(err);
+        logger.error(
+          { err, failures, retryInMs: delayMs },
+          'Kafka relay failed; resuming from its checkpoint',
+        );
+        await sleep(delayMs, signal);
+      }
+    }
+    signal.removeEventListener('abort', onAbort);
+    await bus.close();
+  };
+  const stopped = run().catch((err: unknown) => {
+    logger.error({ err }, 'Kafka relay stopped on an unexpected error');
+  });
+  return { stopped, status: () => ({ ...status }) };
+}

@@ -1,0 +1,34 @@
+import type { FollowTopicOptions, FollowedTopic } from '@fairflax/publishing-api';
+import { groupIdFor, logLevelFrom, parseBrokers, topicPrefixFrom } from './config.js';
+import { KafkaBus } from './kafka-bus.js';
+import { consoleLogger } from './options.js';
+
+/**
+ * Follows a topic that is not the event log, such as the stream processor's compacted
+ * `article-stats`, as a consumer group of its own per replica: each replica sees every key,
+ * and a record is acked only once `onRecords` has returned (at-least-once; the records are
+ * current values per key, so applying one again is harmless).
+ */
+export async function followTopic(options: FollowTopicOptions): Promise<FollowedTopic> {
+  const brokers = parseBrokers(options.env['KAFKA_BROKERS']);
+  const topic = topicPrefixFrom(options.env) + options.topic;
+  const group = groupIdFor(`${options.service}-${options.topic}`, options.env);
+  // The topic's producer may start later: if this creates it, it is created compacted, a table
+  // of current values per key, as its producer expects.
+  const bus = new KafkaBus({
+    brokers,
+    clientId: group,
+    logLevel: logLevelFrom(options.env),
+    logger: options.logger ?? consoleLogger,
+    topicConfigs: { [topic]: { 'cleanup.policy': 'compact' } },
+  });
+  const subscription = await bus.subscribe(topic, { group, fromBeginning: true }, async (batch) => {
+    await options.onRecords(batch.map((d) => ({ key: d.key, value: d.value })));
+  });
+  return {
+    close: async () => {
+      await subscription.close();
+      await bus.close();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { connect } from 'node:net';
+import { beforeAll, beforeEach } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import type { KafkaLogger } from '../src/index.js';
+
+/**
+ * The broker of infra/kafka/kafka.sh, for the integration suites. Loaded by path rather than
+ * by a static import, because it lives outside this package's rootDir.
+ */
+interface BrokerModule {
+  ensureKafka(): Promise<{ brokers: string[]; startedHere: boolean }>;
+  restartKafka(): Promise<void>;
+}
+
+const brokerModule = fileURLToPath(new URL('../../../infra/kafka/broker.ts', import.meta.url));
+const load = async () => (await import(brokerModule)) as BrokerModule;
+
+/**
+ * Starts the broker unless one answers, and checks it accepts connections; throws (failing the
+ * suite, never skipping it) when there is none to be had.
+ */
+export async function kafkaBrokers(): Promise<string[]> {
+  let brokers: string[];
+  try {
+    brokers = (await (await load()).ensureKafka()).brokers;
+  } catch (err) {
+    throw new Error(
+      'No Kafka broker for the integration tests: infra/kafka/kafka.sh start failed ' +
+        '(or set KAFKA_BROKERS to a running cluster)',
+      { cause: err },
+    );
+  }
+  await Promise.all(brokers.map((broker) => reachable(broker, 5_000)));
+  return brokers;
+}
+
+/**
+ * Registers hooks that find the broker once, and returns its addresses. Without a broker every
+ * test of the suite fails with the reason (vitest would report them skipped were beforeAll to
+ * throw).
+ */
+export function kafkaForSuite(): () => string[] {
+  let brokers: string[] = [];
+  let failure: Error | undefined;
+  beforeAll(async () => {
+    try {
+      brokers = await kafkaBrokers();
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err));
+    }
+  }, 120_000);
+  beforeEach(() => {
+    if (failure !== undefined) throw failure;
+  });
+  return () => brokers;
+}
+
+function reachable(broker: string, timeoutMs: number): Promise<void> {
+  const colon = broker.lastIndexOf(':');
+  const [host, port] = [
+    broker.slice(0, colon).replace(/^\[|\]$/g, ''),
+    Number(broker.slice(colon + 1)),
+  ];
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    const fail = (why: string) => {
+      socket.destroy();
+      reject(
+        new Error(`Kafka broker ${broker} is not reachable for the integration tests: ${why}`),
+      );
+    };
+    socket.once('connect', () => {
+      socket.end();
+      resolve();
+    });
+    socket.once('timeout', () => fail(`no answer within ${timeoutMs} ms`));
+    socket.once('error', (err) => fail(err.message));
+  });
+}
+
+/** Clean broker shutdown and start on the same data, as `kafka.sh restart`. */
+export async function restartKafka(): Promise<void> {
+  await (await load()).restartKafka();
+}
+
+/**
+ * The suites provoke failures (broker restarts, failing handlers), so the adapter's log is
+ * silent unless KAFKA_TEST_LOG=1, when it goes to stderr with timestamps.
+ */
+export const quietLogger: KafkaLogger = process.env['KAFKA_TEST_LOG']
+  ? {
+      info: (obj, msg) => console.error(new Date().toISOString(), 'INFO', msg, obj),
+      warn: (obj, msg) => console.error(new Date().toISOString(), 'WARN', msg, obj),
+      error: (obj, msg) => console.error(new Date().toISOString(), 'ERROR', msg, obj),
+    }
+  : { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it holds, failing after `timeoutMs` with `what`. */
+export async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}

@@ -1,0 +1,31 @@
+export { startStreamApp, type StreamApp, type StreamAppOptions } from './stream-app.js';
+export type {
+  InputRecord,
+  OutputRecord,
+  PartitionState,
+  Processor,
+  ProcessorContext,
+  StreamLogger,
+  TaskDefinition,
+} from './processor.js';
+export {
+  atLeastOnceCommitter,
+  type BatchCommitter,
+  type ProcessedBatch,
+  type WrittenOffsets,
+} from './committer.js';
+export { LocalStateStore, type StateChange } from './state-store.js';
+export {
+  changelogTopic,
+  ensureTopics,
+  groupLag,
+  partitionCount,
+  repartitionTopic,
+  type TopicSpec,
+} from './topics.js';
+export {
+  readPartitions,
+  readTopic,
+  type PartitionRange,
+  type TopicRecord,
+} from './topic-reader.js';

@@ -1,0 +1,134 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** One key's new value in a batch of state changes; `null` deletes the key (a changelog tombstone). */
+export type StateChange = readonly [key: string, value: string | null];
+
+/**
+ * The local state of one application instance: a single SQLite file holding every store's
+ * keys, partitioned like the store's input, with the changelog offset each (store, partition)
+ * reflects.
+ *
+ * The invariant the restore logic relies on: for each (store, partition), the rows are exactly
+ * the changelog records before `checkpoint(store, partition)` applied in order. Rows and
+ * checkpoint therefore only change together, in one SQLite transaction.
+ *
+ * The file is opened in exclusive locking mode: a second process pointed at the same state
+ * directory fails at start-up instead of silently sharing (and corrupting) the state.
+ */
+export class LocalStateStore {
+  private readonly db: Database.Database;
+  private readonly selectValue: Database.Statement<[string, number, string], { value: string }>;
+  private readonly upsertValue: Database.Statement<[string, number, string, string]>;
+  private readonly deleteValue: Database.Statement<[string, number, string]>;
+  private readonly selectCheckpoint: Database.Statement<
+    [string, number],
+    { changelog_offset: number }
+  >;
+  private readonly upsertCheckpoint: Database.Statement<[string, number, number]>;
+
+  private constructor(readonly file: string) {
+    // Nobody else may use the file (exclusive mode below), so waiting for a lock only delays
+    // the "in use" error.
+    this.db = new Database(file, { timeout: 250 });
+    try {
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL may lose the last commits on power loss; the checkpoint goes back with them, so
+      // the next start restores the difference from the changelog.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS state (
+          store TEXT NOT NULL, partition INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+          PRIMARY KEY (store, partition, key)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS checkpoints (
+          store TEXT NOT NULL, partition INTEGER NOT NULL, changelog_offset INTEGER NOT NULL,
+          PRIMARY KEY (store, partition)
+        ) WITHOUT ROWID;
+      `);
+    } catch (err) {
+      this.db.close();
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+        throw new Error(
+          `state store ${file} is in use by another process: give each instance its own state directory`,
+        );
+      }
+      throw err;
+    }
+    this.selectValue = this.db.prepare(
+      'SELECT value FROM state WHERE store = ? AND partition = ? AND key = ?',
+    );
+    this.upsertValue = this.db.prepare(
+      'INSERT INTO state (store, partition, key, value) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value',
+    );
+    this.deleteValue = this.db.prepare(
+      'DELETE FROM state WHERE store = ? AND partition = ? AND key = ?',
+    );
+    this.selectCheckpoint = this.db.prepare(
+      'SELECT changelog_offset FROM checkpoints WHERE store = ? AND partition = ?',
+    );
+    this.upsertCheckpoint = this.db.prepare(
+      'INSERT INTO checkpoints (store, partition, changelog_offset) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET changelog_offset = excluded.changelog_offset',
+    );
+  }
+
+  /** Opens (creating if needed) `state.sqlite` in `dir`. */
+  static open(dir: string): LocalStateStore {
+    mkdirSync(dir, { recursive: true });
+    return new LocalStateStore(join(dir, 'state.sqlite'));
+  }
+
+  get(store: string, partition: number, key: string): string | undefined {
+    return this.selectValue.get(store, partition, key)?.value;
+  }
+
+  /**
+   * The changelog offset up to which (exclusive) this partition's rows are complete, or
+   * undefined when this instance never held the partition (or lost its state directory).
+   */
+  checkpoint(store: string, partition: number): number | undefined {
+    return this.selectCheckpoint.get(store, partition)?.changelog_offset;
+  }
+
+  /** Applies changes and moves the checkpoint, atomically. */
+  apply(
+    store: string,
+    partition: number,
+    changes: Iterable<StateChange>,
+    checkpoint: number,
+  ): void {
+    this.db.transaction(() => {
+      for (const [key, value] of changes) {
+        if (value === null) this.deleteValue.run(store, partition, key);
+        else this.upsertValue.run(store, partition, key, value);
+      }
+      this.upsertCheckpoint.run(store, partition, checkpoint);
+    })();
+  }
+
+  /** Forgets a partition (rows and checkpoint), before restoring it from scratch. */
+  clear(store: string, partition: number): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM state WHERE store = ? AND partition = ?').run(store, partition);
+      this.db
+        .prepare('DELETE FROM checkpoints WHERE store = ? AND partition = ?')
+        .run(store, partition);
+    })();
+  }
+
+  /** Number of keys a store holds for a partition: for logs and tests. */
+  size(store: string, partition: number): number {
+    const row = this.db
+      .prepare<[string, number], { n: number }>(
+        'SELECT count(*) AS n FROM state WHERE store = ? AND partition = ?',
+      )
+      .get(store, partition);
+    return row?.n ?? 0;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,288 @@
+import type {
+  Admin,
+  Batch,
+  Consumer,
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  Message,
+} from 'kafkajs';
+import { topicPartition, type BatchCommitter } from './committer.js';
+import type {
+  InputRecord,
+  PartitionState,
+  ProcessorContext,
+  StreamLogger,
+  TaskDefinition,
+} from './processor.js';
+import type { LocalStateStore } from './state-store.js';
+import { endOffsets, headersOf, readPartitions, type PartitionRange } from './topic-reader.js';
+
+export interface StreamTaskDeps {
+  kafka: Kafka;
+  admin: Admin;
+  store: LocalStateStore;
+  committer: BatchCommitter;
+  logger: StreamLogger;
+  applicationId: string;
+  instanceId: string;
+  changelog: string;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  onAssignment: (task: string, partitions: readonly number[]) => void;
+  onFatalError: (task: string, error: unknown) => void;
+}
+
+/**
+ * Runs one task definition as a member of its consumer group.
+ *
+ * Per input partition, batches are handled one at a time, in offset order: wait until the
+ * partition's state is restored, run the processor over the batch against an in-memory overlay
+ * of the state, hand outputs + changelog records + the input offset to the committer, and only
+ * then apply the overlay to the local store (with the changelog offset it now reflects).
+ */
+export class StreamTask {
+  readonly groupId: string;
+  private readonly inputs: readonly string[];
+  private readonly outputs: ReadonlySet<string>;
+  private readonly consumer: Consumer;
+  private assigned: readonly number[] = [];
+  /** Restores run one after another; each rebalance chains a new one for the new assignment. */
+  private restoring: Promise<void> = Promise.resolve();
+  /** Aborts a running restore on close, so that closing never waits for a long changelog. */
+  private readonly closing = new AbortController();
+
+  constructor(
+    readonly definition: TaskDefinition,
+    private readonly deps: StreamTaskDeps,
+  ) {
+    this.groupId = `${deps.applicationId}-${definition.name}`;
+    this.inputs = typeof definition.input === 'string' ? [definition.input] : definition.input;
+    this.outputs = new Set(definition.outputs);
+    this.consumer = deps.kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: deps.sessionTimeoutMs,
+      heartbeatInterval: deps.heartbeatIntervalMs,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 500,
+    });
+  }
+
+  /** The input partitions this instance holds in the current group generation. */
+  get partitions(): readonly number[] {
+    return this.assigned;
+  }
+
+  async start(): Promise<void> {
+    const { consumer } = this;
+    // GROUP_JOIN fires after every join + sync, i.e. after each rebalance, with this member's
+    // new assignment; kafkajs does not await listeners, so the restore is only started here and
+    // batches wait for it in `ready`.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const partitions = new Set<number>();
+      for (const topic of this.inputs)
+        for (const p of payload.memberAssignment[topic] ?? []) partitions.add(p);
+      this.assigned = [...partitions].sort((a, b) => a - b);
+      this.deps.logger.info(
+        {
+          task: this.definition.name,
+          instanceId: this.deps.instanceId,
+          memberId: payload.memberId,
+          partitions: this.assigned,
+        },
+        'partitions assigned',
+      );
+      this.deps.onAssignment(this.definition.name, this.assigned);
+      this.scheduleRestore();
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.deps.logger.error(
+        { task: this.definition.name, err: payload.error, restart: payload.restart },
+        'consumer crashed',
+      );
+      if (!payload.restart) this.deps.onFatalError(this.definition.name, payload.error);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.inputs], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      // Offsets are resolved by hand once the batch is committed: a batch abandoned half-way
+      // (shutdown, rebalance, error) must be fetched again, not skipped.
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.processBatch(payload),
+    });
+  }
+
+  /** Stops fetching, lets an in-flight batch finish, and leaves the group (its partitions move at once). */
+  async close(): Promise<void> {
+    this.closing.abort(new Error(`task ${this.definition.name} is closing`));
+    await this.consumer.disconnect();
+    // The store closes after this; no restore may still be writing to it.
+    await this.restoring.catch(() => undefined);
+  }
+
+  private scheduleRestore(): void {
+    if (this.closing.signal.aborted) return;
+    const partitions = this.assigned;
+    const restoring = this.restoring.catch(() => undefined).then(() => this.restore(partitions));
+    restoring.catch((err: unknown) => {
+      if (!this.closing.signal.aborted)
+        this.deps.logger.warn(
+          { task: this.definition.name, err },
+          'restore failed, retrying on the next batch',
+        );
+    });
+    this.restoring = restoring;
+  }
+
+  /** Waits for the restore of the current assignment, heartbeating so the group keeps us. */
+  private async ready(heartbeat: () => Promise<void>): Promise<void> {
+    for (;;) {
+      const current = this.restoring;
+      let settled = false;
+      const done = current.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      while (!settled) {
+        let timer: NodeJS.Timeout | undefined;
+        const tick = new Promise(
+          (resolve) => (timer = setTimeout(resolve, this.deps.heartbeatIntervalMs)),
+        );
+        await Promise.race([done, tick]);
+        clearTimeout(timer);
+        if (!settled) await heartbeat();
+      }
+      try {
+        await current;
+      } catch (err) {
+        // Try again on the next batch rather than failing every batch from now on.
+        if (current === this.restoring) this.scheduleRestore();
+        throw err;
+      }
+      if (current === this.restoring) return;
+    }
+  }
+
+  /**
+   * Brings the local store of each partition up to the end of its changelog: from the
+   * checkpoint when there is one, from the beginning (after clearing) when there is none or it
+   * does not fit the changelog any more.
+   */
+  private async restore(partitions: readonly number[]): Promise<void> {
+    const { store, logger, admin, kafka, changelog } = this.deps;
+    const name = this.definition.name;
+    if (partitions.length === 0 || this.closing.signal.aborted) return;
+    const started = Date.now();
+    const ends = await endOffsets(admin, changelog);
+    const ranges: PartitionRange[] = [];
+    for (const partition of partitions) {
+      const end = ends.get(partition);
+      if (!end) throw new Error(`changelog ${changelog} has no partition ${partition}`);
+      let from = store.checkpoint(name, partition);
+      if (from === undefined || from < end.low || from > end.high) {
+        if (from !== undefined)
+          logger.warn(
+            { task: name, partition, checkpoint: from, changelog: end },
+            'checkpoint does not fit the changelog, rebuilding',
+          );
+        store.clear(name, partition);
+        from = end.low;
+      }
+      if (from < end.high) ranges.push({ partition, from, to: end.high });
+    }
+    if (ranges.length === 0) {
+      logger.debug({ task: name, partitions }, 'state up to date');
+      return;
+    }
+    logger.info({ task: name, ranges }, 'restoring state from changelog');
+    let records = 0;
+    const restoreGroup = `${this.groupId}-restore-${this.deps.instanceId}`;
+    await readPartitions(
+      kafka,
+      changelog,
+      ranges,
+      (partition, messages) => {
+        const last = messages.at(-1);
+        if (!last) return;
+        store.apply(name, partition, messages.map(stateChangeOf), Number(last.offset) + 1);
+        records += messages.length;
+      },
+      { groupPrefix: restoreGroup, signal: this.closing.signal },
+    );
+    // The log may end with records the reader never hands over (transaction markers).
+    for (const range of ranges) store.apply(name, range.partition, [], range.to);
+    logger.info(
+      { task: name, partitions: ranges.map((r) => r.partition), records, ms: Date.now() - started },
+      'state restored',
+    );
+  }
+
+  private async processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (!payload.isRunning()) return;
+    await this.ready(() => payload.heartbeat());
+    const { store, committer, changelog } = this.deps;
+    const name = this.definition.name;
+    const { partition } = batch;
+    const overlay = new Map<string, string | null>();
+    const state: PartitionState = {
+      get: (key) =>
+        overlay.has(key) ? (overlay.get(key) ?? undefined) : store.get(name, partition, key),
+      put: (key, value) => void overlay.set(key, value),
+      delete: (key) => void overlay.set(key, null),
+    };
+    const outputs = new Map<string, Message[]>();
+    const context: ProcessorContext = {
+      partition,
+      state,
+      send: (topic, record) => {
+        if (!this.outputs.has(topic))
+          throw new Error(`task ${name} sent to "${topic}", which is not one of its outputs`);
+        const messages = outputs.get(topic) ?? [];
+        messages.push({ key: record.key, value: record.value, headers: record.headers });
+        outputs.set(topic, messages);
+      },
+    };
+    for (const message of batch.messages)
+      this.definition.process(inputRecordOf(batch, message), context);
+
+    const changes = [...overlay];
+    const nextOffset = Number(batch.lastOffset()) + 1;
+    const written = await committer.commit({
+      records: [
+        ...[...outputs].map(([topic, messages]) => ({ topic, messages })),
+        { topic: changelog, messages: changes.map(([key, value]) => ({ key, value, partition })) },
+      ],
+      input: { groupId: this.groupId, topic: batch.topic, partition, nextOffset },
+      commitInput: () =>
+        payload.commitOffsetsIfNecessary({
+          topics: [{ topic: batch.topic, partitions: [{ partition, offset: String(nextOffset) }] }],
+        }),
+    });
+    if (changes.length > 0) {
+      const base = written.get(topicPartition(changelog, partition));
+      if (base === undefined)
+        throw new Error(`no offset acknowledged for ${changelog}/${partition}`);
+      store.apply(name, partition, changes, base + changes.length);
+    }
+    payload.resolveOffset(batch.lastOffset());
+  }
+}
+
+function inputRecordOf(batch: Batch, message: KafkaMessage): InputRecord {
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    offset: Number(message.offset),
+    key: message.key?.toString('utf8') ?? null,
+    value: message.value,
+    headers: headersOf(message),
+    timestamp: message.timestamp,
+  };
+}
+
+function stateChangeOf(message: KafkaMessage): readonly [string, string | null] {
+  if (!message.key) throw new Error(`changelog record at offset ${message.offset} has no key`);
+  return [message.key.toString('utf8'), message.value?.toString('utf8') ?? null];
+}

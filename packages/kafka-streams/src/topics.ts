@@ -1,0 +1,108 @@
+import kafkajs, { type Admin } from 'kafkajs';
+
+// Not a named export under Node's ESM loader: kafkajs' CommonJS exports defeat its detection.
+const { ConfigResourceTypes } = kafkajs;
+
+/** A topic the application writes to and therefore creates on start. */
+export interface TopicSpec {
+  name: string;
+  /**
+   * `compact` keeps the last value per key (changelogs, tables such as a stats output);
+   * `delete` keeps every record for the retention time (streams such as a repartition topic,
+   * where compaction would drop records that still have to be counted).
+   */
+  cleanupPolicy: 'compact' | 'delete';
+  partitions: number;
+}
+
+/** The changelog topic of a task's state store. */
+export const changelogTopic = (applicationId: string, task: string) =>
+  `${applicationId}-${task}-changelog`;
+
+/** The conventional name of an internal topic that re-keys records between two tasks. */
+export const repartitionTopic = (applicationId: string, name: string) =>
+  `${applicationId}-${name}-repartition`;
+
+/** Number of partitions of an existing topic; a clear error when it does not exist. */
+export async function partitionCount(admin: Admin, topic: string): Promise<number> {
+  const topics = await admin.listTopics();
+  if (!topics.includes(topic)) {
+    throw new Error(
+      `topic "${topic}" does not exist (the broker does not create topics on demand)`,
+    );
+  }
+  const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [topic] });
+  return metadata[0]?.partitions.length ?? 0;
+}
+
+/**
+ * Creates the topics that do not exist yet and checks the ones that do: an existing topic with
+ * another partition count or cleanup policy would silently break co-partitioning or lose
+ * records, so it is an error, not a warning. Safe to run from several instances at once.
+ */
+export async function ensureTopics(
+  admin: Admin,
+  specs: readonly TopicSpec[],
+  replicationFactor = 1,
+): Promise<void> {
+  if (specs.length === 0) return;
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((spec) => !existing.has(spec.name));
+  if (missing.length > 0) {
+    // false means another instance created them first: the checks below still apply.
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((spec) => ({
+        topic: spec.name,
+        numPartitions: spec.partitions,
+        replicationFactor,
+        configEntries: [{ name: 'cleanup.policy', value: spec.cleanupPolicy }],
+      })),
+    });
+  }
+  const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((spec) => spec.name) });
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: specs.map((spec) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name: spec.name,
+      configNames: ['cleanup.policy'],
+    })),
+  });
+  for (const spec of specs) {
+    const partitions = topics.find((topic) => topic.name === spec.name)?.partitions.length;
+    if (partitions !== spec.partitions) {
+      throw new Error(
+        `topic "${spec.name}" has ${partitions ?? 0} partitions, expected ${spec.partitions}`,
+      );
+    }
+    const policy = resources
+      .find((resource) => resource.resourceName === spec.name)
+      ?.configEntries.find((entry) => entry.configName === 'cleanup.policy')?.configValue;
+    if (policy !== spec.cleanupPolicy) {
+      throw new Error(
+        `topic "${spec.name}" has cleanup.policy=${policy ?? '?'}, expected ${spec.cleanupPolicy}`,
+      );
+    }
+  }
+}
+
+/**
+ * Records of `topic` that a consumer group has not committed yet, over all partitions: 0 once
+ * the group has processed (and committed) everything written so far.
+ */
+export async function groupLag(admin: Admin, groupId: string, topic: string): Promise<number> {
+  const [ends, committed] = await Promise.all([
+    admin.fetchTopicOffsets(topic),
+    admin.fetchOffsets({ groupId, topics: [topic] }),
+  ]);
+  const positions = new Map(
+    (committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]),
+  );
+  let lag = 0;
+  for (const { partition, high, low } of ends) {
+    const position = positions.get(partition) ?? -1;
+    lag += Number(high) - (position >= 0 ? position : Number(low));
+  }
+  return lag;
+}
