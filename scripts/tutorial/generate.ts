@@ -13,6 +13,8 @@ interface StepManifest {
   summary: string;
   remove?: string[];
   add: (string | { from: string; to: string })[];
+  /** Paths under `add` that belong to a later step. */
+  exclude?: string[];
   root?: string;
 }
 interface Manifest {
@@ -47,7 +49,7 @@ function stepTree(previous: Map<string, TreeEntry>, step: StepManifest, head: Ma
   const place = (from: string, to: string) => {
     let found = 0;
     for (const [path, entry] of head) {
-      if (!under(path, from)) continue;
+      if (!under(path, from) || (step.exclude ?? []).some((x) => under(path, x))) continue;
       tree.set(to + path.slice(from.length), entry);
       found++;
     }
