@@ -106,7 +106,9 @@ export async function openEventSource(
 ): Promise<FollowedSource> {
   if (transport === 'embedded') {
     let connected: boolean | undefined;
+    // Large batches when catching up (one transaction each); live batches are small anyway.
     const feed = new EmbeddedFeed(options.articlesAddress, {
+      batchSize: 5_000,
       onStatus: (status) => {
         if (status.connected === connected) return;
         connected = status.connected;

@@ -9,6 +9,10 @@ const FIELDS = ['title', 'body'] as const;
 
 const newIndex = () =>
   new Document<SearchDocument>({
+    // Keeps a reverse map so updating or removing an article is cheap instead of a walk over
+    // the whole index (which made rebuilds slow down as the index grew): more memory, much
+    // faster catch-up. Set on the Document, not per field (per field it fails in 0.8).
+    fastupdate: true,
     document: {
       id: 'id',
       // `forward` matches word prefixes, so "elect" finds "election" as the reader types.

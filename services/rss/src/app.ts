@@ -68,20 +68,33 @@ export async function buildApp(deps: RssDeps): Promise<FastifyInstance> {
     return sendProblem(reply, 500, 'Internal Server Error');
   });
 
+  // A feed changes only when the read model moves: keep each rendered feed, as UTF-8 bytes,
+  // until the position does. Only categories that exist are cached, so the map stays small.
+  const rendered = new Map<string, { position: number; body: Buffer }>();
+  const cachedFeed = (category: string | undefined, selfPath: string): Buffer => {
+    const position = deps.runner.globalPosition();
+    const key = category ?? '';
+    const hit = rendered.get(key);
+    if (hit?.position === position) return hit.body;
+    const body = Buffer.from(feed(category, selfPath), 'utf8');
+    rendered.set(key, { position, body });
+    return body;
+  };
+
   app.get('/feed', (_request, reply) =>
-    reply.type('application/rss+xml; charset=utf-8').send(feed(undefined, '/feed')),
+    reply.type('application/rss+xml; charset=utf-8').send(cachedFeed(undefined, '/feed')),
   );
   app.get<{ Params: { category: string } }>('/feed/:category', (request, reply) => {
     const { category } = request.params;
     if (!CATEGORY_PATTERN.test(category)) {
       return sendProblem(reply, 400, 'Bad Request', `"${category}" is not a valid category`);
     }
-    if (!queries.categoryKnown(category)) {
+    if (rendered.get(category)?.position !== deps.runner.globalPosition() && !queries.categoryKnown(category)) {
       return sendProblem(reply, 404, 'Not Found', `no article has been published in "${category}"`);
     }
     return reply
       .type('application/rss+xml; charset=utf-8')
-      .send(feed(category, `/feed/${category}`));
+      .send(cachedFeed(category, `/feed/${category}`));
   });
   app.get('/healthz', () => ({
     status: 'ok',

@@ -41,7 +41,14 @@ export async function buildApp(deps: SitemapDeps): Promise<FastifyInstance> {
 
   // Every published article, from sitemap's own read model: no call to articles, no page cap
   // but the protocol's. Past 50,000 a sitemap index is needed; until then the newest are kept.
+  // The sitemap changes only when the read model moves: keep the rendered bytes until then.
+  // (The news sitemap also depends on the clock, so it is rendered every time.)
+  let rendered: { position: number; body: Buffer } | undefined;
   app.get('/sitemap', (request, reply) => {
+    const position = deps.runner.globalPosition();
+    if (rendered?.position === position) {
+      return reply.type('application/xml; charset=utf-8').send(rendered.body);
+    }
     const entries = queries.published(SITEMAP_MAX_URLS + 1);
     if (entries.length > SITEMAP_MAX_URLS) {
       entries.length = SITEMAP_MAX_URLS;
@@ -53,7 +60,8 @@ export async function buildApp(deps: SitemapDeps): Promise<FastifyInstance> {
     const xml = renderSitemap(
       entries.map((e) => ({ loc: loc(e.articleId), lastModified: e.lastModified })),
     );
-    return reply.type('application/xml; charset=utf-8').send(xml);
+    rendered = { position, body: Buffer.from(xml, 'utf8') };
+    return reply.type('application/xml; charset=utf-8').send(rendered.body);
   });
 
   app.get('/sitemap/news', (request, reply) => {
