@@ -21,6 +21,7 @@ export {
   groupLag,
   partitionCount,
   repartitionTopic,
+  waitForTopics,
   type TopicSpec,
 } from './topics.js';
 export {

@@ -106,3 +106,30 @@ export async function groupLag(admin: Admin, groupId: string, topic: string): Pr
   }
   return lag;
 }
+
+/**
+ * Waits until every topic in `topics` exists, polling every `intervalMs`: an application's
+ * input topics are created by their producer (the articles relay), which may start later.
+ * `onWaiting` is told which are still missing, once per poll that finds any.
+ */
+export async function waitForTopics(
+  brokers: readonly string[],
+  topics: readonly string[],
+  onWaiting: (missing: string[]) => void,
+  options: { intervalMs?: number; signal?: AbortSignal } = {},
+): Promise<void> {
+  const admin = new kafkajs.Kafka({ brokers: [...brokers], clientId: 'wait-for-topics', logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    for (;;) {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length === 0) return;
+      if (options.signal?.aborted) throw new Error(`gave up waiting for topics ${missing.join(', ')}`);
+      onWaiting(missing);
+      await new Promise((r) => setTimeout(r, options.intervalMs ?? 2_000));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

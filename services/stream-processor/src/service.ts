@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { repartitionTopic, startStreamApp } from '@fairflax/kafka-streams';
+import { repartitionTopic, waitForTopics, startStreamApp } from '@fairflax/kafka-streams';
 import {
   ConfigError,
   dataPath,
@@ -90,6 +90,12 @@ export async function startStreamProcessor({
 }: StreamProcessorOptions): Promise<Closer> {
   const config = readConfig(env);
   const repartition = repartitionTopic(config.applicationId, 'publications');
+  // The articles relay creates the article topic with its first batch; until then, wait.
+  let announced = false;
+  await waitForTopics(config.brokers, [config.articleTopic], (missing) => {
+    if (!announced) logger.info({ missing }, 'waiting for the articles relay to create the input topic');
+    announced = true;
+  });
   const app = await startStreamApp({
     applicationId: config.applicationId,
     instanceId: config.instanceId,
