@@ -1,5 +1,6 @@
 export type { Database, Delivery, EventSource, ProjectedEvent, Projection } from './types.js';
 export { openReadModel } from './database.js';
+export { preparedStatements, type Statement } from './statements.js';
 export { ProjectionRunner, type BatchResult, type RunnerOptions } from './runner.js';
 export {
   awaitMinPosition,

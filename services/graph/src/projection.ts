@@ -1,4 +1,4 @@
-import type { Database, ProjectedEvent, Projection } from '@fairflax/projections';
+import { preparedStatements, type Database, type ProjectedEvent, type Projection } from '@fairflax/projections';
 
 /**
  * The graph read model: one row per article, already joined with its author's name, and one
@@ -89,26 +89,7 @@ const SQL = {
       AND (SELECT version FROM authors WHERE id = @authorId) = @version`,
 } as const;
 
-type Statement = ReturnType<Database['prepare']>;
-
-/** Prepared statements per connection: `apply` runs once per event, so it must not re-parse SQL. */
-const prepared = new WeakMap<Database, Record<keyof typeof SQL, Statement>>();
-
-function statements(db: Database): Record<keyof typeof SQL, Statement> {
-  let found = prepared.get(db);
-  if (!found) {
-    found = {
-      draft: db.prepare(SQL.draft),
-      revise: db.prepare(SQL.revise),
-      publish: db.prepare(SQL.publish),
-      retract: db.prepare(SQL.retract),
-      upsertAuthor: db.prepare(SQL.upsertAuthor),
-      renameOnArticles: db.prepare(SQL.renameOnArticles),
-    };
-    prepared.set(db, found);
-  }
-  return found;
-}
+const statements = (db: Database) => preparedStatements(db, SQL);
 
 export const graphProjection: Projection = {
   name: 'graph-v2',

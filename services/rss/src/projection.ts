@@ -1,6 +1,5 @@
 import { renderRssItem } from '@fairflax/feed-xml';
-import type { Database, ProjectedEvent, Projection } from '@fairflax/projections';
-import type { Statement } from 'better-sqlite3';
+import { preparedStatements, type Database, type ProjectedEvent, type Projection } from '@fairflax/projections';
 
 /**
  * The rss read model: per article its state and, while it is published, its `<item>` already
@@ -106,7 +105,6 @@ const SQL = {
     ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
 } as const;
 
-type Statements = Record<keyof typeof SQL, Statement>;
 
 interface ArticleRow {
   id: string;
@@ -120,18 +118,7 @@ interface ArticleRow {
 
 type RenamedRow = Pick<ArticleRow, 'id' | 'status'>;
 
-/** Prepared once per connection: `apply` runs once per event and must not re-parse SQL. */
-const prepared = new WeakMap<Database, Statements>();
-
-function statements(db: Database): Statements {
-  let found = prepared.get(db);
-  if (!found) {
-    const entries = Object.entries(SQL).map(([name, sql]) => [name, db.prepare(sql)]);
-    found = Object.fromEntries(entries) as Statements;
-    prepared.set(db, found);
-  }
-  return found;
-}
+const statements = (db: Database) => preparedStatements(db, SQL);
 
 /**
  * Event timestamps are RFC 3339 with any offset; they are stored as UTC ISO strings (one
@@ -159,7 +146,7 @@ const renderItem = (publicUrl: string, row: ArticleRow, publishedAt: string) =>
  */
 export function rssFeedProjection(publicUrl: string): Projection {
   /** Re-renders a published article's item after its row changed; drafts have none. */
-  const rerender = (sql: Statements, articleId: string) => {
+  const rerender = (sql: ReturnType<typeof statements>, articleId: string) => {
     const row = sql.article.get(articleId) as ArticleRow | undefined;
     if (row?.status !== 'PUBLISHED' || row.published_at === null) return;
     sql.setItem.run(renderItem(publicUrl, row, row.published_at), row.id);

@@ -1,5 +1,4 @@
-import type { Database, ProjectedEvent, Projection } from '@fairflax/projections';
-import type { Statement } from 'better-sqlite3';
+import { preparedStatements, type Database, type ProjectedEvent, type Projection } from '@fairflax/projections';
 
 /**
  * The sitemap read model: per article what its page shows in a sitemap, namely whether it is
@@ -64,20 +63,8 @@ const SQL = {
     'UPDATE sitemap_articles SET lastmod = max(lastmod, @at) WHERE author_id = @authorId',
 } as const;
 
-type Statements = Record<keyof typeof SQL, Statement>;
 
-/** Prepared once per connection: `apply` runs once per event and must not re-parse SQL. */
-const prepared = new WeakMap<Database, Statements>();
-
-function statements(db: Database): Statements {
-  let found = prepared.get(db);
-  if (!found) {
-    const entries = Object.entries(SQL).map(([name, sql]) => [name, db.prepare(sql)]);
-    found = Object.fromEntries(entries) as Statements;
-    prepared.set(db, found);
-  }
-  return found;
-}
+const statements = (db: Database) => preparedStatements(db, SQL);
 
 /**
  * Event timestamps are RFC 3339 with any offset; they are stored as UTC ISO strings (one
