@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '@fairflax/sqlite';
 import type { NewEvent } from '@fairflax/event-store';
 import { openSqliteEventStore } from '@fairflax/event-store-sqlite';
 import { encodeEvent, type EncodedEvent } from '@fairflax/events';

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import Database from '@fairflax/sqlite';
 
 /**
  * A named position kept in the event store's own SQLite file (table `relay_checkpoints`), for a

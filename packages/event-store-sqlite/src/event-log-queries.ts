@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type Database from '@fairflax/sqlite';
 import type { StoredEvent } from '@fairflax/event-store';
 
 interface EventRow {

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type Database from '@fairflax/sqlite';
 
 /**
  * `streams` holds each stream's current version, so the concurrency check of an append is one

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '@fairflax/sqlite';
 import type {
   AppendOptions,
   AppendResult,

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '@fairflax/sqlite';
 
 /** One key's new value in a batch of state changes; `null` deletes the key (a changelog tombstone). */
 export type StateChange = readonly [key: string, value: string | null];

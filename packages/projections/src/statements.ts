@@ -1,4 +1,6 @@
-import type { Statement } from 'better-sqlite3';
+import type Sqlite from '@fairflax/sqlite';
+
+type Statement = Sqlite.Statement;
 import type { Database } from './types.js';
 
 export type { Statement };

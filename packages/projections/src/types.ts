@@ -1,6 +1,8 @@
 import type { StoredEvent } from '@fairflax/event-store';
 import type { FairflaxEvent } from '@fairflax/events';
-import type { Database } from 'better-sqlite3';
+import type Sqlite from '@fairflax/sqlite';
+
+type Database = Sqlite.Database;
 
 export type { Database };
 
