@@ -1,7 +1,6 @@
-import { STATUS_CODES } from 'node:http';
 import { renderRss, type RssItem } from '@fairflax/feed-xml';
 import { readYourWritesHook, type Database, type ProjectionRunner } from '@fairflax/projections';
-import { sendProblem } from '@fairflax/service-kit';
+import { problemErrorHandler, sendProblem } from '@fairflax/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { feedQueries, type RenderedItem } from './read-model.js';
 
@@ -58,15 +57,7 @@ export async function buildApp(deps: RssDeps): Promise<FastifyInstance> {
     );
   };
 
-  // Client errors fastify raises (a malformed URL, say) keep their status; the rest is ours.
-  app.setErrorHandler((err, request, reply) => {
-    const code = (err as { statusCode?: unknown }).statusCode;
-    if (typeof code === 'number' && code >= 400 && code < 500) {
-      return sendProblem(reply, code, STATUS_CODES[code] ?? 'Bad Request', (err as Error).message);
-    }
-    request.log.error({ err }, 'feed failed');
-    return sendProblem(reply, 500, 'Internal Server Error');
-  });
+  app.setErrorHandler(problemErrorHandler('feed'));
 
   // A feed changes only when the read model moves: keep each rendered feed, as UTF-8 bytes,
   // until the position does. Only categories that exist are cached, so the map stays small.

@@ -1,7 +1,6 @@
-import { STATUS_CODES } from 'node:http';
 import { renderNewsSitemap, renderSitemap, SITEMAP_MAX_URLS } from '@fairflax/feed-xml';
 import { readYourWritesHook, type Database, type ProjectionRunner } from '@fairflax/projections';
-import { sendProblem } from '@fairflax/service-kit';
+import { problemErrorHandler } from '@fairflax/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sitemapQueries } from './read-model.js';
 
@@ -29,15 +28,7 @@ export async function buildApp(deps: SitemapDeps): Promise<FastifyInstance> {
   const loc = (articleId: string) => `${deps.publicUrl}/articles/${encodeURIComponent(articleId)}`;
   app.addHook('onRequest', readYourWritesHook(deps.runner));
 
-  // Client errors fastify raises (a malformed URL, say) keep their status; the rest is ours.
-  app.setErrorHandler((err, request, reply) => {
-    const code = (err as { statusCode?: unknown }).statusCode;
-    if (typeof code === 'number' && code >= 400 && code < 500) {
-      return sendProblem(reply, code, STATUS_CODES[code] ?? 'Bad Request', (err as Error).message);
-    }
-    request.log.error({ err }, 'sitemap failed');
-    return sendProblem(reply, 500, 'Internal Server Error');
-  });
+  app.setErrorHandler(problemErrorHandler('sitemap'));
 
   // Every published article, from sitemap's own read model: no call to articles, no page cap
   // but the protocol's. Past 50,000 a sitemap index is needed; until then the newest are kept.
