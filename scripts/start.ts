@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { REPEATED_SIGNAL_MS } from '@fairflax/service-kit';
 import { tsNodeArgs } from '@fairflax/testkit';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -49,7 +50,8 @@ if (transport === 'kafka' && !process.env['KAFKA_BROKERS']) {
 }
 const width = Math.max(...SERVICES.map((s) => s.length));
 const children = new Map<string, ChildProcess>();
-let stopping = false;
+/** When the stop began; undefined while running. */
+let stoppingSince: number | undefined;
 
 function pipe(name: string, color: number, stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) {
   const prefix = out.isTTY ? `\x1b[${color}m${name.padEnd(width)} |\x1b[0m ` : `${name.padEnd(width)} | `;
@@ -57,11 +59,13 @@ function pipe(name: string, color: number, stream: NodeJS.ReadableStream, out: N
 }
 
 function stopAll(signal: NodeJS.Signals) {
-  if (stopping) {
+  if (stoppingSince !== undefined) {
+    // One Ctrl-C can arrive twice (from the terminal, and relayed by tsx): only a later one forces.
+    if (Date.now() - stoppingSince < REPEATED_SIGNAL_MS) return;
     for (const child of children.values()) child.kill('SIGKILL');
     return;
   }
-  stopping = true;
+  stoppingSince = Date.now();
   console.log(`\nstopping ${[...children.keys()].join(', ')} (${signal}); press Ctrl-C again to force`);
   for (const child of children.values()) child.kill('SIGTERM');
 }
@@ -80,7 +84,7 @@ SERVICES.forEach((name, i) => {
     children.delete(name);
     console.log(`${name} exited (${signal ?? `code ${code}`})`);
     // One service dying takes the others down, so a broken start is never half running.
-    if (!stopping) {
+    if (stoppingSince === undefined) {
       process.exitCode = 1;
       stopAll('SIGTERM');
     }

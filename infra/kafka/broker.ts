@@ -9,6 +9,16 @@ import { fileURLToPath } from 'node:url';
 
 const script = fileURLToPath(new URL('./kafka.sh', import.meta.url));
 
+/**
+ * A broker of kafka.sh's own on other ports than the shared one, for a suite that restarts its
+ * broker: a restart must not pull the broker from under suites running beside it. Its data
+ * lives apart too (kafka.sh keeps one data folder per port). KAFKA_BROKERS does not apply.
+ */
+export interface DedicatedBroker {
+  port: number;
+  controllerPort: number;
+}
+
 export interface KafkaCluster {
   brokers: string[];
   /** True when this call started the broker, so the caller should stop it when done. */
@@ -16,28 +26,29 @@ export interface KafkaCluster {
 }
 
 /** Starts the broker unless one already answers; resolves once an admin call succeeds. */
-export async function ensureKafka(): Promise<KafkaCluster> {
-  const external = externalBrokers();
+export async function ensureKafka(dedicated?: DedicatedBroker): Promise<KafkaCluster> {
+  const external = dedicated ? undefined : externalBrokers();
   if (external) return { brokers: external, startedHere: false };
-  const output = await kafkaSh('start');
+  const output = await kafkaSh('start', dedicated);
   // kafka.sh start says "reusing" when a broker already answered on the port.
-  return { brokers: [localBroker()], startedHere: !output.includes('reusing') };
+  return { brokers: [localBroker(dedicated)], startedHere: !output.includes('reusing') };
 }
 
 /** Clean shutdown then start on the same data: topics, records and offsets survive. */
-export async function restartKafka(): Promise<void> {
-  if (externalBrokers()) throw new Error('KAFKA_BROKERS names an external cluster: not restarted');
-  await kafkaSh('restart');
+export async function restartKafka(dedicated?: DedicatedBroker): Promise<void> {
+  if (!dedicated && externalBrokers())
+    throw new Error('KAFKA_BROKERS names an external cluster: not restarted');
+  await kafkaSh('restart', dedicated);
 }
 
 /** Stops the broker kafka.sh started and deletes its data (KAFKA_KEEP_DATA=1 keeps it). */
-export async function stopKafka(): Promise<void> {
-  if (externalBrokers()) return;
-  await kafkaSh('stop');
+export async function stopKafka(dedicated?: DedicatedBroker): Promise<void> {
+  if (!dedicated && externalBrokers()) return;
+  await kafkaSh('stop', dedicated);
 }
 
-function localBroker(): string {
-  return `127.0.0.1:${process.env['KAFKA_PORT'] ?? '9092'}`;
+function localBroker(dedicated?: DedicatedBroker): string {
+  return `127.0.0.1:${dedicated?.port ?? process.env['KAFKA_PORT'] ?? '9092'}`;
 }
 
 /** KAFKA_BROKERS, unless it is unset or names kafka.sh's own broker (as a globalSetup sets it). */
@@ -51,9 +62,19 @@ function externalBrokers(): string[] | undefined {
 }
 
 /** Runs kafka.sh, echoing its progress lines, and resolves with its stdout. */
-function kafkaSh(command: 'start' | 'stop' | 'restart'): Promise<string> {
+function kafkaSh(
+  command: 'start' | 'stop' | 'restart',
+  dedicated?: DedicatedBroker,
+): Promise<string> {
+  const env = dedicated
+    ? {
+        ...process.env,
+        KAFKA_PORT: String(dedicated.port),
+        KAFKA_CONTROLLER_PORT: String(dedicated.controllerPort),
+      }
+    : process.env;
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [script, command], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('bash', [script, command], { stdio: ['ignore', 'pipe', 'inherit'], env });
     let output = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {

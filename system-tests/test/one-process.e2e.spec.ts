@@ -3,29 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createArticlesCommands } from '@fairflax/publishing-api';
-import { freePort, startService, waitFor } from '@fairflax/testkit';
+import { freeSystemPorts, startService, systemPortsEnv, waitFor } from '@fairflax/testkit';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('one-process mode (in-process bus)', { timeout: 90_000 }, () => {
   it('runs all four services in one process, the read side fed through the in-process bus', async () => {
-    const ports = { articles: await freePort(), metrics: await freePort(), graph: await freePort(), rss: await freePort(), sitemap: await freePort() };
+    const ports = await freeSystemPorts();
     const dataDir = mkdtempSync(join(tmpdir(), 'fairflax-one-process-'));
     const service = await startService({
       name: 'one-process',
       dir: root,
       entry: 'scripts/one-process.ts',
       readyPort: ports.sitemap,
-      env: {
-        DATA_DIR: dataDir,
-        ARTICLES_PORT: String(ports.articles),
-        ARTICLES_METRICS_PORT: String(ports.metrics),
-        ARTICLES_ADDRESS: `127.0.0.1:${ports.articles}`,
-        GRAPH_PORT: String(ports.graph),
-        RSS_PORT: String(ports.rss),
-        SITEMAP_PORT: String(ports.sitemap),
-      },
+      env: { DATA_DIR: dataDir, ...systemPortsEnv(ports) },
     });
     const commands = createArticlesCommands(`127.0.0.1:${ports.articles}`);
     try {

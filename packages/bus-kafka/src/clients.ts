@@ -21,22 +21,6 @@ export function connecting<T extends Producer | Admin>(client: T): Connecting<T>
   return { client, ready };
 }
 
-export async function waitForLeaders(admin: Admin, topic: string): Promise<void> {
-  const deadline = Date.now() + LEADER_WAIT_MS;
-  for (;;) {
-    try {
-      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-      const partitions = topics[0]?.partitions ?? [];
-      if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`topic ${topic} still lacks partition leaders after ${LEADER_WAIT_MS} ms`);
-    await sleep(100);
-  }
-}
-
 /** Resolves after `ms`, or at once when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

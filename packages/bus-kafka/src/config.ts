@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { logLevel } from 'kafkajs';
+import { exactlyOnceAvailable } from './delivery.js';
 
 /** Environment variables the Kafka transport reads; every value is validated at start-up. */
 export type KafkaEnv = Readonly<Record<string, string | undefined>>;
@@ -99,4 +100,31 @@ export function topicPrefixFrom(env: KafkaEnv): string {
     );
   }
   return prefix;
+}
+
+export const DELIVERY_GUARANTEES = ['exactly-once', 'at-least-once'] as const;
+export type DeliveryGuarantee = (typeof DELIVERY_GUARANTEES)[number];
+
+/**
+ * KAFKA_DELIVERY: `exactly-once` writes through Kafka transactions; `at-least-once` is the
+ * step-2 wiring, kept to show what a crash does without them (`pnpm crash-test`). The default is
+ * the strongest this build has: exactly-once, except in the tutorial branches before step 4,
+ * which do not contain it (there, asking for it explicitly is an error naming the step).
+ */
+export function deliveryFrom(
+  env: KafkaEnv,
+  available: boolean = exactlyOnceAvailable(),
+): DeliveryGuarantee {
+  const value = env['KAFKA_DELIVERY']?.trim() || (available ? 'exactly-once' : 'at-least-once');
+  if (!(DELIVERY_GUARANTEES as readonly string[]).includes(value)) {
+    throw new KafkaConfigError(
+      `KAFKA_DELIVERY must be one of ${DELIVERY_GUARANTEES.join(', ')}, got "${value}"`,
+    );
+  }
+  if (value === 'exactly-once' && !available) {
+    throw new KafkaConfigError(
+      'KAFKA_DELIVERY=exactly-once is not part of this tutorial step (step 4, exactly-once, adds it)',
+    );
+  }
+  return value as DeliveryGuarantee;
 }

@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { TransportAdapter } from '@fairflax/publishing-api';
 import { logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import {
+  deliveryFrom,
   groupIdFor,
   logLevelFrom,
   parseBrokers,
@@ -10,6 +13,7 @@ import {
   topicPrefixFrom,
 } from './config.js';
 import { kafkaLogCreator, resolveSettings, type KafkaLogger } from './options.js';
+import { exactlyOnceAvailable } from './delivery.js';
 
 describe('KAFKA_BROKERS', () => {
   it('defaults to the local broker and splits a comma-separated list, trimming spaces', () => {
@@ -130,5 +134,34 @@ describe('the package as a transport adapter', () => {
       connected: false,
     });
     await source.close();
+  });
+});
+
+describe('KAFKA_DELIVERY', () => {
+  it('defaults to exactly-once when the build has it, and accepts at-least-once', () => {
+    expect(deliveryFrom({}, true)).toBe('exactly-once');
+    expect(deliveryFrom({ KAFKA_DELIVERY: ' at-least-once ' }, true)).toBe('at-least-once');
+  });
+
+  // Holds on every tutorial branch: step 2 is built without the transactional sink.
+  it('defaults to exactly-once exactly when this build holds the transactional sink', () => {
+    const built = ['.ts', '.js'].some((ext) =>
+      existsSync(fileURLToPath(new URL(`./transactional-sink${ext}`, import.meta.url))),
+    );
+    expect(exactlyOnceAvailable()).toBe(built);
+    expect(deliveryFrom({})).toBe(built ? 'exactly-once' : 'at-least-once');
+  });
+
+  it('defaults to at-least-once in a build without exactly-once, and refuses to be asked for it there', () => {
+    expect(deliveryFrom({}, false)).toBe('at-least-once');
+    expect(() => deliveryFrom({ KAFKA_DELIVERY: 'exactly-once' }, false)).toThrow(
+      /KAFKA_DELIVERY=exactly-once is not part of this tutorial step/,
+    );
+  });
+
+  it('names the variable and the choices for anything else', () => {
+    expect(() => deliveryFrom({ KAFKA_DELIVERY: 'twice' }, true)).toThrow(
+      'KAFKA_DELIVERY must be one of exactly-once, at-least-once, got "twice"',
+    );
   });
 });

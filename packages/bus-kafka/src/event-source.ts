@@ -1,4 +1,11 @@
-import { busEventSource, type MessageBus, type Subscription } from '@fairflax/bus';
+import {
+  busEventSource,
+  toBusMessage,
+  type BusMessage,
+  type MessageBus,
+  type Subscription,
+} from '@fairflax/bus';
+import type { DeadLetter } from '@fairflax/projections';
 import type { FollowedSource, FollowOptions } from '@fairflax/publishing-api';
 import { groupIdFor, logLevelFrom, parseBrokers, topicPrefixFrom } from './config.js';
 import { sleep } from './clients.js';
@@ -7,6 +14,9 @@ import { consoleLogger, type KafkaLogger } from './options.js';
 
 /** The topics the articles relay writes (one per aggregate) and the read services follow. */
 export const ARTICLE_LOG_TOPICS: readonly string[] = ['author', 'article'];
+
+/** Where the read services put copies of the events they parked (after KAFKA_TOPIC_PREFIX). */
+export const DEAD_LETTER_TOPIC = 'dead-letters';
 
 export interface KafkaSourceStatus {
   transport: 'kafka';
@@ -22,10 +32,14 @@ export interface KafkaSourceStatus {
  * hash of DATA_DIR), so every replica consumes every partition into its own read model.
  * KAFKA_BROKERS (default 127.0.0.1:9092), KAFKA_TOPIC_PREFIX and KAFKA_LOG_LEVEL configure it.
  *
- * Batches are acked to Kafka only after the projection has committed them (positions are the
- * events' global positions, so redeliveries are skipped by the runner). A partition the read
- * model has applied nothing from is read from its oldest message whatever the group committed:
- * a replica whose read model was deleted rebuilds it instead of starting where it left off.
+ * The read model is the offset store: the runner saves each partition's last Kafka offset in the
+ * same SQLite transaction as the change it made, and after every rebalance each partition is
+ * sought to the offset after it, whatever the group committed. A partition the read model has
+ * applied nothing from is read from its oldest message: a replica whose read model was deleted
+ * rebuilds it instead of starting where the group left off. Batches are still committed to the
+ * group once applied (for lag monitoring), and positions are the events' global positions, so a
+ * redelivered event is skipped by the runner in any case. Consumers read committed data only:
+ * the exactly-once relay's aborted transactions never reach a read model.
  */
 export function openEventSource(
   options: FollowOptions & { logger?: KafkaLogger },
@@ -59,20 +73,51 @@ function kafkaSource(options: FollowOptions & { logger?: KafkaLogger }): Followe
     },
   });
   return {
-    batches: (from, signal) =>
-      busEventSource(followingBus(bus, from, signal, logger), { topics, group }).batches(
-        from,
-        signal,
-      ),
+    batches: (from, signal, offsetOf) =>
+      busEventSource(followingBus(bus, { from, offsetOf }, signal, logger), {
+        topics,
+        group,
+      }).batches(from, signal),
     status,
+    deadLetter: (letters) =>
+      bus.publish(
+        prefix + DEAD_LETTER_TOPIC,
+        letters.map((letter) => deadLetterMessage(options.service, letter)),
+      ),
     close: () => bus.close(),
+  };
+}
+
+/**
+ * A parked event as a dead-letter record: the event as it came (key, bytes, envelope headers)
+ * plus who parked it, where it was, and why. The read model's own `dead_letters` table is the
+ * record the replay works from; this topic is for watching and alerting across replicas, and
+ * may hold a letter twice if the service crashed right after parking it.
+ */
+export function deadLetterMessage(service: string, letter: DeadLetter): BusMessage {
+  const message = toBusMessage(letter.event);
+  return {
+    key: message.key,
+    value: message.value,
+    headers: {
+      ...message.headers,
+      'dead-letter-service': service,
+      'dead-letter-projection': letter.projection,
+      'dead-letter-source': letter.source,
+      'dead-letter-position': String(letter.position),
+      ...(letter.offset === undefined ? {} : { 'dead-letter-offset': String(letter.offset) }),
+      'dead-letter-reason': letter.reason,
+      'dead-letter-error': letter.error,
+      'dead-letter-parked-at': letter.parkedAt,
+      'dead-letter-attempts': String(letter.attempts),
+    },
   };
 }
 
 /**
  * The bus as one `batches()` call of the event source sees it.
  *
- * - Partitions the read model has nothing from are rewound (see openEventSource).
+ * - Every assigned partition starts after the read model's own offset for it (see openEventSource).
  * - `subscribe` resolves at once and joins the group in the background, retrying until it
  *   works. busEventSource subscribes to every topic before it hands out a batch, and holds each
  *   handler until the runner takes the next batch; the topics' consumers share one group, so
@@ -84,7 +129,10 @@ function kafkaSource(options: FollowOptions & { logger?: KafkaLogger }): Followe
  */
 function followingBus(
   bus: KafkaBus,
-  from: (source: string) => number,
+  readModel: {
+    from: (source: string) => number;
+    offsetOf: ((source: string) => number | undefined) | undefined;
+  },
   signal: AbortSignal,
   logger: KafkaLogger,
 ): MessageBus {
@@ -102,7 +150,7 @@ function followingBus(
           try {
             subscription = await bus.subscribe(
               topic,
-              { ...options, rewind: (partition) => from(`${topic}/${partition}`) === 0 },
+              { ...options, startAt: (partition) => startAt(readModel, `${topic}/${partition}`) },
               (batch) => Promise.race([handler(batch), abandoned]),
             );
             // Joined only after the source stopped: leave again.
@@ -134,4 +182,17 @@ function followingBus(
       return Promise.resolve({ close });
     },
   };
+}
+
+/** Where a partition resumes: after the stored offset, from the start when nothing was applied. */
+function startAt(
+  readModel: {
+    from: (source: string) => number;
+    offsetOf: ((source: string) => number | undefined) | undefined;
+  },
+  source: string,
+): number | undefined {
+  const offset = readModel.offsetOf?.(source);
+  if (offset !== undefined) return offset + 1;
+  return readModel.from(source) === 0 ? 0 : undefined;
 }

@@ -1,7 +1,13 @@
 export { KafkaBus, kafkaFeatures } from './kafka-bus.js';
 export type { HandlerFailure, KafkaBusOptions, KafkaLogger } from './options.js';
 export type { KafkaSubscribeOptions } from './subscription.js';
-export { ARTICLE_LOG_TOPICS, openEventSource, type KafkaSourceStatus } from './event-source.js';
+export {
+  ARTICLE_LOG_TOPICS,
+  DEAD_LETTER_TOPIC,
+  deadLetterMessage,
+  openEventSource,
+  type KafkaSourceStatus,
+} from './event-source.js';
 export {
   startKafkaRelay,
   /** The TransportAdapter name of startKafkaRelay, used by the articles service. */

@@ -3,11 +3,19 @@ import type { BusMessage, Delivery } from '@fairflax/bus';
 import { busContract } from '@fairflax/bus/contract';
 import { logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kafkaForSuite, quietLogger, restartKafka, sleep, until } from '../test/kafka.js';
+import {
+  kafkaForSuite,
+  quietLogger,
+  RESTARTED_BROKER,
+  restartKafka,
+  sleep,
+  until,
+} from '../test/kafka.js';
 import { KafkaBus, kafkaFeatures } from './index.js';
 
-// One file for every suite that restarts the broker, so they run one after the other.
-const brokers = kafkaForSuite();
+// One file for every suite that restarts the broker, so they run one after the other, on a
+// broker of their own, so that the restarts do not disturb the suites running beside them.
+const brokers = kafkaForSuite(RESTARTED_BROKER);
 
 const open = () =>
   new KafkaBus({
@@ -22,7 +30,7 @@ busContract(
     Promise.resolve({
       bus: open(),
       restart: async () => {
-        await restartKafka();
+        await restartKafka(RESTARTED_BROKER);
         return open();
       },
     }),
@@ -93,7 +101,7 @@ describe('KafkaBus across a broker restart', () => {
       if (seq === 40) {
         restart = { started: Date.now() };
         const window = restart;
-        restarting = restartKafka().then(() => void (window.ended = Date.now()));
+        restarting = restartKafka(RESTARTED_BROKER).then(() => void (window.ended = Date.now()));
       }
       const started = Date.now();
       await publisher.publish(

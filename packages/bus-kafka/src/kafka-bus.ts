@@ -6,14 +6,7 @@ import type {
   MessageBus,
   Subscription,
 } from '@fairflax/bus';
-import {
-  Kafka,
-  Partitioners,
-  type Admin,
-  type KafkaConfig,
-  type Message,
-  type Producer,
-} from 'kafkajs';
+import { Kafka, Partitioners, type Admin, type KafkaConfig, type Producer } from 'kafkajs';
 import {
   CLIENT_RETRY,
   kafkaLogCreator,
@@ -21,8 +14,10 @@ import {
   type KafkaBusOptions,
   type KafkaBusSettings,
 } from './options.js';
-import { connecting, LEADER_WAIT_MS, sleep, waitForLeaders, type Connecting } from './clients.js';
+import { waitForLeaders } from '@fairflax/kafka-errors';
+import { connecting, LEADER_WAIT_MS, sleep, type Connecting } from './clients.js';
 import { KafkaSubscription, type KafkaSubscribeOptions } from './subscription.js';
+import { toRecord } from './records.js';
 
 export const kafkaFeatures: BusFeatures = Object.freeze({
   orderedPerKey: true,
@@ -70,6 +65,11 @@ export class KafkaBus implements MessageBus {
       retry: CLIENT_RETRY,
     };
     this.kafka = new Kafka(this.config);
+  }
+
+  /** The bus's kafkajs client, for writers the port does not cover (transactions). */
+  get client(): Kafka {
+    return this.kafka;
   }
 
   /** True once `close` was called. */
@@ -173,10 +173,15 @@ export class KafkaBus implements MessageBus {
     });
   }
 
-  private ensureTopic(topic: string): Promise<void> {
+  /**
+   * Creates `topic` (with `partitions`, by default the bus's) unless it exists, and waits for its
+   * partitions to have leaders. Publish and subscribe call it; a transactional writer that
+   * bypasses `publish` calls it for its topics first.
+   */
+  ensureTopic(topic: string, partitions = this.settings.partitions): Promise<void> {
     let ready = this.topics.get(topic);
     if (!ready) {
-      const creating = this.createTopic(topic);
+      const creating = this.createTopic(topic, partitions);
       this.topics.set(topic, creating);
       // Forget a failed attempt so the next call tries again.
       creating.catch(() => this.topics.get(topic) === creating && this.topics.delete(topic));
@@ -185,28 +190,32 @@ export class KafkaBus implements MessageBus {
     return ready;
   }
 
-  private async createTopic(topic: string): Promise<void> {
+  private async createTopic(topic: string, partitions: number): Promise<void> {
     const admin = this.connectedAdmin();
     try {
-      const created = await (
+      // Resolves false when someone else (another process, or concurrently) created it first.
+      await (
         await admin.ready
       ).createTopics({
         topics: [
           {
             topic,
-            numPartitions: this.settings.partitions,
+            numPartitions: partitions,
             replicationFactor: 1,
-            configEntries: Object.entries(this.settings.topicConfigs[topic] ?? {}).map(([name, value]) => ({
-              name,
-              value,
-            })),
+            configEntries: Object.entries(this.settings.topicConfigs[topic] ?? {}).map(
+              ([name, value]) => ({
+                name,
+                value,
+              }),
+            ),
           },
         ],
-        waitForLeaders: true,
+        // kafkajs' own wait gives up when the metadata does not know the topic yet
+        // (UNKNOWN_TOPIC_OR_PARTITION, seen right after a broker's first start); ours waits.
+        waitForLeaders: false,
         timeout: LEADER_WAIT_MS,
       });
-      // Created by someone else (another process, or concurrently): kafkajs did not wait for it.
-      if (!created) await waitForLeaders(await admin.ready, topic);
+      await waitForLeaders(await admin.ready, [topic], LEADER_WAIT_MS);
     } catch (err) {
       this.discardAdmin(admin);
       throw err;
@@ -257,13 +266,4 @@ export class KafkaBus implements MessageBus {
   private assertOpen(operation: string): void {
     if (this.closing.signal.aborted) throw new Error(`KafkaBus is closed: cannot ${operation}`);
   }
-}
-
-function toRecord(message: BusMessage): Message {
-  const { value } = message;
-  return {
-    key: message.key,
-    value: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-    headers: { ...message.headers },
-  };
 }

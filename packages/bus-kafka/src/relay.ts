@@ -1,22 +1,34 @@
-import { aggregateOf, relayEvents, type RelayCheckpoint } from '@fairflax/bus';
+import {
+  aggregateOf,
+  atLeastOnceSink,
+  relayToSink,
+  type RelayCheckpoint,
+  type RelaySink,
+} from '@fairflax/bus';
 import type { EventStore } from '@fairflax/event-store';
 import {
+  deliveryFrom,
   logLevelFrom,
   parseBrokers,
   partitionsFrom,
   topicPrefixFrom,
+  type DeliveryGuarantee,
   type KafkaEnv,
 } from './config.js';
 import { sleep } from './clients.js';
 import { KafkaBus } from './kafka-bus.js';
 import { consoleLogger, type KafkaLogger } from './options.js';
+import { loadTransactionalSink } from './delivery.js';
 
 export interface KafkaRelayOptions {
   /** The articles event store. */
   store: EventStore;
-  /** Where the relay remembers the last global position it published (SqliteCheckpoint). */
+  /**
+   * The last global position published, in articles' own database (SqliteCheckpoint): the
+   * position itself at-least-once, a copy of the one kept in Kafka exactly-once.
+   */
   checkpoint: RelayCheckpoint;
-  /** KAFKA_BROKERS, KAFKA_TOPIC_PREFIX, KAFKA_PARTITIONS, KAFKA_LOG_LEVEL. */
+  /** KAFKA_BROKERS, KAFKA_TOPIC_PREFIX, KAFKA_PARTITIONS, KAFKA_LOG_LEVEL, KAFKA_DELIVERY. */
   env: KafkaEnv;
   logger?: KafkaLogger;
   /** Stops the relay; `stopped` resolves once it has. */
@@ -29,6 +41,7 @@ export interface KafkaRelayOptions {
 
 export interface KafkaRelayStatus {
   brokers: string[];
+  delivery: DeliveryGuarantee;
   /** Last global position published and checkpointed by this run. */
   position: number;
   /** False from a failure until the next batch goes through. */
@@ -44,18 +57,26 @@ export interface KafkaRelay {
 
 /**
  * Relays the articles event store to Kafka, one topic per aggregate (`article`, `author`, after
- * KAFKA_TOPIC_PREFIX), keyed by stream id. It follows the store from its checkpoint, publishes
- * each batch, and saves the checkpoint only after the brokers acknowledged it: at-least-once,
- * since a crash between the two publishes the batch again, which consumers skip by global
- * position. When the brokers are unreachable it logs, backs off and resumes from the checkpoint:
- * the command side never fails because of Kafka, and no event is skipped. A bad setting throws
- * a KafkaConfigError naming the variable at once, before anything starts.
+ * KAFKA_TOPIC_PREFIX), keyed by stream id, following the store from where the last run stopped.
+ *
+ * - exactly-once (KAFKA_DELIVERY default): each batch and the relay's new position are one
+ *   Kafka transaction (TransactionalRelaySink). A crash at any point leaves the batch either
+ *   committed with its position or invisible to read_committed consumers; a restarted relay
+ *   fences the previous one and resumes after the last committed batch: nothing is lost and
+ *   nothing is written twice.
+ * - at-least-once: publish, then save the checkpoint in articles' database; a crash between
+ *   the two publishes the batch again (consumers skip it by global position; counters do not).
+ *
+ * When the brokers are unreachable it logs, backs off and resumes from its position: the command
+ * side never fails because of Kafka, and no event is skipped. A bad setting throws a
+ * KafkaConfigError naming the variable at once, before anything starts.
  */
 export function startKafkaRelay(options: KafkaRelayOptions): KafkaRelay {
   const { store, checkpoint, env, signal } = options;
   const logger = options.logger ?? consoleLogger;
   const brokers = parseBrokers(env['KAFKA_BROKERS']);
   const prefix = topicPrefixFrom(env);
+  const delivery = deliveryFrom(env);
   const bus = new KafkaBus({
     brokers,
     clientId: 'fairflax-articles-relay',
@@ -66,7 +87,24 @@ export function startKafkaRelay(options: KafkaRelayOptions): KafkaRelay {
   });
   const initialMs = options.retryBackoff?.initialMs ?? 500;
   const maxMs = options.retryBackoff?.maxMs ?? 10_000;
-  const status: KafkaRelayStatus = { brokers, position: 0, healthy: true, lastError: undefined };
+  const sink: Promise<RelaySink & { close?: () => Promise<void> }> =
+    delivery === 'exactly-once'
+      ? loadTransactionalSink({
+          bus,
+          transactionalId: `${prefix}fairflax-articles-relay`,
+          positionTopic: `${prefix}fairflax-articles-relay-position`,
+          mirror: checkpoint,
+          logger,
+          signal,
+        })
+      : Promise.resolve(atLeastOnceSink(bus, checkpoint));
+  const status: KafkaRelayStatus = {
+    brokers,
+    delivery,
+    position: 0,
+    healthy: true,
+    lastError: undefined,
+  };
   // Closing the bus at once makes a publish that is waiting for the brokers give up.
   const onAbort = () => void bus.close();
   signal.addEventListener('abort', onAbort, { once: true });
@@ -74,7 +112,7 @@ export function startKafkaRelay(options: KafkaRelayOptions): KafkaRelay {
   const run = async () => {
     for (let failures = 0; !signal.aborted;) {
       try {
-        await relayEvents(store, bus, checkpoint, {
+        await relayToSink(store, await sink, {
           signal,
           topicOf: (streamId) => prefix + aggregateOf(streamId),
           onRelayed: (position) => {
@@ -99,6 +137,7 @@ export function startKafkaRelay(options: KafkaRelayOptions): KafkaRelay {
       }
     }
     signal.removeEventListener('abort', onAbort);
+    await (await sink.catch(() => undefined))?.close?.();
     await bus.close();
   };
   const stopped = run().catch((err: unknown) => {

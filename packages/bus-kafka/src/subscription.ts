@@ -5,11 +5,12 @@ import { CLIENT_RETRY, type KafkaBusSettings } from './options.js';
 
 export interface KafkaSubscribeOptions extends SubscribeOptions {
   /**
-   * Asked for each partition this member is assigned: true starts the partition over from its
-   * oldest message, whatever the group committed. For a consumer whose own store has lost what
-   * the group's committed position stands for (a wiped read model).
+   * Asked for each partition this member is assigned, after every rebalance: an offset starts
+   * the partition there, whatever the group committed; undefined keeps the group's position.
+   * For a consumer that stores its own offsets with its results (a read model), so that what it
+   * has applied, not what the group last committed, says where to go on.
    */
-  rewind?: (partition: number) => boolean;
+  startAt?: (partition: number) => number | undefined;
 }
 
 const HEARTBEAT_INTERVAL_MS = 1_000;
@@ -146,8 +147,9 @@ export class KafkaSubscription {
       alive();
       // Seeks are applied by the fetch that follows the join, before any batch is handed out.
       for (const partition of payload.memberAssignment[this.topic] ?? []) {
-        if (this.options.rewind?.(partition))
-          consumer.seek({ topic: this.topic, partition, offset: '0' });
+        const offset = this.options.startAt?.(partition);
+        if (offset !== undefined)
+          consumer.seek({ topic: this.topic, partition, offset: String(offset) });
       }
     });
     consumer.on(DISCONNECT, () => this.setConnected(false));

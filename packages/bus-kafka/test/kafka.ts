@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import type { KafkaLogger } from '../src/index.js';
 
@@ -7,10 +7,21 @@ import type { KafkaLogger } from '../src/index.js';
  * The broker of infra/kafka/kafka.sh, for the integration suites. Loaded by path rather than
  * by a static import, because it lives outside this package's rootDir.
  */
-interface BrokerModule {
-  ensureKafka(): Promise<{ brokers: string[]; startedHere: boolean }>;
-  restartKafka(): Promise<void>;
+interface DedicatedBroker {
+  port: number;
+  controllerPort: number;
 }
+interface BrokerModule {
+  ensureKafka(dedicated?: DedicatedBroker): Promise<{ brokers: string[]; startedHere: boolean }>;
+  restartKafka(dedicated?: DedicatedBroker): Promise<void>;
+  stopKafka(dedicated?: DedicatedBroker): Promise<void>;
+}
+
+/**
+ * The broker of the suite that restarts it (kafka-bus.int.spec.ts): its own, on other ports, so
+ * the restarts do not cut off the suites that run beside it on the shared broker.
+ */
+export const RESTARTED_BROKER: DedicatedBroker = { port: 9292, controllerPort: 9293 };
 
 const brokerModule = fileURLToPath(new URL('../../../infra/kafka/broker.ts', import.meta.url));
 const load = async () => (await import(brokerModule)) as BrokerModule;
@@ -19,10 +30,10 @@ const load = async () => (await import(brokerModule)) as BrokerModule;
  * Starts the broker unless one answers, and checks it accepts connections; throws (failing the
  * suite, never skipping it) when there is none to be had.
  */
-export async function kafkaBrokers(): Promise<string[]> {
+export async function kafkaBrokers(dedicated?: DedicatedBroker): Promise<string[]> {
   let brokers: string[];
   try {
-    brokers = (await (await load()).ensureKafka()).brokers;
+    brokers = (await (await load()).ensureKafka(dedicated)).brokers;
   } catch (err) {
     throw new Error(
       'No Kafka broker for the integration tests: infra/kafka/kafka.sh start failed ' +
@@ -39,16 +50,22 @@ export async function kafkaBrokers(): Promise<string[]> {
  * test of the suite fails with the reason (vitest would report them skipped were beforeAll to
  * throw).
  */
-export function kafkaForSuite(): () => string[] {
+export function kafkaForSuite(dedicated?: DedicatedBroker): () => string[] {
   let brokers: string[] = [];
   let failure: Error | undefined;
+  let startedHere = false;
   beforeAll(async () => {
     try {
-      brokers = await kafkaBrokers();
+      brokers = await kafkaBrokers(dedicated);
+      startedHere = dedicated !== undefined;
     } catch (err) {
       failure = err instanceof Error ? err : new Error(String(err));
     }
   }, 120_000);
+  // A dedicated broker is the suite's alone: stop it (and drop its data) when the suite ends.
+  afterAll(async () => {
+    if (startedHere) await (await load()).stopKafka(dedicated);
+  }, 60_000);
   beforeEach(() => {
     if (failure !== undefined) throw failure;
   });
@@ -79,8 +96,8 @@ function reachable(broker: string, timeoutMs: number): Promise<void> {
 }
 
 /** Clean broker shutdown and start on the same data, as `kafka.sh restart`. */
-export async function restartKafka(): Promise<void> {
-  await (await load()).restartKafka();
+export async function restartKafka(dedicated?: DedicatedBroker): Promise<void> {
+  await (await load()).restartKafka(dedicated);
 }
 
 /**

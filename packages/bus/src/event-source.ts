@@ -21,11 +21,14 @@ export function busEventSource(bus: MessageBus, options: BusEventSourceOptions):
       let wake: (() => void) | undefined;
       const subscriptions = await Promise.all(
         options.topics.map((topic) =>
-          bus.subscribe(topic, { group: options.group }, (batch) =>
-            new Promise<void>((done) => {
-              pending.push({ batch: [...batch], done });
-              wake?.();
-            }),
+          bus.subscribe(
+            topic,
+            { group: options.group },
+            (batch) =>
+              new Promise<void>((done) => {
+                pending.push({ batch: [...batch], done });
+                wake?.();
+              }),
           ),
         ),
       );
@@ -41,7 +44,12 @@ export function busEventSource(bus: MessageBus, options: BusEventSourceOptions):
           }
           yield next.batch.map((d): ProjectionDelivery => {
             const event = fromDelivery(d);
-            return { source: `${d.topic}/${d.partition}`, position: event.globalPosition, event };
+            return {
+              source: `${d.topic}/${d.partition}`,
+              position: event.globalPosition,
+              offset: d.offset,
+              event,
+            };
           });
           // The consumer asked for the next batch: the previous one is committed, ack it.
           next.done();

@@ -8,5 +8,13 @@ export type {
   Subscription,
 } from './port.js';
 export { aggregateOf, fromDelivery, MalformedMessageError, toBusMessage } from './envelope.js';
-export { memoryCheckpoint, relayEvents, type RelayCheckpoint, type RelayOptions } from './relay.js';
+export {
+  atLeastOnceSink,
+  memoryCheckpoint,
+  relayEvents,
+  relayToSink,
+  type RelayCheckpoint,
+  type RelayOptions,
+  type RelaySink,
+} from './relay.js';
 export { busEventSource, type BusEventSourceOptions } from './event-source.js';

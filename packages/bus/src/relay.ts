@@ -8,6 +8,22 @@ export interface RelayCheckpoint {
   save(position: number): Promise<void> | void;
 }
 
+/**
+ * Where relayed batches go. The sink owns the relay's position: it tells where to resume and
+ * moves it with each batch it writes, so whether a crash can duplicate a batch is the sink's
+ * guarantee, not the relay loop's.
+ */
+export interface RelaySink {
+  /** The last global position written (0 for none): the relay resumes after it. */
+  position(): Promise<number>;
+  /**
+   * Writes one batch, grouped by topic, each topic's messages in log order, and makes
+   * `position` (the batch's last global position) the new one. Rejects if either did not
+   * happen; the relay then asks for `position()` again and resumes from there.
+   */
+  write(batch: ReadonlyMap<string, readonly BusMessage[]>, position: number): Promise<void>;
+}
+
 export interface RelayOptions {
   /** Topic for a stream; by default the aggregate type (`article`, `author`). */
   topicOf?: (streamId: string) => string;
@@ -17,20 +33,24 @@ export interface RelayOptions {
 }
 
 /**
- * Relays the event store to a bus from the log, never as a second write inside a command: it
- * follows the store (catch-up then live), publishes each batch and only then advances its
- * checkpoint. A crash between publish and save republishes the batch: at-least-once, which
- * consumers absorb because they skip positions they have applied.
+ * Relays the event store to a sink from the log, never as a second write inside a command: it
+ * follows the store (catch-up then live) from the sink's position and hands each batch to the
+ * sink, which writes it and advances the position. Commands never wait for the relay, and a
+ * relay that was down catches up from where its sink says it stopped.
  */
-export async function relayEvents(
+export async function relayToSink(
   store: EventStore,
-  bus: MessageBus,
-  checkpoint: RelayCheckpoint,
+  sink: RelaySink,
   options: RelayOptions,
 ): Promise<void> {
   const topicOf = options.topicOf ?? aggregateOf;
-  const from = await checkpoint.load();
-  for await (const events of store.subscribe(from, { batchSize: options.batchSize ?? 500, signal: options.signal })) {
+  const from = await sink.position();
+  for await (const events of store.subscribe(from, {
+    batchSize: options.batchSize ?? 500,
+    signal: options.signal,
+  })) {
+    const last = events.at(-1)?.globalPosition;
+    if (last === undefined) continue;
     const byTopic = new Map<string, BusMessage[]>();
     for (const event of events) {
       const topic = topicOf(event.streamId);
@@ -38,13 +58,35 @@ export async function relayEvents(
       if (!list) byTopic.set(topic, (list = []));
       list.push(toBusMessage(event));
     }
-    await Promise.all([...byTopic].map(([topic, messages]) => bus.publish(topic, messages)));
-    const last = events.at(-1)?.globalPosition;
-    if (last !== undefined) {
-      await checkpoint.save(last);
-      options.onRelayed?.(last);
-    }
+    await sink.write(byTopic, last);
+    options.onRelayed?.(last);
   }
+}
+
+/**
+ * The plain sink: publish every topic's messages, then save the checkpoint. A crash between the
+ * two publishes the batch again on restart: at-least-once, which consumers absorb because they
+ * skip global positions they have applied (but a counter downstream that does not would count
+ * the batch twice; see the exactly-once step).
+ */
+export function atLeastOnceSink(bus: MessageBus, checkpoint: RelayCheckpoint): RelaySink {
+  return {
+    position: async () => checkpoint.load(),
+    async write(batch, position) {
+      await Promise.all([...batch].map(([topic, messages]) => bus.publish(topic, messages)));
+      await checkpoint.save(position);
+    },
+  };
+}
+
+/** relayToSink over `atLeastOnceSink(bus, checkpoint)`. */
+export function relayEvents(
+  store: EventStore,
+  bus: MessageBus,
+  checkpoint: RelayCheckpoint,
+  options: RelayOptions,
+): Promise<void> {
+  return relayToSink(store, atLeastOnceSink(bus, checkpoint), options);
 }
 
 /** A checkpoint that lives as long as the process: right for a bus that does too. */

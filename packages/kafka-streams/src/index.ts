@@ -1,4 +1,10 @@
 export { startStreamApp, type StreamApp, type StreamAppOptions } from './stream-app.js';
+export {
+  exactlyOnceAvailable,
+  PROCESSING_GUARANTEES,
+  processingGuaranteeOf,
+  type ProcessingGuarantee,
+} from './guarantee.js';
 export type {
   InputRecord,
   OutputRecord,
@@ -11,9 +17,13 @@ export type {
 export {
   atLeastOnceCommitter,
   type BatchCommitter,
+  type InputPartition,
   type ProcessedBatch,
+  type TopicRecords,
   type WrittenOffsets,
 } from './committer.js';
+// The exactly-once committer (./exactly-once.js) is not exported: stream apps load it when they
+// run exactly-once, and the tutorial's step-2 branch does not contain it.
 export { LocalStateStore, type StateChange } from './state-store.js';
 export {
   changelogTopic,

@@ -7,7 +7,8 @@ import type {
   KafkaMessage,
   Message,
 } from 'kafkajs';
-import { topicPartition, type BatchCommitter } from './committer.js';
+import { isBrokerUnavailable } from '@fairflax/kafka-errors';
+import { topicPartition, type BatchCommitter, type InputPartition } from './committer.js';
 import type {
   InputRecord,
   PartitionState,
@@ -17,6 +18,10 @@ import type {
 } from './processor.js';
 import type { LocalStateStore } from './state-store.js';
 import { endOffsets, headersOf, readPartitions, type PartitionRange } from './topic-reader.js';
+
+/** First pause before a consumer that crashed on an unreachable broker starts again; it doubles up to the maximum. */
+const RESTART_DELAY_MS = 500;
+const MAX_RESTART_DELAY_MS = 10_000;
 
 export interface StreamTaskDeps {
   kafka: Kafka;
@@ -30,6 +35,7 @@ export interface StreamTaskDeps {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   onAssignment: (task: string, partitions: readonly number[]) => void;
+  /** A task's consumer stopped on an error that restarting will not cure. */
   onFatalError: (task: string, error: unknown) => void;
 }
 
@@ -47,8 +53,25 @@ export class StreamTask {
   private readonly outputs: ReadonlySet<string>;
   private readonly consumer: Consumer;
   private assigned: readonly number[] = [];
+  private assignedInputs: readonly InputPartition[] = [];
+  /**
+   * With a fencing committer: the group's offset of each input partition, read right after the
+   * partition was claimed. The consumer may have fetched its position before the claim, while a
+   * previous owner's last transaction was still settling; records below this were processed by
+   * that owner and are skipped.
+   */
+  private claimedOffsets: ReadonlyMap<string, number> = new Map();
   /** Restores run one after another; each rebalance chains a new one for the new assignment. */
   private restoring: Promise<void> = Promise.resolve();
+  /**
+   * 1 when a committed batch's changelog records are followed by its commit marker and nothing
+   * else: with a transactional committer and a single input topic, this partition's changelog
+   * has a single writer, whose next transaction waits until the marker is written. Counting the
+   * marker keeps the checkpoint at the changelog's end, so a restart does not read the
+   * changelog only to find a marker. With several inputs, another transaction may write to
+   * the changelog before the marker, so the checkpoint stays before it (and a restore reads it).
+   */
+  private readonly markerAfterChanges: number;
   /** Aborts a running restore on close, so that closing never waits for a long changelog. */
   private readonly closing = new AbortController();
 
@@ -59,12 +82,15 @@ export class StreamTask {
     this.groupId = `${deps.applicationId}-${definition.name}`;
     this.inputs = typeof definition.input === 'string' ? [definition.input] : definition.input;
     this.outputs = new Set(definition.outputs);
+    this.markerAfterChanges = deps.committer.transactional && this.inputs.length === 1 ? 1 : 0;
     this.consumer = deps.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: deps.sessionTimeoutMs,
       heartbeatInterval: deps.heartbeatIntervalMs,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 500,
+      // Only committed records: with exactly-once upstream, an aborted batch never counts.
+      readUncommitted: false,
     });
   }
 
@@ -80,9 +106,15 @@ export class StreamTask {
     // batches wait for it in `ready`.
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const partitions = new Set<number>();
-      for (const topic of this.inputs)
-        for (const p of payload.memberAssignment[topic] ?? []) partitions.add(p);
+      const inputs: InputPartition[] = [];
+      for (const topic of this.inputs) {
+        for (const p of payload.memberAssignment[topic] ?? []) {
+          partitions.add(p);
+          inputs.push({ topic, partition: p });
+        }
+      }
       this.assigned = [...partitions].sort((a, b) => a - b);
+      this.assignedInputs = inputs;
       this.deps.logger.info(
         {
           task: this.definition.name,
@@ -96,21 +128,60 @@ export class StreamTask {
       this.scheduleRestore();
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (this.closing.signal.aborted) return;
+      const restart = payload.restart || isBrokerUnavailable(payload.error);
       this.deps.logger.error(
-        { task: this.definition.name, err: payload.error, restart: payload.restart },
+        { task: this.definition.name, err: payload.error, restart },
         'consumer crashed',
       );
-      if (!payload.restart) this.deps.onFatalError(this.definition.name, payload.error);
+      if (payload.restart) return;
+      // kafkajs restarts by itself after errors it deems retriable only. Failing to reach any
+      // broker, as while the only broker restarts, is not one of them, yet the same consumer
+      // works again once the broker is back; anything else (a processor bug) is fatal.
+      if (restart) this.scheduleRestart();
+      else this.deps.onFatalError(this.definition.name, payload.error);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.inputs], fromBeginning: true });
-    await consumer.run({
+    await this.run();
+  }
+
+  private async run(): Promise<void> {
+    await this.consumer.run({
       autoCommit: false,
       // Offsets are resolved by hand once the batch is committed: a batch abandoned half-way
       // (shutdown, rebalance, error) must be fetched again, not skipped.
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.processBatch(payload),
     });
+  }
+
+  /**
+   * Starts the crashed consumer again after a pause, doubling the pause while the broker stays
+   * away. kafkajs disconnects a crashed consumer but keeps its subscription, so connect + run
+   * rejoins the group, which hands out the partitions again (and so restores and claims them).
+   */
+  private scheduleRestart(attempt = 1): void {
+    const delayMs = Math.min(RESTART_DELAY_MS * 2 ** (attempt - 1), MAX_RESTART_DELAY_MS);
+    const timer = setTimeout(() => {
+      if (this.closing.signal.aborted) return;
+      this.consumer
+        .connect()
+        .then(() => this.run())
+        .then(
+          () =>
+            this.deps.logger.info({ task: this.definition.name, attempt }, 'consumer restarted'),
+          (err: unknown) => {
+            if (this.closing.signal.aborted) return;
+            this.deps.logger.warn(
+              { task: this.definition.name, err, attempt },
+              'consumer restart failed, trying again',
+            );
+            this.scheduleRestart(attempt + 1);
+          },
+        );
+    }, delayMs);
+    this.closing.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   }
 
   /** Stops fetching, lets an in-flight batch finish, and leaves the group (its partitions move at once). */
@@ -124,7 +195,11 @@ export class StreamTask {
   private scheduleRestore(): void {
     if (this.closing.signal.aborted) return;
     const partitions = this.assigned;
-    const restoring = this.restoring.catch(() => undefined).then(() => this.restore(partitions));
+    const inputs = this.assignedInputs;
+    const restoring = this.restoring
+      .catch(() => undefined)
+      .then(() => this.claim(inputs))
+      .then(() => this.restore(partitions));
     restoring.catch((err: unknown) => {
       if (!this.closing.signal.aborted)
         this.deps.logger.warn(
@@ -162,6 +237,26 @@ export class StreamTask {
       }
       if (current === this.restoring) return;
     }
+  }
+
+  /**
+   * Takes the input partitions over from their previous owner when the committer fences
+   * (exactly-once), before anything is read from the changelog: the previous owner's open
+   * transaction is then aborted (or completed), so the changelog's end and the group's offsets
+   * read next cannot move under us any more.
+   */
+  private async claim(inputs: readonly InputPartition[]): Promise<void> {
+    const { committer, admin } = this.deps;
+    if (!committer.claim || this.closing.signal.aborted) return;
+    await committer.claim(this.groupId, inputs);
+    const claimed = new Map<string, number>();
+    if (inputs.length > 0) {
+      const offsets = await admin.fetchOffsets({ groupId: this.groupId, topics: [...this.inputs] });
+      for (const { topic, partitions } of offsets)
+        for (const { partition, offset } of partitions)
+          if (Number(offset) >= 0) claimed.set(topicPartition(topic, partition), Number(offset));
+    }
+    this.claimedOffsets = claimed;
   }
 
   /**
@@ -225,6 +320,13 @@ export class StreamTask {
     const { store, committer, changelog } = this.deps;
     const name = this.definition.name;
     const { partition } = batch;
+    const from = this.claimedOffsets.get(topicPartition(batch.topic, partition)) ?? 0;
+    const messages = batch.messages.filter((message) => Number(message.offset) >= from);
+    const first = messages[0];
+    if (!first) {
+      payload.resolveOffset(batch.lastOffset());
+      return;
+    }
     const overlay = new Map<string, string | null>();
     const state: PartitionState = {
       get: (key) =>
@@ -244,17 +346,23 @@ export class StreamTask {
         outputs.set(topic, messages);
       },
     };
-    for (const message of batch.messages)
-      this.definition.process(inputRecordOf(batch, message), context);
+    for (const message of messages) this.definition.process(inputRecordOf(batch, message), context);
 
     const changes = [...overlay];
     const nextOffset = Number(batch.lastOffset()) + 1;
     const written = await committer.commit({
-      records: [
-        ...[...outputs].map(([topic, messages]) => ({ topic, messages })),
-        { topic: changelog, messages: changes.map(([key, value]) => ({ key, value, partition })) },
-      ],
-      input: { groupId: this.groupId, topic: batch.topic, partition, nextOffset },
+      records: [...outputs].map(([topic, messages]) => ({ topic, messages })),
+      changelog: {
+        topic: changelog,
+        messages: changes.map(([key, value]) => ({ key, value, partition })),
+      },
+      input: {
+        groupId: this.groupId,
+        topic: batch.topic,
+        partition,
+        fromOffset: Number(first.offset),
+        nextOffset,
+      },
       commitInput: () =>
         payload.commitOffsetsIfNecessary({
           topics: [{ topic: batch.topic, partitions: [{ partition, offset: String(nextOffset) }] }],
@@ -264,7 +372,7 @@ export class StreamTask {
       const base = written.get(topicPartition(changelog, partition));
       if (base === undefined)
         throw new Error(`no offset acknowledged for ${changelog}/${partition}`);
-      store.apply(name, partition, changes, base + changes.length);
+      store.apply(name, partition, changes, base + changes.length + this.markerAfterChanges);
     }
     payload.resolveOffset(batch.lastOffset());
   }

@@ -78,6 +78,8 @@ export async function readPartitions(
     partitionAssigners: [fixedAssigner(topic, [...pending.keys()])],
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: 250,
+    // Committed records only: a changelog restore must not apply an aborted batch's changes.
+    readUncommitted: false,
   });
   let settle: { resolve: () => void; reject: (err: unknown) => void } | undefined;
   const finished = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));

@@ -1,3 +1,4 @@
+import { waitForLeaders } from '@fairflax/kafka-errors';
 import kafkajs, { type Admin } from 'kafkajs';
 
 // Not a named export under Node's ESM loader: kafkajs' CommonJS exports defeat its detection.
@@ -35,6 +36,9 @@ export async function partitionCount(admin: Admin, topic: string): Promise<numbe
   return metadata[0]?.partitions.length ?? 0;
 }
 
+/** How long a new topic's partitions may take to get leaders. */
+const LEADER_WAIT_MS = 15_000;
+
 /**
  * Creates the topics that do not exist yet and checks the ones that do: an existing topic with
  * another partition count or cleanup policy would silently break co-partitioning or lose
@@ -51,7 +55,9 @@ export async function ensureTopics(
   if (missing.length > 0) {
     // false means another instance created them first: the checks below still apply.
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs' own wait gives up when the metadata does not know the topic yet
+      // (UNKNOWN_TOPIC_OR_PARTITION, seen right after a broker's first start); ours waits.
+      waitForLeaders: false,
       topics: missing.map((spec) => ({
         topic: spec.name,
         numPartitions: spec.partitions,
@@ -59,6 +65,11 @@ export async function ensureTopics(
         configEntries: [{ name: 'cleanup.policy', value: spec.cleanupPolicy }],
       })),
     });
+    await waitForLeaders(
+      admin,
+      missing.map((spec) => spec.name),
+      LEADER_WAIT_MS,
+    );
   }
   const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((spec) => spec.name) });
   const { resources } = await admin.describeConfigs({
@@ -118,14 +129,19 @@ export async function waitForTopics(
   onWaiting: (missing: string[]) => void,
   options: { intervalMs?: number; signal?: AbortSignal } = {},
 ): Promise<void> {
-  const admin = new kafkajs.Kafka({ brokers: [...brokers], clientId: 'wait-for-topics', logLevel: kafkajs.logLevel.NOTHING }).admin();
+  const admin = new kafkajs.Kafka({
+    brokers: [...brokers],
+    clientId: 'wait-for-topics',
+    logLevel: kafkajs.logLevel.NOTHING,
+  }).admin();
   await admin.connect();
   try {
     for (;;) {
       const existing = new Set(await admin.listTopics());
       const missing = topics.filter((t) => !existing.has(t));
       if (missing.length === 0) return;
-      if (options.signal?.aborted) throw new Error(`gave up waiting for topics ${missing.join(', ')}`);
+      if (options.signal?.aborted)
+        throw new Error(`gave up waiting for topics ${missing.join(', ')}`);
       onWaiting(missing);
       await new Promise((r) => setTimeout(r, options.intervalMs ?? 2_000));
     }

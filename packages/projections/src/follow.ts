@@ -3,6 +3,7 @@ import type { EventSource } from './types.js';
 
 interface LoggerLike {
   info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
 
@@ -11,18 +12,33 @@ export interface FollowHandle {
   stop(): Promise<void>;
 }
 
+export interface FollowSourceOptions {
+  /** Pause before following again after a batch failed; default 2 s. */
+  retryDelayMs?: number;
+  /**
+   * How often to look for replay requests (`requestReplay`, made by the dead-letters command
+   * from another process); default 1 s.
+   */
+  replayPollMs?: number;
+}
+
 /**
- * Keeps a projection following its source for the life of the service. If applying a batch
- * fails (a bug, or an event this version cannot read), the batch is rolled back, the error is
- * logged, and following resumes from the last committed position after a pause: the read
- * model stops advancing but keeps serving what it has, and nothing is skipped.
+ * Keeps a projection following its source for the life of the service. An event the
+ * projection cannot apply is parked by the runner and following goes on. If a batch fails as a
+ * whole (the database is locked or full), it is rolled back, the error is logged, and following
+ * resumes from the last committed position after a pause: the read model stops advancing but
+ * keeps serving what it has, and nothing is skipped.
+ *
+ * Between batches it replays parked events someone asked to replay. better-sqlite3 is
+ * synchronous, so the timer's callback never runs inside a batch's transaction.
  */
 export function followSource(
   runner: ProjectionRunner,
   source: EventSource,
   logger: LoggerLike,
-  retryDelayMs = 2_000,
+  options: FollowSourceOptions = {},
 ): FollowHandle {
+  const { retryDelayMs = 2_000, replayPollMs = 1_000 } = options;
   const controller = new AbortController();
   const loop = (async () => {
     while (!controller.signal.aborted) {
@@ -34,11 +50,30 @@ export function followSource(
       }
     }
   })();
+  const replayTimer = setInterval(() => replayIfRequested(runner, logger), replayPollMs);
+  replayTimer.unref();
   logger.info({ projection: runner.projection.name, position: runner.globalPosition() }, 'following the event log');
   return {
     stop: async () => {
+      clearInterval(replayTimer);
       controller.abort();
       await loop;
     },
   };
+}
+
+function replayIfRequested(runner: ProjectionRunner, logger: LoggerLike): void {
+  const projection = runner.projection.name;
+  try {
+    if (!runner.hasReplayRequest()) return;
+    const { replayed, stillParked } = runner.replayRequested();
+    if (stillParked > 0) {
+      logger.warn({ projection, replayed, stillParked }, 'replayed parked events; some failed again and stay parked');
+    } else {
+      logger.info({ projection, replayed }, 'replayed parked events');
+    }
+  } catch (err) {
+    // Rolled back with the requests still set: the next poll tries again.
+    logger.error({ err, projection }, 'replaying parked events failed; retrying');
+  }
 }

@@ -10,5 +10,13 @@ export {
   WAIT_TIMEOUT_HEADER,
   type ConsistencyCheck,
 } from './consistency.js';
-export { followSource, type FollowHandle } from './follow.js';
+export { followSource, type FollowHandle, type FollowSourceOptions } from './follow.js';
+export {
+  isTransientError,
+  listDeadLetters,
+  requestReplay,
+  type DeadLetter,
+  type DeadLetterFilter,
+  type DeadLetterReason,
+} from './dead-letters.js';
 export { formatProgress, rebuildReadModel, type RebuildOptions, type RebuildProgress } from './rebuild.js';

@@ -7,6 +7,8 @@ export interface RebuildProgress {
   position: number;
   head: number;
   events: number;
+  /** Events parked as dead letters in the new file (`dead-letters list` shows them). */
+  parked: number;
   elapsedMs: number;
 }
 
@@ -37,18 +39,24 @@ export async function rebuildReadModel(options: RebuildOptions): Promise<Rebuild
   // Nobody reads the new file until the rename, and a crash leaves only a file to delete: no
   // fsync per batch. It is made durable once, below, before it replaces the old one.
   db.pragma('synchronous = OFF');
-  const runner = new ProjectionRunner(db, projection);
+  let parked = 0;
+  const runner = new ProjectionRunner(db, projection, { onParked: (letters) => (parked += letters.length) });
   const started = Date.now();
   let events = 0;
   const progress = (): RebuildProgress => ({
     position: runner.globalPosition(),
     head: headPosition(),
     events,
+    parked,
     elapsedMs: Date.now() - started,
   });
   const controller = new AbortController();
   try {
-    for await (const batch of source.batches((s) => runner.position(s), controller.signal)) {
+    for await (const batch of source.batches(
+      (s) => runner.position(s),
+      controller.signal,
+      (s) => runner.offset(s),
+    )) {
       events += runner.applyBatch(batch).applied;
       onProgress?.(progress());
       if (runner.globalPosition() >= headPosition()) break;
@@ -67,7 +75,10 @@ export async function rebuildReadModel(options: RebuildOptions): Promise<Rebuild
 }
 
 /** One line of a terminal progress bar: `[#######.....]  58%  58000/100000 events  41k/s`. */
-export function formatProgress({ position, head, events, elapsedMs }: RebuildProgress, width = 30): string {
+export function formatProgress(
+  { position, head, events, elapsedMs }: Omit<RebuildProgress, 'parked'>,
+  width = 30,
+): string {
   const ratio = head === 0 ? 1 : Math.min(position / head, 1);
   const filled = Math.round(ratio * width);
   const rate = elapsedMs > 0 ? Math.round((events / elapsedMs) * 1000) : 0;

@@ -1,36 +1,31 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FairflaxEvent } from '@fairflax/events';
+import Sqlite from '@fairflax/sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openReadModel } from './database.js';
 import { formatProgress, rebuildReadModel } from './rebuild.js';
 import { ProjectionRunner } from './runner.js';
-import { deliveriesOf } from './testing.js';
+import { authorRegistered as registered, authorRenamed as renamed, deliveriesOf } from './testing.js';
 import type { Database, Delivery, EventSource, Projection } from './types.js';
 
-/** A read model that counts events per author: small enough to check by hand. */
-const authorsProjection = (failOn?: string): Projection => ({
+/**
+ * A read model that counts events per author: small enough to check by hand. Registering
+ * `lockedOn` fails as a locked database does: not the event's fault, so the batch rolls back.
+ */
+const authorsProjection = (lockedOn?: string): Projection => ({
   name: 'authors',
   migrate: (db) => db.exec('CREATE TABLE IF NOT EXISTS authors (id TEXT PRIMARY KEY, name TEXT, changes INTEGER) STRICT'),
   apply: (db, { event }) => {
     if (event.type === 'AuthorRegistered') {
-      if (event.data.name === failOn) throw new Error(`cannot apply ${failOn}`);
       db.prepare('INSERT INTO authors VALUES (?, ?, 1)').run(event.data.authorId, event.data.name);
+      if (event.data.name === lockedOn) throw new Sqlite.SqliteError(`database is locked at ${lockedOn}`, 'SQLITE_BUSY');
     } else if (event.type === 'AuthorRenamed') {
       db.prepare('UPDATE authors SET name = ?, changes = changes + 1 WHERE id = ?').run(event.data.name, event.data.authorId);
     }
   },
 });
 
-const registered = (authorId: string, name = authorId): FairflaxEvent => ({
-  type: 'AuthorRegistered',
-  data: { authorId, name, registeredAt: '2026-01-01T00:00:00.000Z' },
-});
-const renamed = (authorId: string, name: string): FairflaxEvent => ({
-  type: 'AuthorRenamed',
-  data: { authorId, name, previousName: '', renamedAt: '2026-01-02T00:00:00.000Z' },
-});
 const rows = (db: Database) => db.prepare('SELECT id, name, changes FROM authors ORDER BY id').all();
 
 const dirs: string[] = [];
@@ -69,11 +64,11 @@ describe('ProjectionRunner', () => {
     expect(before).toEqual([{ id: 'a', name: 'A2', changes: 2 }]);
   });
 
-  it('rolls back the whole batch and keeps its position when one event fails', () => {
-    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection('poison'));
+  it('rolls back the whole batch and keeps its position when the database fails under one event', () => {
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection('locked'));
     runner.applyBatch(deliveriesOf([registered('a')]));
-    const bad = deliveriesOf([registered('b'), registered('c', 'poison'), registered('d')], 1);
-    expect(() => runner.applyBatch(bad)).toThrowError(/cannot apply poison/);
+    const bad = deliveriesOf([registered('b'), registered('c', 'locked'), registered('d')], 1);
+    expect(() => runner.applyBatch(bad)).toThrowError(/database is locked at locked/);
     expect(runner.position('log')).toBe(1);
     expect(rows(runner.db)).toEqual([{ id: 'a', name: 'a', changes: 1 }]);
   });
@@ -101,11 +96,11 @@ describe('ProjectionRunner', () => {
 
   it('tells post-commit listeners what it applied, and only after a commit', () => {
     const seen: string[] = [];
-    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection('poison'), {
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection('locked'), {
       onCommitted: (events) => seen.push(...events.map((e) => e.streamId)),
     });
     runner.applyBatch(deliveriesOf([registered('a')]));
-    expect(() => runner.applyBatch(deliveriesOf([registered('poison', 'poison')], 1))).toThrowError();
+    expect(() => runner.applyBatch(deliveriesOf([registered('b'), registered('locked', 'locked')], 1))).toThrowError();
     expect(seen).toEqual(['author-a']);
   });
 
@@ -116,6 +111,100 @@ describe('ProjectionRunner', () => {
     await expect(waiting).resolves.toBe(true);
     await expect(runner.waitForPosition(3, 10)).resolves.toBe(false);
     await expect(runner.waitForPosition(1, 0)).resolves.toBe(true);
+  });
+});
+
+/** Deliveries as a transport with offsets of its own hands them out: offsets from `first` on. */
+const withOffsets = (deliveries: Delivery[], first: number): Delivery[] =>
+  deliveries.map((d, i) => ({ ...d, offset: first + i }));
+const checkpointRows = (db: Database) =>
+  db.prepare('SELECT * FROM projection_checkpoints ORDER BY projection, source').all();
+
+describe('transport offsets', () => {
+  it('stores the offset of the last delivery with the position, in the same transaction', () => {
+    const path = tempDb();
+    const runner = new ProjectionRunner(openReadModel(path), authorsProjection());
+    expect(runner.offset('author/0')).toBeUndefined();
+    runner.applyBatch(withOffsets(deliveriesOf([registered('a'), registered('b')], 0, 'author/0'), 700));
+    expect(runner.offset('author/0')).toBe(701);
+    expect(checkpointRows(runner.db)).toEqual([
+      { projection: 'authors', source: 'author/0', position: 2, global_position: 2, transport_offset: 701 },
+    ]);
+    runner.db.close();
+    expect(new ProjectionRunner(openReadModel(path), authorsProjection()).offset('author/0')).toBe(701);
+  });
+
+  it('changes nothing when a batch is delivered again at the same offsets', () => {
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection());
+    const batch = withOffsets(deliveriesOf([registered('a'), renamed('a', 'A2')]), 40);
+    runner.applyBatch(batch);
+    const before = { authors: rows(runner.db), checkpoints: checkpointRows(runner.db) };
+    expect(runner.applyBatch(batch)).toEqual({ applied: 0, skipped: 2 });
+    expect({ authors: rows(runner.db), checkpoints: checkpointRows(runner.db) }).toEqual(before);
+    expect(runner.offset('log')).toBe(41);
+  });
+
+  it('moves the offset but not the position when a redelivery comes at later offsets', () => {
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection());
+    const batch = deliveriesOf([registered('a'), renamed('a', 'A2')]);
+    runner.applyBatch(withOffsets(batch, 40));
+    // The same events again, copied further along the partition (a replayed relay).
+    expect(runner.applyBatch(withOffsets(batch, 90))).toEqual({ applied: 0, skipped: 2 });
+    expect(runner.position('log')).toBe(2);
+    expect(runner.offset('log')).toBe(91);
+    expect(checkpointRows(runner.db)).toMatchObject([{ position: 2, transport_offset: 91 }]);
+  });
+
+  it('leaves the offset as it was when a batch rolls back', () => {
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection('locked'));
+    runner.applyBatch(withOffsets(deliveriesOf([registered('a')]), 10));
+    const failing = withOffsets(deliveriesOf([registered('b'), registered('c', 'locked')], 1), 11);
+    expect(() => runner.applyBatch(failing)).toThrowError(/locked/);
+    expect(runner.offset('log')).toBe(10);
+    expect(checkpointRows(runner.db)).toMatchObject([{ position: 1, transport_offset: 10 }]);
+  });
+
+  it('keeps the stored offset when later deliveries carry none', () => {
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection());
+    runner.applyBatch(withOffsets(deliveriesOf([registered('a')]), 10));
+    runner.applyBatch(deliveriesOf([registered('b')], 1));
+    expect(runner.position('log')).toBe(2);
+    expect(runner.offset('log')).toBe(10);
+  });
+
+  it('adds the offset column to a checkpoint table written before offsets were stored', () => {
+    const path = tempDb();
+    const old = openReadModel(path);
+    old.exec(`CREATE TABLE projection_checkpoints (projection TEXT NOT NULL, source TEXT NOT NULL,
+      position INTEGER NOT NULL, global_position INTEGER NOT NULL, PRIMARY KEY (projection, source)) STRICT`);
+    old.prepare("INSERT INTO projection_checkpoints VALUES ('authors', 'log', 5, 5)").run();
+    old.close();
+    const runner = new ProjectionRunner(openReadModel(path), authorsProjection());
+    expect(runner.position('log')).toBe(5);
+    expect(runner.offset('log')).toBeUndefined();
+    runner.applyBatch(withOffsets(deliveriesOf([registered('f')], 5), 3));
+    expect(checkpointRows(runner.db)).toEqual([
+      { projection: 'authors', source: 'log', position: 6, global_position: 6, transport_offset: 3 },
+    ]);
+  });
+
+  it('tells the source the stored offsets when it starts following', async () => {
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection());
+    runner.applyBatch(withOffsets(deliveriesOf([registered('a')], 0, 'author/1'), 33));
+    const asked: (number | undefined)[] = [];
+    const controller = new AbortController();
+    await runner.run(
+      {
+        // eslint-disable-next-line @typescript-eslint/require-await -- a source with nothing to deliver
+        async *batches(_from, _signal, offsetOf) {
+          asked.push(offsetOf?.('author/1'), offsetOf?.('author/0'));
+          controller.abort();
+          yield [];
+        },
+      },
+      controller.signal,
+    );
+    expect(asked).toEqual([33, undefined]);
   });
 });
 
@@ -152,7 +241,7 @@ describe('rebuildReadModel', () => {
       headPosition: () => 4,
       onProgress: (p) => progress.push(p.position),
     });
-    expect(result).toMatchObject({ position: 4, head: 4, events: 4 });
+    expect(result).toMatchObject({ position: 4, head: 4, events: 4, parked: 0 });
     expect(progress).toEqual([2, 4]);
     const rebuilt = new ProjectionRunner(openReadModel(path), authorsProjection());
     expect(rows(rebuilt.db)).toEqual([
@@ -161,6 +250,21 @@ describe('rebuildReadModel', () => {
       { id: 'c', name: 'c', changes: 1 },
     ]);
     expect(rebuilt.position('log')).toBe(4);
+  });
+
+  it('finishes past an event it cannot read, counting it as parked', async () => {
+    const path = tempDb();
+    const all = deliveriesOf([registered('a'), registered('b'), registered('c')]);
+    all[1] = { ...all[1]!, event: { ...all[1]!.event, type: 'NoSuchEvent' } };
+    const result = await rebuildReadModel({
+      dbPath: path,
+      projection: authorsProjection(),
+      source: fixedSource([all], { head: 3 }),
+      headPosition: () => 3,
+    });
+    expect(result).toMatchObject({ position: 3, events: 2, parked: 1 });
+    const rebuilt = new ProjectionRunner(openReadModel(path), authorsProjection());
+    expect(rows(rebuilt.db).map((r) => (r as { id: string }).id)).toEqual(['a', 'c']);
   });
 
   it('finishes at once on an empty log', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StoredEvent } from '@fairflax/event-store';
 import { articleStream, authorStream, encodeEvent, type FairflaxEvent } from '@fairflax/events';
-import type { Delivery } from './types.js';
+import type { Database, Delivery, Projection } from './types.js';
 
 /**
  * Test helper: a log that hands out deliveries as the embedded feed would. Each call is the next
@@ -130,3 +130,57 @@ export function newsroomEventsBy(byline: Byline) {
 
 /** The newsroom event builders, with articles written by Nadia Rahman (`nadia`). */
 export const newsroomEvents = newsroomEventsBy({ authorId: 'nadia', authorName: 'Nadia Rahman' });
+
+/** One event a journalProjection applied: the author's name, or else the event type. */
+export interface JournalEntry {
+  streamId: string;
+  version: number;
+  name: string;
+}
+
+/**
+ * Test helper: a read model that journals every event it applies, in order. When `fault`
+ * returns an error for an entry, it is thrown after the entry was written: the event's
+ * savepoint has to undo that write.
+ */
+export function journalProjection(
+  name: string,
+  fault: (entry: JournalEntry) => Error | undefined,
+): Projection {
+  return {
+    name,
+    migrate: (db) =>
+      db.exec(`CREATE TABLE IF NOT EXISTS journal (
+        seq INTEGER PRIMARY KEY, stream_id TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL) STRICT`),
+    apply: (db, { event, streamId, streamVersion }) => {
+      const entry = {
+        streamId,
+        version: streamVersion,
+        name: 'name' in event.data ? event.data.name : event.type,
+      };
+      db.prepare('INSERT INTO journal (stream_id, version, name) VALUES (?, ?, ?)').run(
+        entry.streamId,
+        entry.version,
+        entry.name,
+      );
+      const error = fault(entry);
+      if (error) throw error;
+    },
+  };
+}
+
+/** What a journalProjection applied, in the order it applied it. */
+export const journalOf = (db: Database): JournalEntry[] =>
+  db
+    .prepare('SELECT stream_id AS streamId, version, name FROM journal ORDER BY seq')
+    .all() as JournalEntry[];
+
+/** Test helpers: the two author events, with fixed timestamps. */
+export const authorRegistered = (authorId: string, name = authorId): FairflaxEvent => ({
+  type: 'AuthorRegistered',
+  data: { authorId, name, registeredAt: '2026-01-01T00:00:00.000Z' },
+});
+export const authorRenamed = (authorId: string, name: string): FairflaxEvent => ({
+  type: 'AuthorRenamed',
+  data: { authorId, name, previousName: '', renamedAt: '2026-01-02T00:00:00.000Z' },
+});

@@ -1,5 +1,12 @@
-export { followArticlesLog, type FollowArticlesLogOptions, type FollowingLog } from './read-side.js';
+export {
+  deadLetterReporter,
+  followArticlesLog,
+  type DeadLetterReporter,
+  type FollowArticlesLogOptions,
+  type FollowingLog,
+} from './read-side.js';
 export { runRebuildCli } from './rebuild-cli.js';
+export { runDeadLettersCli, type DeadLettersCliOptions } from './dead-letters-cli.js';
 export {
   createArticlesCommands,
   type ArticlesCommands,

@@ -1,4 +1,4 @@
-import { followSource, type ProjectionRunner } from '@fairflax/projections';
+import { followSource, type DeadLetter, type ProjectionRunner } from '@fairflax/projections';
 import type { EnvReader, Logger } from '@fairflax/service-kit';
 import { openEventSource, TRANSPORT_NAMES, type FollowedSource } from './transport.js';
 
@@ -12,6 +12,8 @@ export interface FollowArticlesLogOptions {
   load: (packageName: string) => Promise<unknown>;
   /** Use this source instead of the configured transport (one-process mode). */
   source?: FollowedSource;
+  /** The reporter given to the runner as `onParked`: it forwards to this source from now on. */
+  deadLetters?: DeadLetterReporter;
 }
 
 export interface FollowingLog {
@@ -43,12 +45,59 @@ export async function followArticlesLog(options: FollowArticlesLogOptions): Prom
       },
       options.load,
     ));
+  options.deadLetters?.forwardTo(source);
   const following = followSource(runner, source, logger);
   return {
     status: () => ({ transport: options.source ? 'in-process' : transport, ...source.status() }),
     stop: async () => {
       await following.stop();
+      await options.deadLetters?.settled();
       await source.close();
     },
+  };
+}
+
+export interface DeadLetterReporter {
+  /** Pass as the runner's `onParked`. */
+  readonly onParked: (letters: readonly DeadLetter[]) => void;
+  /** Hands later letters to `source.deadLetter` too, when the transport has one. */
+  forwardTo(source: FollowedSource): void;
+  /** Resolves once the letters handed over so far are published (or failed to be). */
+  settled(): Promise<void>;
+}
+
+/**
+ * Reports the events a read service's projection parks: a warning per event, and a copy to the
+ * transport's dead-letter topic when it has one. Publishing never throws back into the runner:
+ * the parked rows are already committed in the read model, which is the record of truth.
+ *
+ *   const deadLetters = deadLetterReporter(logger);
+ *   const runner = new ProjectionRunner(db, projection, { onParked: deadLetters.onParked });
+ *   await followArticlesLog({ ..., runner, deadLetters });
+ */
+export function deadLetterReporter(logger: Logger): DeadLetterReporter {
+  let source: FollowedSource | undefined;
+  // One publication at a time, so copies reach the topic in the order they were parked.
+  let publishing = Promise.resolve();
+  return {
+    onParked: (letters) => {
+      for (const { projection, event, source: from, reason, error } of letters) {
+        logger.warn(
+          { projection, streamId: event.streamId, position: event.globalPosition, type: event.type, source: from, reason, error },
+          'event parked as a dead letter; `dead-letters replay` applies it once fixed',
+        );
+      }
+      const target = source;
+      if (!target?.deadLetter) return;
+      publishing = publishing
+        .then(() => target.deadLetter?.(letters))
+        .catch((err: unknown) => {
+          logger.error({ err, events: letters.length }, 'could not publish parked events to the dead-letter topic; they stay parked in the read model');
+        });
+    },
+    forwardTo: (followed) => {
+      source = followed;
+    },
+    settled: () => publishing,
   };
 }

@@ -35,6 +35,12 @@ export async function runRebuildCli(options: {
       },
     });
     process.stderr.write(`${tty ? '\n' : ''}done: ${result.events} events in ${(result.elapsedMs / 1000).toFixed(1)} s\n`);
+    if (result.parked > 0) {
+      process.stderr.write(
+        `${result.parked} events could not be applied and are parked: ` +
+          `pnpm --filter @fairflax/${options.service} dead-letters list\n`,
+      );
+    }
   } finally {
     feed.close();
   }

@@ -1,6 +1,6 @@
 import type { RelayCheckpoint } from '@fairflax/bus';
 import type { EventStore } from '@fairflax/event-store';
-import type { EventSource } from '@fairflax/projections';
+import type { DeadLetter, EventSource } from '@fairflax/projections';
 import type { Logger } from '@fairflax/service-kit';
 import { EmbeddedFeed, type FeedStatus } from './feed.js';
 
@@ -31,6 +31,12 @@ export interface FollowOptions {
 export interface FollowedSource extends EventSource {
   status(): object;
   close(): Promise<void> | void;
+  /**
+   * Publishes copies of events the projection parked, for a transport with a dead-letter topic
+   * (absent otherwise). Called after the parking committed, in order; a failure is logged and
+   * not retried, since the read model's own dead-letter table is the record of truth.
+   */
+  deadLetter?(letters: readonly DeadLetter[]): Promise<void>;
 }
 
 export interface RelayOptions {

@@ -1,6 +1,6 @@
 export { ConfigError, envReader, type EnvReader } from './config.js';
 export { createLogger, type Logger } from './logger.js';
-export { closeOnSignals, runMain, type Closer } from './lifecycle.js';
+export { closeOnSignals, REPEATED_SIGNAL_MS, runMain, type Closer } from './lifecycle.js';
 export { problemErrorHandler, sendProblem, type Problem } from './problem.js';
 export { Counter, startMetricsServer } from './metrics.js';
 export { dataPath, DEFAULT_DATA_DIR } from './data-dir.js';

@@ -4,17 +4,29 @@ import { ConfigError } from './config.js';
 export type Closer = () => Promise<void> | void;
 
 /**
- * Runs `closers` in order on SIGINT/SIGTERM, then exits. A second signal, or closers that hang
- * past `timeoutMs`, force the exit so that Ctrl-C always stops the process.
+ * A signal this soon after the first is the same stop request arriving twice, not a second
+ * Ctrl-C: the terminal sends SIGINT to the whole process group, so a service started by a
+ * supervisor gets it once from the terminal and once more (as SIGTERM) from the supervisor.
+ */
+export const REPEATED_SIGNAL_MS = 1_000;
+
+/**
+ * Runs `closers` in order on SIGINT/SIGTERM, then exits. A second signal (later than
+ * REPEATED_SIGNAL_MS after the first), or closers that hang past `timeoutMs`, force the exit so
+ * that Ctrl-C always stops the process.
  */
 export function closeOnSignals(logger: Logger, closers: Closer[], timeoutMs = 10_000): void {
-  let closing = false;
+  let closingSince: number | undefined;
   const shutdown = (signal: NodeJS.Signals) => {
-    if (closing) {
+    if (closingSince !== undefined) {
+      if (Date.now() - closingSince < REPEATED_SIGNAL_MS) {
+        logger.debug({ signal }, 'already shutting down');
+        return;
+      }
       logger.warn({ signal }, 'second signal, exiting now');
       process.exit(1);
     }
-    closing = true;
+    closingSince = Date.now();
     logger.info({ signal }, 'shutting down');
     const timer = setTimeout(() => {
       logger.error({ timeoutMs }, 'shutdown timed out, exiting');

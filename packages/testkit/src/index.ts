@@ -1,6 +1,13 @@
 export { canConnect, freePort, waitFor } from './ports.js';
 export { RunningService, startService, tsNodeArgs, type ServiceSpec } from './process.js';
-export { READ_SERVICES, RunningSystem, startSystem, type SystemPorts } from './system.js';
+export {
+  freeSystemPorts,
+  READ_SERVICES,
+  RunningSystem,
+  startSystem,
+  systemPortsEnv,
+  type SystemPorts,
+} from './system.js';
 export {
   checkCoupling,
   formatCouplingReport,

@@ -14,6 +14,29 @@ export interface SystemPorts {
   sitemap: number;
 }
 
+/** A free loopback port for each port the four services listen on. */
+export async function freeSystemPorts(): Promise<SystemPorts> {
+  return {
+    articles: await freePort(),
+    articlesMetrics: await freePort(),
+    graph: await freePort(),
+    rss: await freePort(),
+    sitemap: await freePort(),
+  };
+}
+
+/** The variables that put the services on `ports` (and the read side on articles' port). */
+export function systemPortsEnv(ports: SystemPorts): Record<string, string> {
+  return {
+    ARTICLES_PORT: String(ports.articles),
+    ARTICLES_METRICS_PORT: String(ports.articlesMetrics),
+    ARTICLES_ADDRESS: `127.0.0.1:${ports.articles}`,
+    GRAPH_PORT: String(ports.graph),
+    RSS_PORT: String(ports.rss),
+    SITEMAP_PORT: String(ports.sitemap),
+  };
+}
+
 /** The four services as real processes on free loopback ports, each with its own data folder. */
 export class RunningSystem {
   constructor(
@@ -55,24 +78,9 @@ export async function startSystem(
   servicesDir: string,
   extraEnv: Record<string, string> = {},
 ): Promise<RunningSystem> {
-  const ports: SystemPorts = {
-    articles: await freePort(),
-    articlesMetrics: await freePort(),
-    graph: await freePort(),
-    rss: await freePort(),
-    sitemap: await freePort(),
-  };
+  const ports = await freeSystemPorts();
   const dataDir = mkdtempSync(join(tmpdir(), 'fairflax-'));
-  const env = {
-    ARTICLES_PORT: String(ports.articles),
-    ARTICLES_METRICS_PORT: String(ports.articlesMetrics),
-    ARTICLES_ADDRESS: `127.0.0.1:${ports.articles}`,
-    GRAPH_PORT: String(ports.graph),
-    RSS_PORT: String(ports.rss),
-    SITEMAP_PORT: String(ports.sitemap),
-    DATA_DIR: dataDir,
-    ...extraEnv,
-  };
+  const env = { ...systemPortsEnv(ports), DATA_DIR: dataDir, ...extraEnv };
   const articles = await startService({
     name: 'articles',
     dir: join(servicesDir, 'articles'),

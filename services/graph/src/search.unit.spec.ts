@@ -1,5 +1,5 @@
-import type { Delivery } from '@fairflax/projections';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { graphProjection } from './projection.js';
 import { ArticleSearch } from './search.js';
 import { events as e, graphReadSide } from './testing.js';
 
@@ -7,6 +7,10 @@ const publishedArticle = (id: string, title: string, body: string) => [
   e.drafted(id, 1, { title, body }),
   e.published(id, 10),
 ];
+
+/** What better-sqlite3 throws when another connection holds the write lock. */
+const busy = (): Error =>
+  Object.assign(new Error('database is locked'), { name: 'SqliteError', code: 'SQLITE_BUSY' });
 
 describe('ArticleSearch', () => {
   it('ranks articles that match in the title above those that match only in the body', () => {
@@ -83,16 +87,31 @@ describe('ArticleSearch', () => {
   it('does not change when a batch fails and rolls back', () => {
     const side = graphReadSide();
     side.given(e.drafted('x1', 1, { title: 'Rollback story' }));
-    const batch = side.next([e.published('x1', 10)]);
-    const unreadable: Delivery = {
-      ...batch[0]!,
-      position: batch[0]!.position + 1,
-      event: { ...batch[0]!.event, globalPosition: batch[0]!.position + 1, type: 'NoSuchEvent' },
-    };
+    const batch = side.next([
+      e.published('x1', 10),
+      e.drafted('x2', 11, { title: 'Second story' }),
+    ]);
+    // A database error rather than a bad event: the runner rolls the whole batch back instead
+    // of parking the event, so the search index must not keep what the first event added.
+    const apply = graphProjection.apply.bind(graphProjection);
+    const spy = vi.spyOn(graphProjection, 'apply').mockImplementation((db, projected) => {
+      if (projected.event.type === 'ArticleDrafted') throw busy();
+      apply(db, projected);
+    });
 
-    expect(() => side.runner.applyBatch([...batch, unreadable])).toThrow();
+    let calls = 0;
+    try {
+      expect(() => side.runner.applyBatch(batch)).toThrow(/database is locked/);
+      calls = spy.mock.calls.length;
+    } finally {
+      spy.mockRestore();
+    }
 
+    expect(calls).toBe(2);
     expect(side.search.search('rollback', 10)).toEqual([]);
-    expect(side.db.prepare("SELECT status FROM articles WHERE id = 'x1'").get()).toEqual({ status: 'DRAFT' });
+    expect(side.db.prepare("SELECT status FROM articles WHERE id = 'x1'").get()).toEqual({
+      status: 'DRAFT',
+    });
+    expect(side.runner.globalPosition()).toBe(batch[0]!.event.globalPosition - 1);
   });
 });

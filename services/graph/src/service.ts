@@ -1,6 +1,7 @@
 import { openReadModel, ProjectionRunner } from '@fairflax/projections';
 import {
   createArticlesCommands,
+  deadLetterReporter,
   followArticlesLog,
   loadTransport,
   TRANSPORT_NAMES,
@@ -31,12 +32,13 @@ export async function startGraph({ env, logger, source }: GraphOptions): Promise
 
   const db = openReadModel(dataPath(env, 'graph.sqlite'));
   const search = new ArticleSearch(db);
-  const runner = new ProjectionRunner(db, graphProjection, { onCommitted: search.onCommitted });
+  const deadLetters = deadLetterReporter(logger);
+  const runner = new ProjectionRunner(db, graphProjection, { onCommitted: search.onCommitted, onParked: deadLetters.onParked });
   search.rebuild();
   logger.info({ position: runner.globalPosition(), searchable: search.size }, 'read model opened');
 
   const commands = createArticlesCommands(articlesAddress);
-  const log = await followArticlesLog({ service: 'graph', runner, logger, env, source, load: (name) => import(name) });
+  const log = await followArticlesLog({ service: 'graph', runner, deadLetters, logger, env, source, load: (name) => import(name) });
 
   // On a broker, the stream processor's counts arrive on their own topic (categoryStats).
   const transport = env.oneOf('TRANSPORT', TRANSPORT_NAMES, 'embedded');

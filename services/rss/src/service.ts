@@ -1,5 +1,5 @@
 import { openReadModel, ProjectionRunner } from '@fairflax/projections';
-import { followArticlesLog, type FollowedSource } from '@fairflax/publishing-api';
+import { deadLetterReporter, followArticlesLog, type FollowedSource } from '@fairflax/publishing-api';
 import { dataPath, type Closer, type EnvReader, type Logger } from '@fairflax/service-kit';
 import { buildApp } from './app.js';
 import { rssFeedProjection } from './projection.js';
@@ -19,8 +19,9 @@ export async function startRss({ env, logger, source }: RssOptions): Promise<Clo
 
   // rss's own read model: it answers from this file whether or not articles is reachable.
   const db = openReadModel(dataPath(env, 'rss.sqlite'));
-  const runner = new ProjectionRunner(db, rssFeedProjection(publicUrl));
-  const log = await followArticlesLog({ service: 'rss', runner, logger, env, source, load: (name) => import(name) });
+  const deadLetters = deadLetterReporter(logger);
+  const runner = new ProjectionRunner(db, rssFeedProjection(publicUrl), { onParked: deadLetters.onParked });
+  const log = await followArticlesLog({ service: 'rss', runner, deadLetters, logger, env, source, load: (name) => import(name) });
 
   const app = await buildApp({
     db,

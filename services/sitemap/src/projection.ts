@@ -1,4 +1,9 @@
-import { preparedStatements, type Database, type ProjectedEvent, type Projection } from '@fairflax/projections';
+import {
+  preparedStatements,
+  type Database,
+  type ProjectedEvent,
+  type Projection,
+} from '@fairflax/projections';
 
 /**
  * The sitemap read model: per article what its page shows in a sitemap, namely whether it is
@@ -9,7 +14,7 @@ import { preparedStatements, type Database, type ProjectedEvent, type Projection
  * `lastmod` only ever moves forward (`max`), so the order events of different streams arrive
  * in does not matter: a transport that delivers author and article streams separately (Kafka
  * topics) may bring a rename before the article it touches, which is why the latest rename
- * per author is kept and taken into account at publication.
+ * per author is kept and taken into account when the article is drafted and published.
  */
 const DDL = `
   CREATE TABLE IF NOT EXISTS sitemap_articles (
@@ -37,7 +42,9 @@ const DDL = `
 const SQL = {
   draft: `
     INSERT INTO sitemap_articles (id, title, author_id, status, published_at, lastmod, version)
-    VALUES (@articleId, @title, @authorId, 'DRAFT', NULL, @at, @version)
+    VALUES (@articleId, @title, @authorId, 'DRAFT', NULL,
+            max(@at, coalesce((SELECT renamed_at FROM sitemap_authors WHERE id = @authorId), '')),
+            @version)
     ON CONFLICT (id) DO UPDATE SET
       title = excluded.title, author_id = excluded.author_id, status = 'DRAFT',
       published_at = NULL, lastmod = excluded.lastmod, version = excluded.version
@@ -62,7 +69,6 @@ const SQL = {
   renameOnArticles:
     'UPDATE sitemap_articles SET lastmod = max(lastmod, @at) WHERE author_id = @authorId',
 } as const;
-
 
 const statements = (db: Database) => preparedStatements(db, SQL);
 

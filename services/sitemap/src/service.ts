@@ -1,5 +1,5 @@
 import { openReadModel, ProjectionRunner } from '@fairflax/projections';
-import { followArticlesLog, type FollowedSource } from '@fairflax/publishing-api';
+import { deadLetterReporter, followArticlesLog, type FollowedSource } from '@fairflax/publishing-api';
 import { dataPath, type Closer, type EnvReader, type Logger } from '@fairflax/service-kit';
 import { buildApp } from './app.js';
 import { sitemapProjection } from './projection.js';
@@ -19,8 +19,9 @@ export async function startSitemap({ env, logger, source }: SitemapOptions): Pro
 
   // sitemap's own read model: it answers from this file whether or not articles is reachable.
   const db = openReadModel(dataPath(env, 'sitemap.sqlite'));
-  const runner = new ProjectionRunner(db, sitemapProjection);
-  const log = await followArticlesLog({ service: 'sitemap', runner, logger, env, source, load: (name) => import(name) });
+  const deadLetters = deadLetterReporter(logger);
+  const runner = new ProjectionRunner(db, sitemapProjection, { onParked: deadLetters.onParked });
+  const log = await followArticlesLog({ service: 'sitemap', runner, deadLetters, logger, env, source, load: (name) => import(name) });
 
   const app = await buildApp({
     db,

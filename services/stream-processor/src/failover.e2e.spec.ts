@@ -1,47 +1,17 @@
-import type { Admin, Kafka } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AFTER, BEFORE, EXPECTED_AFTER, EXPECTED_BEFORE } from '../test/articles.js';
-import {
-  connectTestKafka,
-  eventually,
-  latestAssignment,
-  logEntries,
-  StatsApp,
-} from '../test/support.js';
+import { eventually, latestAssignment, logEntries, statsAppSuite } from '../test/support.js';
 
 const TASKS = ['article-facts', 'publication-counts'] as const;
 
-let brokers: string[];
-let kafka: Kafka;
-let admin: Admin;
-const apps: StatsApp[] = [];
-
-let unreachable: Error | undefined;
-beforeAll(async () => {
-  try {
-    ({ brokers, kafka, admin } = await connectTestKafka());
-  } catch (err) {
-    unreachable = err instanceof Error ? err : new Error(String(err));
-  }
-});
-// Without a broker every test fails (with the reason), rather than being reported as skipped.
-beforeEach(() => {
-  if (unreachable) throw unreachable;
-});
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.cleanUp();
-});
-afterAll(async () => {
-  await admin?.disconnect();
-});
+const { newApp } = statsAppSuite();
 
 describe('the stream processor, two instances', () => {
   it(
     'splits the partitions between two processes, and the survivor of a SIGKILL takes them over with their state',
     { timeout: 180_000 },
     async () => {
-      const app = await StatsApp.create(brokers, kafka, admin);
-      apps.push(app);
+      const app = await newApp();
       const one = await app.start('one', app.stateDir());
       const two = await app.start('two', app.stateDir());
 
@@ -85,6 +55,10 @@ describe('the stream processor, two instances', () => {
       await two.kill();
       expect(two.child.signalCode).toBe('SIGKILL');
       // Events written while the group still waits for the dead member's session to expire.
+      // This holds under either KAFKA_DELIVERY (the default: at-least-once in the tutorial's
+      // step 2, exactly-once from step 4): the killed instance was idle, every batch of it
+      // committed, and the survivor is done with these events long before the rebalance, so no
+      // batch is processed twice. A kill in the middle of a stream is crash-recount.e2e.spec.ts.
       await app.append(AFTER);
       for (const group of app.groups) {
         await eventually(`${group} to move every partition to the survivor`, async () => {

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { exactlyOnceAvailable } from '@fairflax/kafka-streams';
 import { DEFAULT_DATA_DIR, envReader } from '@fairflax/service-kit';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from './service.js';
@@ -7,7 +8,7 @@ import { readConfig } from './service.js';
 describe('stream processor configuration', () => {
   it('defaults to the local broker, the article topic and a state folder per instance in .data', () => {
     const instanceId = `${hostname()}-${process.pid}`;
-    expect(readConfig(envReader({}))).toEqual({
+    expect(readConfig(envReader({}), true)).toEqual({
       brokers: ['127.0.0.1:9092'],
       applicationId: 'fairflax-stream-processor',
       instanceId,
@@ -17,7 +18,37 @@ describe('stream processor configuration', () => {
       partitions: 3,
       sessionTimeoutMs: 30_000,
       heartbeatIntervalMs: 3_000,
+      delivery: 'exactly-once',
     });
+  });
+
+  it('processes at-least-once only when KAFKA_DELIVERY asks for it, in a build with exactly-once', () => {
+    expect(readConfig(envReader({ KAFKA_DELIVERY: 'at-least-once' }), true).delivery).toBe(
+      'at-least-once',
+    );
+    expect(readConfig(envReader({ KAFKA_DELIVERY: ' exactly-once ' }), true).delivery).toBe(
+      'exactly-once',
+    );
+  });
+
+  it('defaults to at-least-once in a build without exactly-once, and refuses to be asked for it there', () => {
+    expect(readConfig(envReader({}), false).delivery).toBe('at-least-once');
+    expect(readConfig(envReader({ KAFKA_DELIVERY: 'at-least-once' }), false).delivery).toBe(
+      'at-least-once',
+    );
+    expect(() => readConfig(envReader({ KAFKA_DELIVERY: 'exactly-once' }), false)).toThrow(
+      expect.objectContaining({
+        name: 'ConfigError',
+        variable: 'KAFKA_DELIVERY',
+        message: expect.stringMatching(/not part of this tutorial step \(step 4/) as unknown,
+      }),
+    );
+  });
+
+  it('defaults to exactly-once exactly when the build has it', () => {
+    expect(readConfig(envReader({})).delivery).toBe(
+      exactlyOnceAvailable() ? 'exactly-once' : 'at-least-once',
+    );
   });
 
   it('puts KAFKA_TOPIC_PREFIX in front of the shared topics and honours explicit settings', () => {
@@ -44,6 +75,8 @@ describe('stream processor configuration', () => {
     ['APPLICATION_ID', 'two words'],
     ['KAFKA_TOPIC_PREFIX', 'a/b'],
     ['KAFKA_SESSION_TIMEOUT_MS', '1000'],
+    ['KAFKA_DELIVERY', 'exactly-twice'],
+    ['KAFKA_DELIVERY', 'EXACTLY-ONCE'],
   ])('rejects %s=%s with an error naming the variable', (variable, value) => {
     expect(() => readConfig(envReader({ [variable]: value }))).toThrow(
       expect.objectContaining({ name: 'ConfigError', variable }),

@@ -1,38 +1,10 @@
 import { existsSync, rmSync } from 'node:fs';
-import kafkajs, { type Admin, type Kafka } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import kafkajs from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 import { AFTER, BEFORE, EXPECTED_AFTER, EXPECTED_BEFORE } from '../test/articles.js';
-import { connectTestKafka, logEntries, StatsApp } from '../test/support.js';
+import { logEntries, statsAppSuite } from '../test/support.js';
 
-let brokers: string[];
-let kafka: Kafka;
-let admin: Admin;
-const apps: StatsApp[] = [];
-
-let unreachable: Error | undefined;
-beforeAll(async () => {
-  try {
-    ({ brokers, kafka, admin } = await connectTestKafka());
-  } catch (err) {
-    unreachable = err instanceof Error ? err : new Error(String(err));
-  }
-});
-// Without a broker every test fails (with the reason), rather than being reported as skipped.
-beforeEach(() => {
-  if (unreachable) throw unreachable;
-});
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.cleanUp();
-});
-afterAll(async () => {
-  await admin?.disconnect();
-});
-
-async function newApp(): Promise<StatsApp> {
-  const app = await StatsApp.create(brokers, kafka, admin);
-  apps.push(app);
-  return app;
-}
+const { newApp, admin } = statsAppSuite();
 
 describe('the stream processor, one instance', () => {
   it('counts published articles per category and per author per hour into the compacted stats topic', async () => {
@@ -42,7 +14,7 @@ describe('the stream processor, one instance', () => {
     await app.settled();
     expect(await app.statistics()).toEqual(EXPECTED_BEFORE);
 
-    const { resources } = await admin.describeConfigs({
+    const { resources } = await admin().describeConfigs({
       includeSynonyms: false,
       resources: [app.stats, app.repartition].map((name) => ({
         type: kafkajs.ConfigResourceTypes.TOPIC,

@@ -99,6 +99,54 @@ export const EXPECTED_AFTER: Record<string, number> = {
   [`author:bob:${hour(11)}`]: 1,
 };
 
+/**
+ * `count` articles with ids from `firstId` on, each drafted, every third moved to another
+ * category, and published (spread over categories, authors and three hours), in a fixed,
+ * reproducible pattern.
+ */
+export function manyArticles(firstId: number, count: number): Record<string, Step[]> {
+  const categories = ['business', 'politics', 'lifestyle', 'environment', 'science'];
+  const authors = ['alice', 'bob', 'carol', 'dave'];
+  const articles: Record<string, Step[]> = {};
+  for (let n = firstId; n < firstId + count; n++) {
+    const category = categories[n % categories.length] ?? 'business';
+    const steps: Step[] = [{ draft: { category, author: authors[n % authors.length] ?? 'alice' } }];
+    if (n % 3 === 0) steps.push({ revise: { category: categories[(n + 2) % categories.length] } });
+    steps.push({
+      publish: at(`${String(9 + (n % 3)).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}`),
+    });
+    articles[String(n)] = steps;
+  }
+  return articles;
+}
+
+/**
+ * The statistics recounted from the input, independently of the processor: each published
+ * article once, in the category it had when first published, in its publication hour.
+ */
+export function recount(...logs: ReadonlyArray<Record<string, Step[]>>): Record<string, number> {
+  const facts = new Map<string, { category: string; author: string; published: boolean }>();
+  const counts: Record<string, number> = {};
+  const add = (key: string) => (counts[key] = (counts[key] ?? 0) + 1);
+  for (const articles of logs) {
+    for (const [id, steps] of Object.entries(articles)) {
+      for (const step of steps) {
+        const known = facts.get(id);
+        if ('draft' in step) facts.set(id, { ...step.draft, published: false });
+        else if ('revise' in step && known && step.revise.category)
+          known.category = step.revise.category;
+        else if ('publish' in step && known && !known.published) {
+          known.published = true;
+          const publishedHour = `${step.publish.slice(0, 13)}:00:00.000Z`;
+          add(`category:${known.category}:${publishedHour}`);
+          add(`author:${known.author}:${publishedHour}`);
+        }
+      }
+    }
+  }
+  return counts;
+}
+
 function eventOf(articleId: string, step: Step, time: string): ArticleEvent {
   if ('draft' in step) {
     const { category, author } = step.draft;

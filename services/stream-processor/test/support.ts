@@ -13,9 +13,50 @@ import {
   type Admin,
   type Producer,
 } from 'kafkajs';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { articleLog, type Step } from './articles.js';
 
 const serviceDir = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The hooks every e2e file of the stream processor needs: the broker connected once, every app
+ * a test made cleaned up after it, the admin client closed at the end. Without a broker every
+ * test fails (with the reason), rather than being reported as skipped.
+ */
+export function statsAppSuite(): { newApp: () => Promise<StatsApp>; admin: () => Admin } {
+  let connection: Awaited<ReturnType<typeof connectTestKafka>> | undefined;
+  let unreachable: Error | undefined;
+  const apps: StatsApp[] = [];
+  beforeAll(async () => {
+    try {
+      connection = await connectTestKafka();
+    } catch (err) {
+      unreachable = err instanceof Error ? err : new Error(String(err));
+    }
+  });
+  beforeEach(() => {
+    if (unreachable) throw unreachable;
+  });
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.cleanUp();
+  });
+  afterAll(async () => {
+    await connection?.admin.disconnect();
+  });
+  const connected = () => {
+    if (!connection) throw unreachable ?? new Error('Kafka is not connected yet');
+    return connection;
+  };
+  return {
+    newApp: async () => {
+      const { brokers, kafka, admin } = connected();
+      const app = await StatsApp.create(brokers, kafka, admin);
+      apps.push(app);
+      return app;
+    },
+    admin: () => connected().admin,
+  };
+}
 
 /**
  * The real broker: infra/kafka's ensureKafka() starts it unless one already answers (or
@@ -118,8 +159,15 @@ export class StatsApp {
     return dir;
   }
 
-  /** Starts `src/main.ts` as a real process and waits until it holds partitions of both tasks. */
-  async start(instanceId: string, stateDir: string): Promise<RunningService> {
+  /**
+   * Starts `src/main.ts` as a real process and waits until it holds partitions of both tasks;
+   * `env` adds to or overrides the test's settings (KAFKA_DELIVERY, say).
+   */
+  async start(
+    instanceId: string,
+    stateDir: string,
+    env: Record<string, string> = {},
+  ): Promise<RunningService> {
     const service = await startService({
       name: instanceId,
       dir: serviceDir,
@@ -134,6 +182,7 @@ export class StatsApp {
         KAFKA_SESSION_TIMEOUT_MS: '6000',
         KAFKA_HEARTBEAT_INTERVAL_MS: '500',
         LOG_LEVEL: 'info',
+        ...env,
       },
     });
     this.instances.push(service);

@@ -1,0 +1,7 @@
+export {
+  classifyTransactionError,
+  errorTypeOf,
+  isBrokerUnavailable,
+  type TransactionFailure,
+} from './kafka-errors.js';
+export { waitForLeaders } from './leaders.js';

@@ -1,0 +1,111 @@
+import type { DeadLetter } from '@fairflax/projections';
+import type { Logger } from '@fairflax/service-kit';
+import { describe, expect, it } from 'vitest';
+import { deadLetterReporter } from './read-side.js';
+import type { FollowedSource } from './transport.js';
+
+const letter = (globalPosition: number): DeadLetter => ({
+  id: globalPosition,
+  projection: 'rss-v1',
+  source: 'article/0',
+  position: globalPosition,
+  offset: globalPosition + 100,
+  event: {
+    eventId: `e${globalPosition}`,
+    streamId: 'article-a1',
+    streamVersion: globalPosition,
+    globalPosition,
+    type: 'ArticleDrafted',
+    schemaVersion: 1,
+    data: new Uint8Array([1]),
+    metadata: {},
+    recordedAt: '2026-03-01T00:00:00.000Z',
+  },
+  error: 'Error: boom',
+  reason: 'failed',
+  parkedAt: '2026-03-01T00:00:01.000Z',
+  attempts: 1,
+  replayRequested: false,
+});
+
+function recordingLogger() {
+  const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
+  const at = (level: string) => (obj: Record<string, unknown>, msg: string) =>
+    lines.push({ level, obj, msg });
+  return { lines, logger: { warn: at('warn'), error: at('error') } as unknown as Logger };
+}
+
+const sourceWith = (deadLetter?: FollowedSource['deadLetter']): FollowedSource => ({
+  batches: async function* () {},
+  status: () => ({}),
+  close: () => undefined,
+  ...(deadLetter && { deadLetter }),
+});
+
+describe('deadLetterReporter', () => {
+  it('logs a warning naming the stream, position and error of each parked event', () => {
+    const { lines, logger } = recordingLogger();
+    deadLetterReporter(logger).onParked([letter(7)]);
+    expect(lines).toEqual([
+      {
+        level: 'warn',
+        obj: expect.objectContaining({
+          streamId: 'article-a1',
+          position: 7,
+          error: 'Error: boom',
+          reason: 'failed',
+        }),
+        msg: expect.stringMatching(/parked/),
+      },
+    ]);
+  });
+
+  it('hands the letters, in order, to a transport with a dead-letter topic', async () => {
+    const { logger } = recordingLogger();
+    const published: number[][] = [];
+    const reporter = deadLetterReporter(logger);
+    reporter.forwardTo(
+      sourceWith(async (letters) => {
+        await new Promise((r) => setTimeout(r, letters[0]!.position === 1 ? 20 : 0));
+        published.push(letters.map((l) => l.position));
+      }),
+    );
+    reporter.onParked([letter(1)]);
+    reporter.onParked([letter(2), letter(3)]);
+    await reporter.settled();
+    expect(published).toEqual([[1], [2, 3]]);
+  });
+
+  it('logs a failed publication instead of throwing, and keeps publishing later letters', async () => {
+    const { lines, logger } = recordingLogger();
+    const published: number[] = [];
+    const reporter = deadLetterReporter(logger);
+    reporter.forwardTo(
+      sourceWith((letters) => {
+        if (letters[0]!.position === 1) return Promise.reject(new Error('broker down'));
+        published.push(letters[0]!.position);
+        return Promise.resolve();
+      }),
+    );
+    expect(() => reporter.onParked([letter(1)])).not.toThrow();
+    reporter.onParked([letter(2)]);
+    await reporter.settled();
+    expect(published).toEqual([2]);
+    expect(lines.filter((l) => l.level === 'error')).toEqual([
+      {
+        level: 'error',
+        obj: expect.objectContaining({ err: expect.objectContaining({ message: 'broker down' }) }),
+        msg: expect.any(String),
+      },
+    ]);
+  });
+
+  it('only logs when the transport has no dead-letter topic', async () => {
+    const { lines, logger } = recordingLogger();
+    const reporter = deadLetterReporter(logger);
+    reporter.forwardTo(sourceWith());
+    reporter.onParked([letter(1)]);
+    await reporter.settled();
+    expect(lines.map((l) => l.level)).toEqual(['warn']);
+  });
+});

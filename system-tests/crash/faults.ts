@@ -1,0 +1,138 @@
+import { restartKafka } from '../../infra/kafka/broker.js';
+import { CRASH_BROKER } from './kafka.js';
+import { seededRandom, subSeed } from './random.js';
+import { READ_SERVICES, type FaultRecord, type ServiceName } from './types.js';
+
+export interface PlannedFault {
+  target: ServiceName | 'broker';
+  /** Strikes once this many commands have completed. */
+  atCommand: number;
+}
+
+/**
+ * One SIGKILL each for articles (which hosts the relay), one read service and the stream
+ * processor, and one broker restart. The run from 10% to 90% of the commands is cut in four
+ * equal windows, the faults are dealt to the windows in a seeded order, and each strikes at a
+ * seeded point of its window: late enough for state to exist, spread out so that each one hits
+ * a system under load rather than one still recovering from the previous fault.
+ */
+export function planFaults(seed: number, commands: number): PlannedFault[] {
+  const random = seededRandom(subSeed(seed, 2));
+  const targets: PlannedFault['target'][] = ['articles', random.pick(READ_SERVICES), 'stream-processor', 'broker'];
+  for (let i = targets.length - 1; i > 0; i--) {
+    const j = random.int(i + 1);
+    [targets[i], targets[j]] = [targets[j]!, targets[i]!];
+  }
+  const window = 0.8 / targets.length;
+  return targets.map((target, i) => ({
+    target,
+    atCommand: Math.max(1, Math.floor(commands * (0.1 + window * (i + random.next())))),
+  }));
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+/**
+ * Fires the planned faults as the command count passes them. Traffic keeps flowing (and
+ * retrying) while a process is down or the broker restarts; only when the next fault is due
+ * while the previous one is still recovering are new commands held back (see `hold`), so that
+ * faults strike one at a time.
+ */
+export class FaultInjector {
+  readonly timeline: FaultRecord[] = [];
+  private readonly pending: PlannedFault[];
+  private readonly running: Promise<void>[] = [];
+  private recovering: Promise<void> | undefined;
+  private done = 0;
+  private startedAt = Date.now();
+
+  /** `crash` SIGKILLs a service and restarts it, resolving with how long it was down. */
+  constructor(
+    private readonly crash: (service: ServiceName) => Promise<number>,
+    faults: readonly PlannedFault[],
+    private readonly log: (line: string) => void,
+  ) {
+    this.pending = [...faults];
+  }
+
+  /** Times are told from here: call it as the first command goes out. */
+  begin(): void {
+    this.startedAt = Date.now();
+  }
+
+  /**
+   * Strikes the next fault once its command count is reached and the previous fault has
+   * recovered. Only called on a command's completion, so after a hold (below) the driver has
+   * refilled its window first, and the fault finds commands in flight.
+   */
+  readonly onProgress = (done: number): void => {
+    this.done = done;
+    const fault = this.pending[0];
+    if (fault === undefined || fault.atCommand > done || this.recovering) return;
+    this.pending.shift();
+    void this.fire(fault);
+  };
+
+  private fire(fault: PlannedFault): Promise<void> {
+    const strike = this.strike(fault, Date.now() - this.startedAt, this.done);
+    strike.catch(() => undefined); // reported by settled()
+    this.running.push(strike);
+    const recovering = strike.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.recovering = recovering;
+    void recovering.then(() => {
+      if (this.recovering === recovering) this.recovering = undefined;
+    });
+    return recovering;
+  }
+
+  /**
+   * For the command driver, before it starts command number `started + 1`: a promise to wait
+   * for when the next fault would be due before the previous one has recovered.
+   */
+  readonly hold = (started: number): Promise<void> | undefined => {
+    const next = this.pending[0];
+    return next !== undefined && started >= next.atCommand ? this.recovering : undefined;
+  };
+
+  /** Records a process that died without being killed (restarted by the system). */
+  unplannedExit(service: ServiceName, code: number | null, downMs: number, lastOutput: string): void {
+    const atMs = Date.now() - downMs - this.startedAt;
+    const line = `[+${seconds(atMs)} after ${this.done} commands] ${service} exited on its own (code ${code}); restarted in ${seconds(downMs)}`;
+    this.record({ kind: 'exit', target: service, atMs, afterCommands: this.done, downMs, line, lastOutput });
+  }
+
+  /**
+   * Waits for every fault to strike and recover; rejects if a restart failed. A fault still
+   * pending when the commands ran out (its turn came while the previous one recovered) strikes
+   * now, on an idle system.
+   */
+  async settled(): Promise<void> {
+    await Promise.all(this.running);
+    for (let fault = this.pending.shift(); fault !== undefined; fault = this.pending.shift()) {
+      await this.fire(fault);
+    }
+    await Promise.all(this.running);
+  }
+
+  private async strike(fault: PlannedFault, atMs: number, afterCommands: number): Promise<void> {
+    const where = `[+${seconds(atMs)} after ${afterCommands} commands]`;
+    if (fault.target === 'broker') {
+      const started = Date.now();
+      await restartKafka(CRASH_BROKER);
+      const downMs = Date.now() - started;
+      const line = `${where} broker restart (clean shutdown); answering again in ${seconds(downMs)}`;
+      this.record({ kind: 'broker-restart', target: 'broker', atMs, afterCommands, downMs, line });
+      return;
+    }
+    const downMs = await this.crash(fault.target);
+    this.record({ kind: 'sigkill', target: fault.target, atMs, afterCommands, downMs, line: `${where} SIGKILL ${fault.target}; restarted in ${seconds(downMs)}` });
+  }
+
+  private record(fault: FaultRecord): void {
+    this.timeline.push(fault);
+    this.log(fault.line);
+  }
+}

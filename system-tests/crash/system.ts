@@ -1,0 +1,234 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startService, waitFor, type RunningService } from '@fairflax/testkit';
+import { READ_SERVICES, type DeliveryMode, type ServiceName, type ShutdownRecord } from './types.js';
+
+export const SERVICES_DIR = fileURLToPath(new URL('../../services', import.meta.url));
+export const PUBLIC_URL = 'https://news.fairflax.example';
+const ALL: readonly ServiceName[] = ['articles', ...READ_SERVICES, 'stream-processor'];
+
+export interface CrashSystemOptions {
+  rootDir: string;
+  brokers: string[];
+  topicPrefix: string;
+  /** Unique per run: replica ids (and so the read services' consumer groups) carry it. */
+  runTag: string;
+  delivery: DeliveryMode;
+  /** Told about a process that exited without being asked to, and how long its restart took. */
+  onUnplannedExit?: (service: ServiceName, code: number | null, downMs: number, lastOutput: string) => void;
+}
+
+/**
+ * The five services as real processes on Kafka, each with its own data folder, restartable on
+ * the same ports and data. Like a supervisor, it restarts a process that exits on its own (a
+ * service that cannot reach the broker at start-up gives up and exits, for instance).
+ */
+export class CrashSystem {
+  private readonly processes = new Map<ServiceName, RunningService>();
+  /** Exits that were asked for (kill, stop): not restarted. */
+  private readonly expectedExit = new Set<RunningService>();
+  private stopping = false;
+  private readonly restarting = new Map<ServiceName, Promise<number>>();
+
+  private constructor(
+    readonly options: CrashSystemOptions,
+    readonly ports: Record<'articles' | 'articlesMetrics' | 'graph' | 'rss' | 'sitemap', number>,
+  ) {}
+
+  static async start(options: CrashSystemOptions): Promise<CrashSystem> {
+    const ports = {
+      articles: await freePort(),
+      articlesMetrics: await freePort(),
+      graph: await freePort(),
+      rss: await freePort(),
+      sitemap: await freePort(),
+    };
+    const system = new CrashSystem(options, ports);
+    for (const name of ALL) mkdirSync(system.dataDir(name), { recursive: true });
+    try {
+      await system.launch('articles');
+      await Promise.all([...READ_SERVICES, 'stream-processor' as const].map((name) => system.launch(name)));
+    } catch (err) {
+      await system.killAll();
+      throw err;
+    }
+    return system;
+  }
+
+  dataDir(name: ServiceName): string {
+    return join(this.options.rootDir, name);
+  }
+
+  get articlesAddress(): string {
+    return `127.0.0.1:${this.ports.articles}`;
+  }
+
+  /** The articles event store file (see services/articles/src/service.ts). */
+  get eventStorePath(): string {
+    return join(this.dataDir('articles'), 'articles-events.sqlite');
+  }
+
+  readModelPath(name: (typeof READ_SERVICES)[number]): string {
+    return join(this.dataDir(name), `${name}.sqlite`);
+  }
+
+  private env(name: ServiceName): Record<string, string> {
+    const { brokers, topicPrefix, delivery, runTag } = this.options;
+    const common = {
+      TRANSPORT: 'kafka',
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKA_TOPIC_PREFIX: topicPrefix,
+      KAFKA_DELIVERY: delivery,
+      DATA_DIR: this.dataDir(name),
+      ARTICLES_ADDRESS: this.articlesAddress,
+      PUBLIC_URL,
+      LOG_LEVEL: 'warn',
+    };
+    switch (name) {
+      case 'articles':
+        return {
+          ...common,
+          ARTICLES_PORT: String(this.ports.articles),
+          ARTICLES_METRICS_PORT: String(this.ports.articlesMetrics),
+          // Only the workload's events in the store: its counts are then exactly the plan's.
+          ARTICLES_SEED: 'false',
+        };
+      case 'graph':
+      case 'rss':
+      case 'sitemap':
+        return { ...common, [`${name.toUpperCase()}_PORT`]: String(this.ports[name]), REPLICA_ID: runTag };
+      case 'stream-processor':
+        return {
+          ...common,
+          STATE_DIR: join(this.dataDir(name), 'state'),
+          // The same instance across restarts, so it finds its local state again.
+          INSTANCE_ID: 'crash',
+          // A killed member's partitions wait this long before they move to its restart.
+          KAFKA_SESSION_TIMEOUT_MS: '6000',
+          KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
+          // Its readiness is a log line ('stream processor running'), logged at info.
+          LOG_LEVEL: 'info',
+        };
+      default: {
+        const unknown: never = name;
+        throw new Error(`unknown service ${String(unknown)}`);
+      }
+    }
+  }
+
+  private async launch(name: ServiceName): Promise<RunningService> {
+    const readyPort = name === 'stream-processor' ? undefined : this.ports[name];
+    const service = await startService(
+      { name, dir: join(SERVICES_DIR, name), env: this.env(name), ...(readyPort !== undefined && { readyPort }) },
+      60_000,
+    );
+    this.processes.set(name, service);
+    void service.exited.then((code) => this.exited(name, service, code));
+    if (name === 'stream-processor') {
+      await waitFor(
+        'the stream processor to start',
+        () => {
+          if (!service.running) throw new Error(`stream-processor exited with ${service.child.exitCode}`);
+          return service.logs.includes('"stream processor running"');
+        },
+        60_000,
+        100,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\n--- stream-processor output ---\n${tail(service.logs)}`);
+      });
+    }
+    return service;
+  }
+
+  private exited(name: ServiceName, service: RunningService, code: number | null): void {
+    if (this.expectedExit.has(service) || this.stopping || this.processes.get(name) !== service) return;
+    const started = Date.now();
+    const lastOutput = tail(service.logs, 4);
+    const restart = this.relaunch(name).then((downMs) => {
+      this.options.onUnplannedExit?.(name, code, Date.now() - started, lastOutput);
+      return downMs;
+    });
+    // A restart that keeps failing is reported by settled() (and crashAndRestart), not as an
+    // unhandled rejection that would end the harness.
+    restart.catch(() => undefined);
+    this.restarting.set(name, restart);
+  }
+
+  /** Starts `name` again, retrying while it fails to come up (the broker may be restarting). */
+  private async relaunch(name: ServiceName): Promise<number> {
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      if (this.stopping) return Date.now() - started;
+      try {
+        await this.launch(name);
+        return Date.now() - started;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 1_000 * attempt));
+      }
+    }
+  }
+
+  service(name: ServiceName): RunningService {
+    const service = this.processes.get(name);
+    if (!service) throw new Error(`${name} was never started`);
+    return service;
+  }
+
+  /** SIGKILL, then start again on the same ports and data; resolves with the time it was down. */
+  async crashAndRestart(name: ServiceName): Promise<number> {
+    await this.restarting.get(name);
+    const started = Date.now();
+    const service = this.service(name);
+    this.expectedExit.add(service);
+    await service.kill();
+    await this.relaunch(name);
+    return Date.now() - started;
+  }
+
+  /** Waits for restarts of processes that exited on their own. */
+  async settled(): Promise<void> {
+    await Promise.all(this.restarting.values());
+  }
+
+  /** Graceful stop (SIGTERM, SIGKILL after 15 s) in the order a deployment would drain. */
+  async stopAll(): Promise<ShutdownRecord[]> {
+    this.stopping = true;
+    const order: ServiceName[][] = [['stream-processor', ...READ_SERVICES], ['articles']];
+    const results = [];
+    for (const group of order) {
+      results.push(
+        ...(await Promise.all(
+          group.map(async (name) => {
+            const service = this.service(name);
+            this.expectedExit.add(service);
+            const started = Date.now();
+            const exitCode = await service.stop(15_000);
+            const record: ShutdownRecord = { service: name, exitCode, signal: service.child.signalCode, ms: Date.now() - started };
+            // What it was doing when it would not stop: the report prints it.
+            if (exitCode !== 0) record.logTail = tail(service.logs, 15);
+            return record;
+          }),
+        )),
+      );
+    }
+    return results;
+  }
+
+  async killAll(): Promise<void> {
+    this.stopping = true;
+    await Promise.all([...this.processes.values()].map((s) => (this.expectedExit.add(s), s.kill())));
+  }
+
+  /** The last lines each process wrote, for error messages. */
+  logs(lines = 30): string {
+    return [...this.processes]
+      .map(([name, service]) => `--- ${name} (${service.running ? 'running' : `exited ${service.child.exitCode ?? service.child.signalCode}`}) ---\n${tail(service.logs, lines)}`)
+      .join('\n');
+  }
+}
+
+function tail(text: string, lines = 30): string {
+  return text.split('\n').slice(-lines).join('\n');
+}
