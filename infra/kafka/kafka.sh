@@ -106,10 +106,12 @@ offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
-# After a crash (SIGKILL) the restarted broker cannot register until the old registration's
-# session expires: 9 s by default, 4 s here.
+# The controller fences a broker whose heartbeats stop for broker.session.timeout.ms, and this
+# one node is both: starved of CPU for longer (a loaded test machine), it fences itself, and
+# every partition and coordinator goes away until it unfences. 9 s by default; 30 s here. The
+# price: after a SIGKILL the restarted broker cannot register until the old session expires.
 broker.heartbeat.interval.ms=1000
-broker.session.timeout.ms=4000
+broker.session.timeout.ms=30000
 # The adapters create their topics with the partition counts they need.
 auto.create.topics.enable=false
 EOF

@@ -3,7 +3,7 @@ import { ConfigResourceTypes } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { changelogTopic, LocalStateStore } from '../src/index.js';
 import { clickCounterSuite, clicksOf, REGIONS } from '../test/click-counter.js';
-import { eventually, type LogEntry } from '../test/kafka.js';
+import { eventually, tailOf, type LogEntry } from '../test/kafka.js';
 
 // These tests run with the default guarantee, which is at-least-once in the tutorial's step-2
 // branch and exactly-once from step 4 on: each holds under both. What only holds exactly-once
@@ -83,8 +83,10 @@ describe('a stream app on a real broker', () => {
     { timeout: 90_000 },
     async () => {
       const topology = await suite.clickCounter();
-      const one = await topology.start('one', stateDir());
-      const two = await topology.start('two', stateDir());
+      const logs = { one: [] as LogEntry[], two: [] as LogEntry[] };
+      const one = await topology.start('one', stateDir(), logs.one);
+      const two = await topology.start('two', stateDir(), logs.two);
+      const recentLogs = () => `${tailOf('one', logs.one)}\n${tailOf('two', logs.two)}`;
       // Each instance learns its share at its next heartbeat: until both have, views can overlap.
       const split = (task: string, partitions: number[]) => {
         const shares = [one.assignment()[task] ?? [], two.assignment()[task] ?? []];
@@ -97,6 +99,8 @@ describe('a stream app on a real broker', () => {
       await eventually(
         'each instance to hold a share of both tasks',
         () => split('dedupe', [0, 1, 2, 3]) && split('count', [0, 1, 2]),
+        30_000,
+        recentLogs,
       );
       const { groups } = await suite.admin.describeGroups([
         `${topology.app}-dedupe`,
@@ -115,6 +119,8 @@ describe('a stream app on a real broker', () => {
       await eventually(
         'the survivor to hold every partition',
         () => one.assignment()['dedupe']?.length === 4 && one.assignment()['count']?.length === 3,
+        30_000,
+        recentLogs,
       );
       expect(one.assignment()).toEqual({ dedupe: [0, 1, 2, 3], count: [0, 1, 2] });
       // Repeats of clicks the other instance saw must still be dropped: the survivor restored its state.

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { waitForLeaders } from '@fairflax/kafka-errors';
 
 /**
  * The real broker for integration tests: infra/kafka's ensureKafka() starts it unless one
@@ -42,9 +43,12 @@ export const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}
 
 export async function createTopic(admin: Admin, topic: string, partitions: number): Promise<void> {
   await admin.createTopics({
-    waitForLeaders: true,
+    // kafkajs' own wait fails at once when the metadata does not list the new topic yet
+    // (UNKNOWN_TOPIC_OR_PARTITION, as after the broker was slow or restarted); ours waits.
+    waitForLeaders: false,
     topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
   });
+  await waitForLeaders(admin, [topic], 30_000);
 }
 
 /** Deletes what a test created; best effort, so a cleanup problem never hides the test's own result. */
@@ -56,11 +60,15 @@ export async function deleteTestTopics(admin: Admin, prefix: string): Promise<vo
   if (ids.length > 0) await admin.deleteGroups(ids).catch(() => undefined);
 }
 
-/** Polls until `check` returns true, failing with `what` after `timeoutMs`. */
+/**
+ * Polls until `check` returns true, failing with `what` after `timeoutMs`; `context`, when given,
+ * is appended to the failure (say, the instances' recent log lines).
+ */
 export async function eventually(
   what: string,
   check: () => Promise<boolean> | boolean,
   timeoutMs = 30_000,
+  context?: () => string,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -73,7 +81,7 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`,
+    `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}${context ? `\n${context()}` : ''}`,
   );
 }
 
@@ -82,6 +90,17 @@ export interface LogEntry {
   message: string;
   details: Record<string, unknown>;
 }
+
+/** The last `n` entries of a recorded log, one line each, for a failure message. */
+export function tailOf(name: string, entries: readonly LogEntry[], n = 40): string {
+  const lines = entries
+    .slice(-n)
+    .map((e) => `  ${e.level} ${e.message} ${JSON.stringify(e.details, errorFields)}`);
+  return `${name}'s last ${lines.length} log lines:\n${lines.join('\n')}`;
+}
+
+const errorFields = (_key: string, value: unknown) =>
+  value instanceof Error ? { name: value.name, message: value.message } : value;
 
 /** A StreamLogger that keeps what it is told, for assertions on restores and assignments. */
 export function recordingLogger(entries: LogEntry[]) {
