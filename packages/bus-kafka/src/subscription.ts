@@ -1,6 +1,7 @@
 import type { BatchHandler, Delivery, SubscribeOptions } from '@fairflax/bus';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { SubscriptionAwareRoundRobin } from './assigner.js';
+import { isBrokerUnavailable, isRetriableKafkaError } from '@fairflax/kafka-errors';
 import { CLIENT_RETRY, type KafkaBusSettings } from './options.js';
 
 export interface KafkaSubscribeOptions extends SubscribeOptions {
@@ -19,7 +20,9 @@ const SESSION_TIMEOUT_MS = 15_000;
 const STALE_AFTER_MS = 10_000;
 /** Subscribing waits at most this long for the first fetch, which fixes a new group's start. */
 const FIRST_FETCH_TIMEOUT_MS = 15_000;
-/** Pause before replacing a consumer that kafkajs gave up on. */
+/** Pause before replacing a consumer that crashed on a broker that was away or busy. */
+const QUICK_RESTART_DELAY_MS = 500;
+/** Pause before replacing a consumer that crashed on anything else. */
 const RESTART_DELAY_MS = 5_000;
 
 /**
@@ -36,6 +39,8 @@ export class KafkaSubscription {
   private closed: Promise<void> | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly attempts = new Map<number, number>();
+  /** A replacement consumer being started; closing waits for it (it never rejects). */
+  private restarting: Promise<void> | undefined;
   private readonly watchdog: NodeJS.Timeout;
   private lastSeen = 0;
   private isConnected = false;
@@ -86,6 +91,8 @@ export class KafkaSubscription {
     this.timers.clear();
     clearInterval(this.watchdog);
     this.firstFetch?.();
+    // A consumer still joining when it is disconnected would join after all, and stay.
+    await this.restarting;
     try {
       await this.consumer?.disconnect();
     } catch (err) {
@@ -105,9 +112,9 @@ export class KafkaSubscription {
       maxWaitTimeInMs: this.settings.maxWaitTimeMs,
       sessionTimeout: SESSION_TIMEOUT_MS,
       heartbeatInterval: HEARTBEAT_INTERVAL_MS,
-      // Retriable failures (the broker restarting) crash the consumer, which then restarts
-      // itself after the retry time, for as long as the subscription is open.
-      retry: { ...CLIENT_RETRY, restartOnFailure: () => Promise.resolve(!this.closing) },
+      // A crashed consumer is replaced by ours (see the CRASH listener), never restarted by
+      // kafkajs, whose restart could rejoin the group after close() disconnected it.
+      retry: { ...CLIENT_RETRY, restartOnFailure: () => Promise.resolve(false) },
     });
     this.consumer = consumer;
     this.instrument(consumer);
@@ -156,23 +163,25 @@ export class KafkaSubscription {
     consumer.on(CRASH, ({ payload }) => {
       this.setConnected(false);
       if (this.closing || this.consumer !== consumer) return;
+      // Sooner when the broker was away or busy (kafkajs would have restarted by itself).
+      const transient = isRetriableKafkaError(payload.error) || isBrokerUnavailable(payload.error);
+      const restartInMs = transient ? QUICK_RESTART_DELAY_MS : RESTART_DELAY_MS;
       this.settings.logger.error(
-        {
-          err: payload.error,
-          topic: this.topic,
-          group: this.options.group,
-          restart: payload.restart,
-        },
+        { err: payload.error, topic: this.topic, group: this.options.group, restartInMs },
         'KafkaBus: consumer crashed',
       );
-      // kafkajs restarts after retriable errors only; after any other, start a new consumer.
-      if (!payload.restart) this.later(RESTART_DELAY_MS, () => this.restart());
+      this.later(restartInMs, () => this.restart());
     });
   }
 
-  private async restart(): Promise<void> {
-    if (this.closing) return;
+  /** Replaces the consumer with a new one; close() waits for a replacement under way. */
+  private restart(): void {
+    this.restarting = this.replaceConsumer().finally(() => (this.restarting = undefined));
+  }
+
+  private async replaceConsumer(): Promise<void> {
     await this.consumer?.disconnect().catch(() => undefined);
+    if (this.closing) return;
     try {
       await this.run();
     } catch (err) {

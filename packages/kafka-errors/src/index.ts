@@ -2,6 +2,7 @@ export {
   classifyTransactionError,
   errorTypeOf,
   isBrokerUnavailable,
+  isRetriableKafkaError,
   type TransactionFailure,
 } from './kafka-errors.js';
 export { waitForLeaders } from './leaders.js';

@@ -103,6 +103,16 @@ export function errorTypeOf(err: unknown): string | undefined {
 }
 
 /**
+ * Whether kafkajs would restart a consumer that crashed with this error (when its
+ * `restartOnFailure` allows it): its retries ran out, or the original error is retriable.
+ */
+export function isRetriableKafkaError(err: unknown): boolean {
+  const chain = chainOf(err);
+  if (chain[0]?.name === 'KafkaJSNumberOfRetriesExceeded') return true;
+  return (chain.at(-1) as { retriable?: unknown } | undefined)?.retriable === true;
+}
+
+/**
  * kafkajs errors that mean no broker (or no group coordinator) could be reached. kafkajs gives
  * up on some of them as "non-retriable" (KafkaJSGroupCoordinatorNotFound when every broker
  * refused the connection, during a broker restart), so a consumer that crashed with one will

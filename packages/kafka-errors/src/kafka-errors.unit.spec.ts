@@ -1,6 +1,10 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { classifyTransactionError, isBrokerUnavailable } from './kafka-errors.js';
+import {
+  classifyTransactionError,
+  isBrokerUnavailable,
+  isRetriableKafkaError,
+} from './kafka-errors.js';
 
 const {
   KafkaJSNumberOfRetriesExceeded,
@@ -93,5 +97,35 @@ describe('telling an unreachable broker from a bad request', () => {
     ['a bug in a processor', new TypeError('Cannot read properties of undefined'), false],
   ])('treats %s as %s', (_name, error, unreachable) => {
     expect(isBrokerUnavailable(error)).toBe(unreachable);
+  });
+});
+
+describe("following kafkajs' rule for restarting a crashed consumer", () => {
+  // Wrapped the way kafkajs' retrier wraps what it gave up on (its typings omit the `cause`).
+  const retriesRanOut = (e: Error) =>
+    Reflect.construct(KafkaJSNumberOfRetriesExceeded, [
+      e,
+      { retryCount: 5, retryTime: 1000, cause: e },
+    ]) as Error;
+  const notRetried = (e: Error) =>
+    Reflect.construct(KafkaJSNonRetriableError, [e, { cause: e }]) as Error;
+
+  it.each([
+    ['retries that ran out on a plain error', retriesRanOut(new Error('processor failed')), true],
+    ['a retriable protocol error', protocolError('NOT_COORDINATOR_FOR_GROUP', 16), true],
+    [
+      'a retriable protocol error kafkajs gave up on',
+      notRetried(protocolError('REBALANCE_IN_PROGRESS', 27)),
+      true,
+    ],
+    [
+      'a TypeError, which kafkajs does not retry',
+      notRetried(new TypeError('x is undefined')),
+      false,
+    ],
+    ['a fenced producer', protocolError('INVALID_PRODUCER_EPOCH', 47), false],
+    ['no group coordinator found (not retriable to kafkajs)', coordinatorNotFound, false],
+  ])('restarts after %s: %s', (_name, error, restart) => {
+    expect(isRetriableKafkaError(error)).toBe(restart);
   });
 });

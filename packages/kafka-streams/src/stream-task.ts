@@ -7,7 +7,7 @@ import type {
   KafkaMessage,
   Message,
 } from 'kafkajs';
-import { isBrokerUnavailable } from '@fairflax/kafka-errors';
+import { isBrokerUnavailable, isRetriableKafkaError } from '@fairflax/kafka-errors';
 import { topicPartition, type BatchCommitter, type InputPartition } from './committer.js';
 import type {
   InputRecord,
@@ -74,6 +74,8 @@ export class StreamTask {
   private readonly markerAfterChanges: number;
   /** Aborts a running restore on close, so that closing never waits for a long changelog. */
   private readonly closing = new AbortController();
+  /** A restart of the crashed consumer under way (it never rejects). */
+  private restarting: Promise<void> | undefined;
 
   constructor(
     readonly definition: TaskDefinition,
@@ -91,6 +93,9 @@ export class StreamTask {
       maxWaitTimeInMs: 500,
       // Only committed records: with exactly-once upstream, an aborted batch never counts.
       readUncommitted: false,
+      // Every restart is ours (see the CRASH listener), so that close() can wait for one under
+      // way: a kafkajs restart that rejoins after a disconnect leaves a member nobody closes.
+      retry: { restartOnFailure: () => Promise.resolve(false) },
     });
   }
 
@@ -129,15 +134,15 @@ export class StreamTask {
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (this.closing.signal.aborted) return;
-      const restart = payload.restart || isBrokerUnavailable(payload.error);
+      // kafkajs' own rule (start again when its retries ran out or the error is retriable),
+      // widened to an unreachable broker, as while the only broker restarts: kafkajs gives up on
+      // that one, yet the same consumer works again once the broker is back. The rest (say, a
+      // TypeError in a processor, which kafkajs does not retry) is fatal.
+      const restart = isRetriableKafkaError(payload.error) || isBrokerUnavailable(payload.error);
       this.deps.logger.error(
         { task: this.definition.name, err: payload.error, restart },
         'consumer crashed',
       );
-      if (payload.restart) return;
-      // kafkajs restarts by itself after errors it deems retriable only. Failing to reach any
-      // broker, as while the only broker restarts, is not one of them, yet the same consumer
-      // works again once the broker is back; anything else (a processor bug) is fatal.
       if (restart) this.scheduleRestart();
       else this.deps.onFatalError(this.definition.name, payload.error);
     });
@@ -164,29 +169,38 @@ export class StreamTask {
   private scheduleRestart(attempt = 1): void {
     const delayMs = Math.min(RESTART_DELAY_MS * 2 ** (attempt - 1), MAX_RESTART_DELAY_MS);
     const timer = setTimeout(() => {
-      if (this.closing.signal.aborted) return;
-      this.consumer
-        .connect()
-        .then(() => this.run())
-        .then(
-          () =>
-            this.deps.logger.info({ task: this.definition.name, attempt }, 'consumer restarted'),
-          (err: unknown) => {
-            if (this.closing.signal.aborted) return;
-            this.deps.logger.warn(
-              { task: this.definition.name, err, attempt },
-              'consumer restart failed, trying again',
-            );
-            this.scheduleRestart(attempt + 1);
-          },
-        );
+      this.restarting = this.restartConsumer(attempt).finally(() => (this.restarting = undefined));
     }, delayMs);
     this.closing.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  }
+
+  /**
+   * One restart attempt. `close()` waits for it before disconnecting: a consumer that finished
+   * connecting after the disconnect would run on, a member of the group that nobody closes,
+   * holding partitions the other instances then never get.
+   */
+  private async restartConsumer(attempt: number): Promise<void> {
+    const { signal } = this.closing;
+    if (signal.aborted) return;
+    try {
+      await this.consumer.connect();
+      if (signal.aborted) return;
+      await this.run();
+      this.deps.logger.info({ task: this.definition.name, attempt }, 'consumer restarted');
+    } catch (err) {
+      if (signal.aborted) return;
+      this.deps.logger.warn(
+        { task: this.definition.name, err, attempt },
+        'consumer restart failed, trying again',
+      );
+      this.scheduleRestart(attempt + 1);
+    }
   }
 
   /** Stops fetching, lets an in-flight batch finish, and leaves the group (its partitions move at once). */
   async close(): Promise<void> {
     this.closing.abort(new Error(`task ${this.definition.name} is closing`));
+    await this.restarting;
     await this.consumer.disconnect();
     // The store closes after this; no restore may still be writing to it.
     await this.restoring.catch(() => undefined);
