@@ -39,8 +39,6 @@ export class KafkaSubscription {
   private closed: Promise<void> | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly attempts = new Map<number, number>();
-  /** A replacement consumer being started; closing waits for it (it never rejects). */
-  private restarting: Promise<void> | undefined;
   private readonly watchdog: NodeJS.Timeout;
   private lastSeen = 0;
   private isConnected = false;
@@ -91,8 +89,6 @@ export class KafkaSubscription {
     this.timers.clear();
     clearInterval(this.watchdog);
     this.firstFetch?.();
-    // A consumer still joining when it is disconnected would join after all, and stay.
-    await this.restarting;
     try {
       await this.consumer?.disconnect();
     } catch (err) {
@@ -113,24 +109,30 @@ export class KafkaSubscription {
       sessionTimeout: SESSION_TIMEOUT_MS,
       heartbeatInterval: HEARTBEAT_INTERVAL_MS,
       // A crashed consumer is replaced by ours (see the CRASH listener), never restarted by
-      // kafkajs, whose restart could rejoin the group after close() disconnected it.
+      // kafkajs, whose restart, still joining when the subscription closes, joins anyway.
       retry: { ...CLIENT_RETRY, restartOnFailure: () => Promise.resolve(false) },
     });
     this.consumer = consumer;
     this.instrument(consumer);
     try {
       await consumer.connect();
-      await consumer.subscribe({
-        topics: [this.topic],
-        fromBeginning: this.options.fromBeginning ?? true,
-      });
-      await consumer.run({
-        eachBatchAutoResolve: false,
-        // Commit as soon as a batch is resolved, rather than every 5 s.
-        autoCommitThreshold: 1,
-        partitionsConsumedConcurrently: this.settings.partitions,
-        eachBatch: (payload) => this.onBatch(payload),
-      });
+      if (!this.closing) {
+        await consumer.subscribe({
+          topics: [this.topic],
+          fromBeginning: this.options.fromBeginning ?? true,
+        });
+        await consumer.run({
+          eachBatchAutoResolve: false,
+          // Commit as soon as a batch is resolved, rather than every 5 s.
+          autoCommitThreshold: 1,
+          partitionsConsumedConcurrently: this.settings.partitions,
+          eachBatch: (payload) => this.onBatch(payload),
+        });
+      }
+      // close() does not wait for a consumer being started (connecting can take seconds while
+      // the broker is away): one that got through after it leaves again at once, rather than
+      // stay a member of the group that nobody closes.
+      if (this.closing) await consumer.disconnect();
     } catch (err) {
       await consumer.disconnect().catch(() => undefined);
       throw err;
@@ -174,12 +176,8 @@ export class KafkaSubscription {
     });
   }
 
-  /** Replaces the consumer with a new one; close() waits for a replacement under way. */
-  private restart(): void {
-    this.restarting = this.replaceConsumer().finally(() => (this.restarting = undefined));
-  }
-
-  private async replaceConsumer(): Promise<void> {
+  /** Replaces the consumer with a new one. */
+  private async restart(): Promise<void> {
     await this.consumer?.disconnect().catch(() => undefined);
     if (this.closing) return;
     try {

@@ -74,8 +74,6 @@ export class StreamTask {
   private readonly markerAfterChanges: number;
   /** Aborts a running restore on close, so that closing never waits for a long changelog. */
   private readonly closing = new AbortController();
-  /** A restart of the crashed consumer under way (it never rejects). */
-  private restarting: Promise<void> | undefined;
 
   constructor(
     readonly definition: TaskDefinition,
@@ -93,8 +91,8 @@ export class StreamTask {
       maxWaitTimeInMs: 500,
       // Only committed records: with exactly-once upstream, an aborted batch never counts.
       readUncommitted: false,
-      // Every restart is ours (see the CRASH listener), so that close() can wait for one under
-      // way: a kafkajs restart that rejoins after a disconnect leaves a member nobody closes.
+      // Every restart is ours (see the CRASH listener): a kafkajs restart still joining when the
+      // task closes joins anyway, and stays a member that nobody closes.
       retry: { restartOnFailure: () => Promise.resolve(false) },
     });
   }
@@ -168,25 +166,22 @@ export class StreamTask {
    */
   private scheduleRestart(attempt = 1): void {
     const delayMs = Math.min(RESTART_DELAY_MS * 2 ** (attempt - 1), MAX_RESTART_DELAY_MS);
-    const timer = setTimeout(() => {
-      this.restarting = this.restartConsumer(attempt).finally(() => (this.restarting = undefined));
-    }, delayMs);
+    const timer = setTimeout(() => void this.restartConsumer(attempt), delayMs);
     this.closing.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   }
 
   /**
-   * One restart attempt. `close()` waits for it before disconnecting: a consumer that finished
-   * connecting after the disconnect would run on, a member of the group that nobody closes,
-   * holding partitions the other instances then never get.
+   * One restart attempt. `close()` does not wait for it (connecting can take seconds while the
+   * broker is away), so a restart that gets through after `close()` disconnected the consumer
+   * disconnects it again: a consumer left running would stay a member of the group that
+   * nobody closes, holding partitions the other instances then never get.
    */
   private async restartConsumer(attempt: number): Promise<void> {
     const { signal } = this.closing;
     if (signal.aborted) return;
     try {
       await this.consumer.connect();
-      if (signal.aborted) return;
-      await this.run();
-      this.deps.logger.info({ task: this.definition.name, attempt }, 'consumer restarted');
+      if (!signal.aborted) await this.run();
     } catch (err) {
       if (signal.aborted) return;
       this.deps.logger.warn(
@@ -194,13 +189,15 @@ export class StreamTask {
         'consumer restart failed, trying again',
       );
       this.scheduleRestart(attempt + 1);
+      return;
     }
+    if (signal.aborted) await this.consumer.disconnect().catch(() => undefined);
+    else this.deps.logger.info({ task: this.definition.name, attempt }, 'consumer restarted');
   }
 
   /** Stops fetching, lets an in-flight batch finish, and leaves the group (its partitions move at once). */
   async close(): Promise<void> {
     this.closing.abort(new Error(`task ${this.definition.name} is closing`));
-    await this.restarting;
     await this.consumer.disconnect();
     // The store closes after this; no restore may still be writing to it.
     await this.restoring.catch(() => undefined);
