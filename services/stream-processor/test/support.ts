@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitForLeaders } from '@fairflax/kafka-errors';
 import { groupLag, readTopic } from '@fairflax/kafka-streams';
 import { startService, type RunningService } from '@fairflax/testkit';
 import {
@@ -146,9 +147,11 @@ export class StatsApp {
   ): Promise<StatsApp> {
     const app = new StatsApp(brokers, kafka, admin);
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs' own wait fails at once when the metadata does not list the new topic yet.
+      waitForLeaders: false,
       topics: [{ topic: app.articles, numPartitions: partitions, replicationFactor: 1 }],
     });
+    await waitForLeaders(admin, [app.articles], 30_000);
     await app.producer.connect();
     return app;
   }
