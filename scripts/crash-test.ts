@@ -30,7 +30,8 @@ function usage(message: string): never {
 
 function integer(name: string, value: string, min: number): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < min) usage(`--${name} must be an integer of at least ${min}, got "${value}"`);
+  if (!/^\d+$/.test(value.trim()) || n < min)
+    usage(`--${name} must be an integer of at least ${min}, got "${value}"`);
   return n;
 }
 
@@ -45,11 +46,13 @@ const { values } = parseArgs({
     'keep-data': { type: 'boolean' },
   },
 });
-if (values.seed !== undefined && values.seeds !== undefined) usage('give --seed or --seeds, not both');
+if (values.seed !== undefined && values.seeds !== undefined)
+  usage('give --seed or --seeds, not both');
 const seeds = (values.seeds ?? values.seed ?? '1').split(',').map((s) => integer('seed', s, 0));
 const commands = integer('commands', values.commands, 20);
 const concurrency = integer('concurrency', values.concurrency, 1);
-if (!(DELIVERY_MODES as readonly string[]).includes(values.delivery)) usage(`--delivery must be one of ${DELIVERY_MODES.join(', ')}`);
+if (!(DELIVERY_MODES as readonly string[]).includes(values.delivery))
+  usage(`--delivery must be one of ${DELIVERY_MODES.join(', ')}`);
 const delivery = values.delivery as DeliveryMode;
 
 // With --json, stdout carries the JSON alone: progress (including kafka.sh's, which
@@ -62,7 +65,14 @@ const reports: CrashReport[] = [];
 const failures: { seed: number; error: string }[] = [];
 for (const seed of seeds) {
   try {
-    const report = await runCrashTest({ seed, commands, concurrency, delivery, log: say, ...(values['keep-data'] !== undefined && { keepData: values['keep-data'] }) });
+    const report = await runCrashTest({
+      seed,
+      commands,
+      concurrency,
+      delivery,
+      log: say,
+      ...(values['keep-data'] !== undefined && { keepData: values['keep-data'] }),
+    });
     reports.push(report);
     say(`\n${formatReport(report)}\n`);
   } catch (err) {
@@ -72,7 +82,10 @@ for (const seed of seeds) {
   }
 }
 // The run's own broker (it was restarted mid-run) goes too, unless its topics are to be kept.
-if (values['keep-data'] !== true) await stopCrashBroker().catch((err: Error) => say(`could not stop the crash test's broker: ${err.message}`));
+if (values['keep-data'] !== true)
+  await stopCrashBroker().catch((err: Error) =>
+    say(`could not stop the crash test's broker: ${err.message}`),
+  );
 if (reports.length > 0) say(formatSummary(reports));
 for (const { seed, error } of failures) say(`seed ${seed}: ERROR ${error.split('\n')[0]}`);
 if (values.json) out(`${JSON.stringify({ reports, failures }, null, 2)}\n`);

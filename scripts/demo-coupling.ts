@@ -17,8 +17,12 @@ const SYSTEMS: Record<string, string> = {
   current: join(root, 'services'),
   coupled: join(root, 'tutorial/coupled/services'),
 };
-const { values } = parseArgs({ options: { system: { type: 'string' }, json: { type: 'boolean' } } });
-const available = Object.keys(SYSTEMS).filter((name) => existsSync(join(SYSTEMS[name]!, 'articles')));
+const { values } = parseArgs({
+  options: { system: { type: 'string' }, json: { type: 'boolean' } },
+});
+const available = Object.keys(SYSTEMS).filter((name) =>
+  existsSync(join(SYSTEMS[name]!, 'articles')),
+);
 const system = values.system ?? available[0];
 const dir = system === undefined ? undefined : SYSTEMS[system];
 if (dir === undefined || !existsSync(dir)) {

@@ -9,7 +9,13 @@
 import { busEventSource, memoryCheckpoint, relayEvents } from '@fairflax/bus';
 import { InProcessBus } from '@fairflax/bus-in-process';
 import type { FollowedSource } from '@fairflax/publishing-api';
-import { closeOnSignals, createLogger, envReader, runMain, type Closer } from '@fairflax/service-kit';
+import {
+  closeOnSignals,
+  createLogger,
+  envReader,
+  runMain,
+  type Closer,
+} from '@fairflax/service-kit';
 import { startArticles } from '../services/articles/src/service.js';
 import { startGraph } from '../services/graph/src/service.js';
 import { startRss } from '../services/rss/src/service.js';
@@ -26,9 +32,9 @@ runMain('one-process', async () => {
   const relaying = new AbortController();
   // The bus lives and dies with this process, so the relay starts from the beginning each
   // time; read models skip what they already applied.
-  const relay = relayEvents(articles.store, bus, memoryCheckpoint(0), { signal: relaying.signal }).catch(
-    (err: unknown) => logger.error({ err }, 'relay stopped'),
-  );
+  const relay = relayEvents(articles.store, bus, memoryCheckpoint(0), {
+    signal: relaying.signal,
+  }).catch((err: unknown) => logger.error({ err }, 'relay stopped'));
 
   const source = (service: string): FollowedSource => ({
     ...busEventSource(bus, { topics: ['author', 'article'], group: service }),
@@ -38,7 +44,9 @@ runMain('one-process', async () => {
   const readers: Closer[] = [];
   readers.push(await startGraph({ env, logger: createLogger('graph'), source: source('graph') }));
   readers.push(await startRss({ env, logger: createLogger('rss'), source: source('rss') }));
-  readers.push(await startSitemap({ env, logger: createLogger('sitemap'), source: source('sitemap') }));
+  readers.push(
+    await startSitemap({ env, logger: createLogger('sitemap'), source: source('sitemap') }),
+  );
 
   closeOnSignals(logger, [
     ...readers,

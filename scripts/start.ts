@@ -24,20 +24,25 @@ const SYSTEMS: Record<string, string> = {
 };
 const COLORS = [36, 35, 33, 32, 34];
 
-const { values } = parseArgs({ options: { system: { type: 'string' }, transport: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { system: { type: 'string' }, transport: { type: 'string' } },
+});
 const transport = values.transport ?? process.env['TRANSPORT'] ?? 'embedded';
 const available = Object.entries(SYSTEMS).filter(([, dir]) => existsSync(join(dir, 'articles')));
 const [defaultSystem] = available[0] ?? [];
 const system = values.system ?? defaultSystem;
 const dir = system === undefined ? undefined : SYSTEMS[system];
 if (dir === undefined || !existsSync(dir)) {
-  console.error(`unknown system "${system}"; available: ${available.map(([name]) => name).join(', ')}`);
+  console.error(
+    `unknown system "${system}"; available: ${available.map(([name]) => name).join(', ')}`,
+  );
   process.exit(2);
 }
 
 // On a broker the stream processor joins (a later tutorial step; absent before it).
 const SERVICES = ['articles', 'graph', 'rss', 'sitemap'];
-if (transport === 'kafka' && existsSync(join(dir, 'stream-processor'))) SERVICES.push('stream-processor');
+if (transport === 'kafka' && existsSync(join(dir, 'stream-processor')))
+  SERVICES.push('stream-processor');
 if (transport === 'kafka' && !process.env['KAFKA_BROKERS']) {
   const script = join(root, 'infra/kafka/kafka.sh');
   if (!existsSync(script)) {
@@ -54,7 +59,9 @@ const children = new Map<string, ChildProcess>();
 let stoppingSince: number | undefined;
 
 function pipe(name: string, color: number, stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) {
-  const prefix = out.isTTY ? `\x1b[${color}m${name.padEnd(width)} |\x1b[0m ` : `${name.padEnd(width)} | `;
+  const prefix = out.isTTY
+    ? `\x1b[${color}m${name.padEnd(width)} |\x1b[0m `
+    : `${name.padEnd(width)} | `;
   createInterface({ input: stream }).on('line', (line) => out.write(prefix + line + '\n'));
 }
 
@@ -66,11 +73,15 @@ function stopAll(signal: NodeJS.Signals) {
     return;
   }
   stoppingSince = Date.now();
-  console.log(`\nstopping ${[...children.keys()].join(', ')} (${signal}); press Ctrl-C again to force`);
+  console.log(
+    `\nstopping ${[...children.keys()].join(', ')} (${signal}); press Ctrl-C again to force`,
+  );
   for (const child of children.values()) child.kill('SIGTERM');
 }
 
-console.log(`starting ${SERVICES.join(', ')} from ${dir.slice(root.length)} (transport: ${transport})`);
+console.log(
+  `starting ${SERVICES.join(', ')} from ${dir.slice(root.length)} (transport: ${transport})`,
+);
 SERVICES.forEach((name, i) => {
   const child = spawn(process.execPath, tsNodeArgs('src/main.ts'), {
     cwd: join(dir, name),

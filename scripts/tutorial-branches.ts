@@ -30,7 +30,11 @@ const { values } = parseArgs({
 
 function run(cwd: string, command: string, args: string[]): boolean {
   console.log(`\n$ (${cwd.split('/').pop()}) ${command} ${args.join(' ')}`);
-  const result = spawnSync(command, args, { cwd, stdio: 'inherit', env: { ...process.env, CI: 'true' } });
+  const result = spawnSync(command, args, {
+    cwd,
+    stdio: 'inherit',
+    env: { ...process.env, CI: 'true' },
+  });
   return result.status === 0;
 }
 
@@ -48,14 +52,24 @@ function checkBranches(): boolean {
       git(clone, ['worktree', 'add', '--quiet', tree, branch]);
       const pnpm = ['-y', 'pnpm@10'];
       const ok =
-        run(tree, 'npx', [...pnpm, 'install', '--prefer-offline', '--no-frozen-lockfile', '--reporter=append-only']) &&
+        run(tree, 'npx', [
+          ...pnpm,
+          'install',
+          '--prefer-offline',
+          '--no-frozen-lockfile',
+          '--reporter=append-only',
+        ]) &&
         run(tree, 'npx', [...pnpm, 'typecheck']) &&
         run(tree, 'npx', [...pnpm, 'test']);
       console.log(`\n${ok ? 'PASS' : 'FAIL'} ${branch}`);
       if (!ok) failed.push(branch);
       if (!values.keep) rmSync(tree, { recursive: true, force: true });
     }
-    console.log(failed.length === 0 ? `\nall ${branches.length} tutorial branches pass` : `\nfailed: ${failed.join(', ')}`);
+    console.log(
+      failed.length === 0
+        ? `\nall ${branches.length} tutorial branches pass`
+        : `\nfailed: ${failed.join(', ')}`,
+    );
     return failed.length === 0;
   } finally {
     if (!values.keep) rmSync(dir, { recursive: true, force: true });

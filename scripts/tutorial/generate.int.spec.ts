@@ -38,9 +38,15 @@ function fixtureRepo(): string {
     'tutorial/steps/master/README.md': 'step 0\n',
     'tutorial/steps/event-sourcing/README.md': 'step 1\n',
     'tutorial/coupled/services/rss/app.ts': 'coupled rss\n',
-    'tutorial/coupled/services/rss/package.json': JSON.stringify({ name: 'rss', dependencies: { events: 'workspace:*', x: '^1' } }),
+    'tutorial/coupled/services/rss/package.json': JSON.stringify({
+      name: 'rss',
+      dependencies: { events: 'workspace:*', x: '^1' },
+    }),
     'services/rss/app.ts': 'event-sourced rss\n',
-    'services/rss/package.json': JSON.stringify({ name: 'rss', dependencies: { events: 'workspace:*', kafka: 'workspace:*' } }),
+    'services/rss/package.json': JSON.stringify({
+      name: 'rss',
+      dependencies: { events: 'workspace:*', kafka: 'workspace:*' },
+    }),
     'packages/events/package.json': JSON.stringify({ name: 'events' }),
     'shared/tool.ts': 'shared\n',
     'README.md': 'main readme\n',
@@ -49,7 +55,12 @@ function fixtureRepo(): string {
     mkdirSync(dirname(join(repo, path)), { recursive: true });
     writeFileSync(join(repo, path), content);
   }
-  const env = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.test' };
+  const env = {
+    GIT_AUTHOR_NAME: 't',
+    GIT_AUTHOR_EMAIL: 't@example.test',
+    GIT_COMMITTER_NAME: 't',
+    GIT_COMMITTER_EMAIL: 't@example.test',
+  };
   execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo });
   execFileSync('git', ['add', '-A'], { cwd: repo });
   execFileSync('git', ['commit', '-qm', 'main'], { cwd: repo, env: { ...process.env, ...env } });
@@ -57,16 +68,27 @@ function fixtureRepo(): string {
 }
 
 const show = (repo: string, ref: string) => git(repo, ['show', ref]);
-const files = (repo: string, branch: string) => git(repo, ['ls-tree', '-r', '--name-only', branch]).split('\n');
+const files = (repo: string, branch: string) =>
+  git(repo, ['ls-tree', '-r', '--name-only', branch]).split('\n');
 
 describe('generateBranches', () => {
   it('builds each step as the previous one plus one commit, placing folders where the manifest says', () => {
     const repo = fixtureRepo();
     const lines: string[] = [];
-    expect(generateBranches(repo, false, (l) => lines.push(l))).toEqual(['master', 'event-sourcing']);
-    expect(lines.join('\n')).toMatch(/created master .*Step 0: coupled\n.*created event-sourcing .*Step 1: events/);
+    expect(generateBranches(repo, false, (l) => lines.push(l))).toEqual([
+      'master',
+      'event-sourcing',
+    ]);
+    expect(lines.join('\n')).toMatch(
+      /created master .*Step 0: coupled\n.*created event-sourcing .*Step 1: events/,
+    );
 
-    expect(files(repo, 'master')).toEqual(['README.md', 'services/rss/app.ts', 'services/rss/package.json', 'shared/tool.ts']);
+    expect(files(repo, 'master')).toEqual([
+      'README.md',
+      'services/rss/app.ts',
+      'services/rss/package.json',
+      'shared/tool.ts',
+    ]);
     expect(show(repo, 'master:services/rss/app.ts')).toBe('coupled rss');
     expect(show(repo, 'master:README.md')).toBe('step 0');
     expect(show(repo, 'event-sourcing:services/rss/app.ts')).toBe('event-sourced rss');
@@ -75,7 +97,9 @@ describe('generateBranches', () => {
 
     expect(git(repo, ['rev-list', '--count', 'event-sourcing'])).toBe('2');
     expect(git(repo, ['rev-parse', 'event-sourcing^'])).toBe(git(repo, ['rev-parse', 'master']));
-    expect(git(repo, ['log', '-1', '--format=%B', 'event-sourcing'])).toBe('Step 1: events\n\nThe lesson.');
+    expect(git(repo, ['log', '-1', '--format=%B', 'event-sourcing'])).toBe(
+      'Step 1: events\n\nThe lesson.',
+    );
     expect(git(repo, ['diff', '--name-only', 'master', 'event-sourcing']).split('\n')).toEqual([
       'README.md',
       'packages/events/package.json',
@@ -84,18 +108,26 @@ describe('generateBranches', () => {
     ]);
   });
 
-  it("drops dependencies on workspace packages a step does not have, and nothing else", () => {
+  it('drops dependencies on workspace packages a step does not have, and nothing else', () => {
     const repo = fixtureRepo();
     generateBranches(repo, false, () => undefined);
-    expect(JSON.parse(show(repo, 'master:services/rss/package.json'))).toEqual({ name: 'rss', dependencies: { x: '^1' } });
-    expect(JSON.parse(show(repo, 'event-sourcing:services/rss/package.json'))).toEqual({ name: 'rss', dependencies: { events: 'workspace:*' } });
+    expect(JSON.parse(show(repo, 'master:services/rss/package.json'))).toEqual({
+      name: 'rss',
+      dependencies: { x: '^1' },
+    });
+    expect(JSON.parse(show(repo, 'event-sourcing:services/rss/package.json'))).toEqual({
+      name: 'rss',
+      dependencies: { events: 'workspace:*' },
+    });
   });
 
   it('refuses to replace existing branches unless forced, and gives the same commits for the same HEAD', () => {
     const repo = fixtureRepo();
     generateBranches(repo, false, () => undefined);
     const first = git(repo, ['rev-parse', 'event-sourcing']);
-    expect(() => generateBranches(repo, false, () => undefined)).toThrowError(/already exist: master, event-sourcing \(use --force/);
+    expect(() => generateBranches(repo, false, () => undefined)).toThrowError(
+      /already exist: master, event-sourcing \(use --force/,
+    );
     const lines: string[] = [];
     generateBranches(repo, true, (l) => lines.push(l));
     expect(lines[0]).toMatch(/^replaced master/);
@@ -107,7 +139,18 @@ describe('generateBranches', () => {
     const manifest = JSON.parse(show(repo, 'HEAD:tutorial/steps.json'));
     manifest.steps[1].add.push('packages/missing');
     writeFileSync(join(repo, 'tutorial/steps.json'), JSON.stringify(manifest));
-    execFileSync('git', ['commit', '-qam', 'broken'], { cwd: repo, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e.test', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e.test' } });
-    expect(() => generateBranches(repo, false, () => undefined)).toThrowError('step event-sourcing: nothing in HEAD at "packages/missing"');
+    execFileSync('git', ['commit', '-qam', 'broken'], {
+      cwd: repo,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@e.test',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@e.test',
+      },
+    });
+    expect(() => generateBranches(repo, false, () => undefined)).toThrowError(
+      'step event-sourcing: nothing in HEAD at "packages/missing"',
+    );
   });
 });

@@ -27,7 +27,13 @@ interface TreeEntry {
 }
 
 export const git = (repo: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string) =>
-  execFileSync('git', args, { cwd: repo, env: { ...process.env, ...env }, input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }).trim();
+  execFileSync('git', args, {
+    cwd: repo,
+    env: { ...process.env, ...env },
+    input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  }).trim();
 
 /** Every file of HEAD as path -> (mode, blob). */
 function headFiles(repo: string): Map<string, TreeEntry> {
@@ -44,8 +50,14 @@ function headFiles(repo: string): Map<string, TreeEntry> {
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(prefix + '/');
 
 /** Applies one step to the previous step's tree (destination path -> blob). */
-function stepTree(previous: Map<string, TreeEntry>, step: StepManifest, head: Map<string, TreeEntry>): Map<string, TreeEntry> {
-  const tree = new Map([...previous].filter(([path]) => !(step.remove ?? []).some((p) => under(path, p))));
+function stepTree(
+  previous: Map<string, TreeEntry>,
+  step: StepManifest,
+  head: Map<string, TreeEntry>,
+): Map<string, TreeEntry> {
+  const tree = new Map(
+    [...previous].filter(([path]) => !(step.remove ?? []).some((p) => under(path, p))),
+  );
   const place = (from: string, to: string) => {
     let found = 0;
     for (const [path, entry] of head) {
@@ -67,7 +79,12 @@ function stepTree(previous: Map<string, TreeEntry>, step: StepManifest, head: Ma
   return tree;
 }
 
-const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'] as const;
+const DEPENDENCY_FIELDS = [
+  'dependencies',
+  'devDependencies',
+  'optionalDependencies',
+  'peerDependencies',
+] as const;
 
 /**
  * A service on main may depend on a transport adapter of a later step, which it loads by name
@@ -76,7 +93,9 @@ const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'optionalDependenc
  * "not part of this step" error at start-up.
  */
 function dropAbsentWorkspaceDependencies(repo: string, tree: Map<string, TreeEntry>): void {
-  const manifests = [...tree].filter(([path]) => path === 'package.json' || path.endsWith('/package.json'));
+  const manifests = [...tree].filter(
+    ([path]) => path === 'package.json' || path.endsWith('/package.json'),
+  );
   const parsed = manifests.map(([path, entry]) => ({
     path,
     entry,
@@ -96,7 +115,12 @@ function dropAbsentWorkspaceDependencies(repo: string, tree: Map<string, TreeEnt
       }
     }
     if (changed) {
-      const sha = git(repo, ['hash-object', '-w', '--stdin'], {}, JSON.stringify(json, null, 2) + '\n');
+      const sha = git(
+        repo,
+        ['hash-object', '-w', '--stdin'],
+        {},
+        JSON.stringify(json, null, 2) + '\n',
+      );
       tree.set(path, { mode: entry.mode, sha });
     }
   }
@@ -106,7 +130,8 @@ function writeTree(repo: string, tree: Map<string, TreeEntry>): string {
   const index = join(mkdtempSync(join(tmpdir(), 'tutorial-index-')), 'index');
   try {
     const env = { GIT_INDEX_FILE: index };
-    const info = [...tree].map(([path, { mode, sha }]) => `${mode} ${sha}\t${path}`).join('\n') + '\n';
+    const info =
+      [...tree].map(([path, { mode, sha }]) => `${mode} ${sha}\t${path}`).join('\n') + '\n';
     git(repo, ['update-index', '--add', '--index-info'], env, info);
     return git(repo, ['write-tree'], env);
   } finally {
@@ -119,11 +144,17 @@ function writeTree(repo: string, tree: Map<string, TreeEntry>): string {
  * step plus one commit. Refuses to replace existing branches unless `force`. Returns what it
  * created, in order, and logs one line per branch through `log`.
  */
-export function generateBranches(repo: string, force: boolean, log: (line: string) => void = console.log): string[] {
+export function generateBranches(
+  repo: string,
+  force: boolean,
+  log: (line: string) => void = console.log,
+): string[] {
   const manifest = JSON.parse(git(repo, ['show', 'HEAD:tutorial/steps.json'])) as Manifest;
   const head = headFiles(repo);
   const date = git(repo, ['log', '-1', '--format=%cI', 'HEAD']);
-  const existing = new Set(git(repo, ['branch', '--format=%(refname:short)']).split('\n').filter(Boolean));
+  const existing = new Set(
+    git(repo, ['branch', '--format=%(refname:short)']).split('\n').filter(Boolean),
+  );
   const clashes = manifest.steps.map((s) => s.branch).filter((b) => existing.has(b));
   if (clashes.length > 0 && !force) {
     throw new Error(`branches already exist: ${clashes.join(', ')} (use --force to replace them)`);
@@ -149,13 +180,20 @@ export function generateBranches(repo: string, force: boolean, log: (line: strin
     dropAbsentWorkspaceDependencies(repo, branchTree);
     const treeSha = writeTree(repo, branchTree);
     const message = `${step.title}\n\n${step.summary}\n`;
-    const commit = git(repo, ['commit-tree', treeSha, ...(parent ? ['-p', parent] : []), '-F', '-'], env, message);
-    if (step.branch === current) throw new Error(`refusing to replace the checked-out branch ${current}`);
+    const commit = git(
+      repo,
+      ['commit-tree', treeSha, ...(parent ? ['-p', parent] : []), '-F', '-'],
+      env,
+      message,
+    );
+    if (step.branch === current)
+      throw new Error(`refusing to replace the checked-out branch ${current}`);
     git(repo, ['branch', '-f', step.branch, commit]);
-    log(`${existing.has(step.branch) ? 'replaced' : 'created'} ${step.branch.padEnd(16)} ${commit.slice(0, 10)}  ${branchTree.size} files  ${step.title}`);
+    log(
+      `${existing.has(step.branch) ? 'replaced' : 'created'} ${step.branch.padEnd(16)} ${commit.slice(0, 10)}  ${branchTree.size} files  ${step.title}`,
+    );
     created.push(step.branch);
     parent = commit;
   }
   return created;
 }
-

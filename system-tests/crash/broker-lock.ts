@@ -48,7 +48,8 @@ export class BrokerLock {
     if (!this.owned) return;
     this.owned = false;
     process.off('exit', this.releaseOnExit);
-    if (Number.parseInt(readFileIfAny(this.path), 10) === process.pid) rmSync(this.path, { force: true });
+    if (Number.parseInt(readFileIfAny(this.path), 10) === process.pid)
+      rmSync(this.path, { force: true });
   }
 
   private readonly releaseOnExit = () => this.release();

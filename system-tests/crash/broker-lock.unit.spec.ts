@@ -18,7 +18,9 @@ function lockPath(): string {
 
 /** The pid of a process that has exited: its lock is stale. */
 function deadPid(): number {
-  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+    encoding: 'utf8',
+  });
   return Number(child.stdout);
 }
 
@@ -38,7 +40,9 @@ describe('the crash broker lock', () => {
     // The parent of this test process is alive for as long as the test runs.
     writeFileSync(path, String(process.ppid));
     const lock = new BrokerLock(path, 'the crash broker on 127.0.0.1:9392');
-    expect(() => lock.acquire()).toThrow(`the crash broker on 127.0.0.1:9392 is in use by process ${process.ppid}`);
+    expect(() => lock.acquire()).toThrow(
+      `the crash broker on 127.0.0.1:9392 is in use by process ${process.ppid}`,
+    );
     lock.release();
     expect(readFileSync(path, 'utf8')).toBe(String(process.ppid));
   });

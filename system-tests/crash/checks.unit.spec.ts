@@ -15,7 +15,11 @@ function stored(...events: Parameters<ReturnType<typeof eventLog>>[0]): StoredEv
   return eventLog()(events).map((d) => d.event);
 }
 
-function recordOf(event: StoredEvent, offset: number, overrides: Partial<LogRecord> = {}): LogRecord {
+function recordOf(
+  event: StoredEvent,
+  offset: number,
+  overrides: Partial<LogRecord> = {},
+): LogRecord {
   return {
     topic: event.streamId.startsWith('author-') ? topics.author : topics.article,
     partition: 0,
@@ -75,7 +79,9 @@ describe('the crash workload', () => {
   it('plans one fault per target, each in its own window between 10% and 90% of the commands', () => {
     const faults = planFaults(5, 10_000);
     expect(faults.map((f) => f.target)).toHaveLength(4);
-    expect(faults.map((f) => f.target)).toEqual(expect.arrayContaining(['articles', 'stream-processor', 'broker']));
+    expect(faults.map((f) => f.target)).toEqual(
+      expect.arrayContaining(['articles', 'stream-processor', 'broker']),
+    );
     faults.forEach((f, i) => {
       expect(f.atCommand).toBeGreaterThanOrEqual(1_000 + i * 2_000);
       expect(f.atCommand).toBeLessThan(1_000 + (i + 1) * 2_000);
@@ -86,7 +92,12 @@ describe('the crash workload', () => {
 describe('the log check', () => {
   it('counts duplicate, missing and mismatched records against the store', () => {
     const events = stored(n.registered('nadia', 'Nadia'), ...n.story('a1', 1), n.drafted('a2', 2));
-    const [author, drafted, published, drafted2] = events as [StoredEvent, StoredEvent, StoredEvent, StoredEvent];
+    const [author, drafted, published, drafted2] = events as [
+      StoredEvent,
+      StoredEvent,
+      StoredEvent,
+      StoredEvent,
+    ];
     const records = [
       recordOf(author, 0),
       recordOf(drafted, 0),
@@ -96,9 +107,19 @@ describe('the log check', () => {
       recordOf(drafted2, 4, { headers: { 'global-position': '4', 'event-id': 'someone-else' } }),
     ];
     const check = checkLog(events, records, topics);
-    expect(check).toMatchObject({ records: 6, expected: 4, duplicates: 2, missing: 0, mismatched: 1 });
+    expect(check).toMatchObject({
+      records: 6,
+      expected: 4,
+      duplicates: 2,
+      missing: 0,
+      mismatched: 1,
+    });
     expect(check.samples.duplicates).toEqual([2, 3]);
-    expect(checkLog(events, records.slice(0, 3), topics)).toMatchObject({ duplicates: 0, missing: 1, mismatched: 0 });
+    expect(checkLog(events, records.slice(0, 3), topics)).toMatchObject({
+      duplicates: 0,
+      missing: 1,
+      mismatched: 0,
+    });
   });
 });
 
@@ -127,21 +148,47 @@ describe('the stats recount', () => {
       return { topic: 's', partition: 0, offset, key, value, headers: {} };
     };
     const key = 'category:business:2026-03-01T09:00:00.000Z';
-    const { values, malformed } = lastValues([stat(key, 1, 0), stat(key, 2, 1), { ...stat(key, 3, 2), key: 'category:politics:x' }]);
+    const { values, malformed } = lastValues([
+      stat(key, 1, 0),
+      stat(key, 2, 1),
+      { ...stat(key, 3, 2), key: 'category:politics:x' },
+    ]);
     expect(values.get(key)).toBe(2);
     expect(malformed).toEqual(['0@2 category:politics:x']);
   });
 });
 
 describe('the table diff', () => {
-  const table = (rows: unknown[][]): TableRows => ({ columns: ['id', 'lastmod'], key: ['id'], rows });
+  const table = (rows: unknown[][]): TableRows => ({
+    columns: ['id', 'lastmod'],
+    key: ['id'],
+    rows,
+  });
 
   it('tells rows another delivery order explains from rows it does not', () => {
-    const live = table([['a', 1], ['b', 9], ['d', 4]]);
-    const rebuilt = table([['a', 2], ['b', 2], ['c', 3]]);
-    const otherOrder = table([['a', 1], ['b', 2], ['c', 3]]);
+    const live = table([
+      ['a', 1],
+      ['b', 9],
+      ['d', 4],
+    ]);
+    const rebuilt = table([
+      ['a', 2],
+      ['b', 2],
+      ['c', 3],
+    ]);
+    const otherOrder = table([
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ]);
     const diff = diffTables(live, rebuilt, ['live', 'rebuilt'], [otherOrder]);
-    expect(diff).toMatchObject({ missing: 1, extra: 1, changed: 2, explainedByOrder: 1, changedColumns: { lastmod: 2 } });
+    expect(diff).toMatchObject({
+      missing: 1,
+      extra: 1,
+      changed: 2,
+      explainedByOrder: 1,
+      changedColumns: { lastmod: 2 },
+    });
     expect(diff.samples[0]).toBe('["a"]: lastmod live 1, rebuilt 2');
   });
 });

@@ -1,5 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
-import { createArticlesCommands, type ArticlesCommands, type CommandResult } from '@fairflax/publishing-api';
+import {
+  createArticlesCommands,
+  type ArticlesCommands,
+  type CommandResult,
+} from '@fairflax/publishing-api';
 import type { CommandStats } from './types.js';
 import type { PlannedCall, PlannedCommand } from './workload.js';
 
@@ -67,7 +71,11 @@ class CommandChannel {
   }
 }
 
-function send(client: ArticlesCommands, call: PlannedCall, commandId: string): Promise<CommandResult> {
+function send(
+  client: ArticlesCommands,
+  call: PlannedCall,
+  commandId: string,
+): Promise<CommandResult> {
   switch (call.type) {
     case 'registerAuthor':
       return client.registerAuthor({ ...call.request, commandId });
@@ -95,7 +103,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * and never one before an earlier conflicting one (so each aggregate sees its commands in plan
  * order), retrying transport failures with backoff until articles answers again.
  */
-export async function driveCommands(plan: readonly PlannedCommand[], options: DriveOptions): Promise<DriveResult> {
+export async function driveCommands(
+  plan: readonly PlannedCommand[],
+  options: DriveOptions,
+): Promise<DriveResult> {
   const channel = new CommandChannel(options.address);
   const retryForMs = options.retryForMs ?? 120_000;
   const stats: DriveResult['stats'] = {
@@ -132,15 +143,19 @@ export async function driveCommands(plan: readonly PlannedCommand[], options: Dr
         const code = (err as Partial<grpc.ServiceError>).code;
         if (code === undefined || !RETRIED.has(code)) {
           stats.rejected++;
-          if (stats.samples.length < 5) stats.samples.push(`${command.commandId} ${command.type}: ${(err as Error).message}`);
+          if (stats.samples.length < 5)
+            stats.samples.push(`${command.commandId} ${command.type}: ${(err as Error).message}`);
           return;
         }
         firstFailure ??= Date.now();
         if (Date.now() - firstFailure > retryForMs) {
-          throw new Error(`${command.commandId} ${command.type} still failing after ${retryForMs} ms: ${(err as Error).message}`);
+          throw new Error(
+            `${command.commandId} ${command.type} still failing after ${retryForMs} ms: ${(err as Error).message}`,
+          );
         }
         stats.retries++;
-        if (code === grpc.status.UNAVAILABLE || code === grpc.status.DEADLINE_EXCEEDED) channel.replace(generation);
+        if (code === grpc.status.UNAVAILABLE || code === grpc.status.DEADLINE_EXCEEDED)
+          channel.replace(generation);
         await sleep(Math.min(50 * 2 ** Math.min(attempt, 5), 1_000));
       }
     }
@@ -169,10 +184,11 @@ export async function driveCommands(plan: readonly PlannedCommand[], options: Dr
       if (holding) return;
       // Keys earlier waiters want, and whether all of them want them shared.
       const claimed = new Map<string, boolean>();
-      for (let i = 0; i < waiting.length && inFlight < options.concurrency && i < 512; ) {
+      for (let i = 0; i < waiting.length && inFlight < options.concurrency && i < 512;) {
         const command = waiting[i]!;
         if (!compatible(command, claimed)) {
-          for (const { key, shared } of command.locks) claimed.set(key, (claimed.get(key) ?? true) && shared);
+          for (const { key, shared } of command.locks)
+            claimed.set(key, (claimed.get(key) ?? true) && shared);
           i++;
           continue;
         }
@@ -187,7 +203,8 @@ export async function driveCommands(plan: readonly PlannedCommand[], options: Dr
         }
         waiting.splice(i, 1);
         started++;
-        for (const { key, shared } of command.locks) held.set(key, shared ? (held.get(key) ?? 0) + 1 : -1);
+        for (const { key, shared } of command.locks)
+          held.set(key, shared ? (held.get(key) ?? 0) + 1 : -1);
         inFlight++;
         void execute(command).then(
           () => {

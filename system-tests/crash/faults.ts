@@ -18,7 +18,12 @@ export interface PlannedFault {
  */
 export function planFaults(seed: number, commands: number): PlannedFault[] {
   const random = seededRandom(subSeed(seed, 2));
-  const targets: PlannedFault['target'][] = ['articles', random.pick(READ_SERVICES), 'stream-processor', 'broker'];
+  const targets: PlannedFault['target'][] = [
+    'articles',
+    random.pick(READ_SERVICES),
+    'stream-processor',
+    'broker',
+  ];
   for (let i = targets.length - 1; i > 0; i--) {
     const j = random.int(i + 1);
     [targets[i], targets[j]] = [targets[j]!, targets[i]!];
@@ -98,10 +103,23 @@ export class FaultInjector {
   };
 
   /** Records a process that died without being killed (restarted by the system). */
-  unplannedExit(service: ServiceName, code: number | null, downMs: number, lastOutput: string): void {
+  unplannedExit(
+    service: ServiceName,
+    code: number | null,
+    downMs: number,
+    lastOutput: string,
+  ): void {
     const atMs = Date.now() - downMs - this.startedAt;
     const line = `[+${seconds(atMs)} after ${this.done} commands] ${service} exited on its own (code ${code}); restarted in ${seconds(downMs)}`;
-    this.record({ kind: 'exit', target: service, atMs, afterCommands: this.done, downMs, line, lastOutput });
+    this.record({
+      kind: 'exit',
+      target: service,
+      atMs,
+      afterCommands: this.done,
+      downMs,
+      line,
+      lastOutput,
+    });
   }
 
   /**
@@ -128,7 +146,14 @@ export class FaultInjector {
       return;
     }
     const downMs = await this.crash(fault.target);
-    this.record({ kind: 'sigkill', target: fault.target, atMs, afterCommands, downMs, line: `${where} SIGKILL ${fault.target}; restarted in ${seconds(downMs)}` });
+    this.record({
+      kind: 'sigkill',
+      target: fault.target,
+      atMs,
+      afterCommands,
+      downMs,
+      line: `${where} SIGKILL ${fault.target}; restarted in ${seconds(downMs)}`,
+    });
   }
 
   private record(fault: FaultRecord): void {

@@ -48,7 +48,11 @@ export interface LogRecord {
 
 export function kafkaClient(brokers: readonly string[]): Kafka {
   // The broker restart makes kafkajs log connection errors it recovers from: not our findings.
-  return new KafkaClient({ clientId: 'fairflax-crash-test', brokers: [...brokers], logLevel: logLevel.NOTHING });
+  return new KafkaClient({
+    clientId: 'fairflax-crash-test',
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+  });
 }
 
 export async function withAdmin<T>(kafka: Kafka, use: (admin: Admin) => Promise<T>): Promise<T> {
@@ -67,7 +71,11 @@ export async function withAdmin<T>(kafka: Kafka, use: (admin: Admin) => Promise<
  * downstream consumer of an exactly-once producer relies on. Reads from the start up to each
  * partition's high watermark at the time of the call, outside any application's group.
  */
-export async function readTopics(kafka: Kafka, topics: readonly string[], timeoutMs = 60_000): Promise<LogRecord[]> {
+export async function readTopics(
+  kafka: Kafka,
+  topics: readonly string[],
+  timeoutMs = 60_000,
+): Promise<LogRecord[]> {
   const ends = await withAdmin(kafka, async (admin) => {
     const existing = new Set(await admin.listTopics());
     const result = new Map<string, number>();
@@ -96,7 +104,12 @@ export async function readTopics(kafka: Kafka, topics: readonly string[], timeou
     if (!payload.restart) settle?.reject(payload.error);
   });
   const timer = setTimeout(
-    () => settle?.reject(new Error(`reading ${topics.join(', ')} timed out after ${timeoutMs} ms; unfinished: ${[...pending].join(', ')}`)),
+    () =>
+      settle?.reject(
+        new Error(
+          `reading ${topics.join(', ')} timed out after ${timeoutMs} ms; unfinished: ${[...pending].join(', ')}`,
+        ),
+      ),
     timeoutMs,
   );
   try {
@@ -128,7 +141,9 @@ export async function readTopics(kafka: Kafka, topics: readonly string[], timeou
     await consumer.disconnect();
     await withAdmin(kafka, (admin) => admin.deleteGroups([groupId])).catch(() => undefined);
   }
-  return records.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition || a.offset - b.offset);
+  return records.sort(
+    (a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition || a.offset - b.offset,
+  );
 }
 
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
@@ -141,7 +156,11 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
 }
 
 /** A group's committed offset (the next offset it will read) per partition; absent when none. */
-export async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, number>> {
+export async function committedOffsets(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+): Promise<Map<number, number>> {
   const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
   const result = new Map<number, number>();
   for (const { partition, offset } of offsets?.partitions ?? []) {
@@ -151,10 +170,16 @@ export async function committedOffsets(admin: Admin, groupId: string, topic: str
 }
 
 /** Deletes the run's topics and consumer groups, so runs do not pile up on a shared broker. */
-export async function deleteRunArtifacts(kafka: Kafka, topicPrefix: string, runTag: string): Promise<void> {
+export async function deleteRunArtifacts(
+  kafka: Kafka,
+  topicPrefix: string,
+  runTag: string,
+): Promise<void> {
   await withAdmin(kafka, async (admin) => {
     const { groups } = await admin.listGroups();
-    const ours = groups.map((g) => g.groupId).filter((id) => id.startsWith(topicPrefix) || id.includes(runTag));
+    const ours = groups
+      .map((g) => g.groupId)
+      .filter((id) => id.startsWith(topicPrefix) || id.includes(runTag));
     if (ours.length > 0) await admin.deleteGroups(ours).catch(() => undefined);
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(topicPrefix));
     if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });

@@ -18,21 +18,35 @@ function readOnly<T>(path: string, query: (db: Database.Database) => T): T {
 }
 
 export const storeHead = (path: string): number =>
-  readOnly(path, (db) => db.prepare<[], number>('SELECT coalesce(max(global_position), 0) FROM events').pluck().get() ?? 0);
+  readOnly(
+    path,
+    (db) =>
+      db
+        .prepare<[], number>('SELECT coalesce(max(global_position), 0) FROM events')
+        .pluck()
+        .get() ?? 0,
+  );
 
 const relayPosition = (path: string): number =>
   readOnly(
     path,
     (db) =>
-      db.prepare<[string], number>('SELECT position FROM relay_checkpoints WHERE name = ?').pluck().get(RELAY_CHECKPOINT) ?? 0,
+      db
+        .prepare<[string], number>('SELECT position FROM relay_checkpoints WHERE name = ?')
+        .pluck()
+        .get(RELAY_CHECKPOINT) ?? 0,
   );
 
 /** A read model's applied position per source (`topic/partition`), from its checkpoint table. */
 const appliedPositions = (path: string): Map<string, number> =>
   new Map(
-    readOnly(path, (db) => db.prepare<[], { source: string; position: number }>('SELECT source, position FROM projection_checkpoints').all()).map(
-      (row) => [row.source, row.position],
-    ),
+    readOnly(path, (db) =>
+      db
+        .prepare<[], { source: string; position: number }>(
+          'SELECT source, position FROM projection_checkpoints',
+        )
+        .all(),
+    ).map((row) => [row.source, row.position]),
   );
 
 /** The highest global position each partition of the log topics carries. */
@@ -48,7 +62,8 @@ function lastPositionPerSource(records: readonly LogRecord[]): Map<string, numbe
 /** The offset after the last record a read_committed reader sees, per partition. */
 function endOfData(records: readonly LogRecord[], topic: string): Map<number, number> {
   const end = new Map<number, number>();
-  for (const r of records) if (r.topic === topic) end.set(r.partition, Math.max(end.get(r.partition) ?? 0, r.offset + 1));
+  for (const r of records)
+    if (r.topic === topic) end.set(r.partition, Math.max(end.get(r.partition) ?? 0, r.offset + 1));
   return end;
 }
 
@@ -69,14 +84,25 @@ export interface QuiesceResult {
  * up), and the stream processor has committed its input past the last record of the article
  * and repartition topics, twice in a row with the stats topic unchanged in between.
  */
-export async function quiesce(system: CrashSystem, kafka: Kafka, topology: RunTopology, timeoutMs: number): Promise<QuiesceResult> {
+export async function quiesce(
+  system: CrashSystem,
+  kafka: Kafka,
+  topology: RunTopology,
+  timeoutMs: number,
+): Promise<QuiesceResult> {
   const started = Date.now();
   const deadline = started + timeoutMs;
-  const until = async <T>(what: string, check: () => Promise<T | false>, detail: () => Promise<string> | string) => {
+  const until = async <T>(
+    what: string,
+    check: () => Promise<T | false>,
+    detail: () => Promise<string> | string,
+  ) => {
     try {
       return await waitFor(what, check, Math.max(deadline - Date.now(), 1_000), 250);
     } catch (err) {
-      const state = await Promise.resolve(detail()).catch((e: Error) => `(state unavailable: ${e.message})`);
+      const state = await Promise.resolve(detail()).catch(
+        (e: Error) => `(state unavailable: ${e.message})`,
+      );
       throw new Error(`quiescing: ${(err as Error).message}\nstate: ${state}\n${system.logs()}`);
     }
   };
@@ -103,7 +129,8 @@ export async function quiesce(system: CrashSystem, kafka: Kafka, topology: RunTo
         const applied = appliedPositions(path);
         return [...expected].every(([source, position]) => (applied.get(source) ?? 0) >= position);
       },
-      async () => `healthz ${await healthz().catch(() => '?')}, head ${head}; applied ${describe(appliedPositions(path))}; log ends ${describe(expected)}`,
+      async () =>
+        `healthz ${await healthz().catch(() => '?')}, head ${head}; applied ${describe(appliedPositions(path))}; log ends ${describe(expected)}`,
     );
   }
 
@@ -118,7 +145,9 @@ export async function quiesce(system: CrashSystem, kafka: Kafka, topology: RunTo
         const repartitioned = await readTopics(kafka, [topology.repartition]);
         const repartitionEnds = endOfData(repartitioned, topology.repartition);
         const counts = await committedOffsets(admin, topology.countsGroup, topology.repartition);
-        const stats = (await admin.fetchTopicOffsets(topology.stats).catch(() => [])).map((p) => `${p.partition}:${p.high}`).join(',');
+        const stats = (await admin.fetchTopicOffsets(topology.stats).catch(() => []))
+          .map((p) => `${p.partition}:${p.high}`)
+          .join(',');
         lastState = `article-facts committed ${describe(facts)} of ${describe(articleEnds)}; publication-counts committed ${describe(counts)} of ${describe(repartitionEnds)}; stats ends ${stats}`;
         const caughtUp = covers(facts, articleEnds) && covers(counts, repartitionEnds);
         const stable = caughtUp && previous === lastState;

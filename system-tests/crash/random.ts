@@ -49,4 +49,5 @@ export function seededRandom(seed: number): Random {
 }
 
 /** Derives an independent stream for another purpose from the same seed. */
-export const subSeed = (seed: number, purpose: number) => (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + purpose) >>> 0;
+export const subSeed = (seed: number, purpose: number) =>
+  (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + purpose) >>> 0;

@@ -17,7 +17,11 @@ export function rebuildReadModel(
   try {
     const runner = new ProjectionRunner(db, projection);
     for (let i = 0; i < events.length; i += 1_000) {
-      runner.applyBatch(events.slice(i, i + 1_000).map((event) => ({ source: sourceOf(event), position: event.globalPosition, event })));
+      runner.applyBatch(
+        events
+          .slice(i, i + 1_000)
+          .map((event) => ({ source: sourceOf(event), position: event.globalPosition, event })),
+      );
     }
   } finally {
     db.close();
@@ -28,7 +32,8 @@ export function rebuildReadModel(
 export function articleVersions(events: readonly StoredEvent[]): Map<string, number> {
   const versions = new Map<string, number>();
   for (const e of events) {
-    if (e.streamId.startsWith('article-')) versions.set(e.streamId.slice('article-'.length), e.streamVersion);
+    if (e.streamId.startsWith('article-'))
+      versions.set(e.streamId.slice('article-'.length), e.streamVersion);
   }
   return versions;
 }

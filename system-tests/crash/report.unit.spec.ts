@@ -13,9 +13,26 @@ function cleanRun(shutdown: ShutdownRecord[]): Omit<CrashReport, 'discrepancies'
     durationMs: 1,
     phases: { startMs: 0, driveMs: 0, quiesceMs: 0, verifyMs: 0 },
     headPosition: 20,
-    commandStats: { planned: 20, acknowledged: 20, rejected: 0, retries: 0, answeredAsRepeat: 0, lost: 0, byType: {}, samples: [] },
+    commandStats: {
+      planned: 20,
+      acknowledged: 20,
+      rejected: 0,
+      retries: 0,
+      answeredAsRepeat: 0,
+      lost: 0,
+      byType: {},
+      samples: [],
+    },
     faults: [],
-    log: { topics: [], records: 20, expected: 20, duplicates: 0, missing: 0, mismatched: 0, samples: { duplicates: [], missing: [], mismatched: [] } },
+    log: {
+      topics: [],
+      records: 20,
+      expected: 20,
+      duplicates: 0,
+      missing: 0,
+      mismatched: 0,
+      samples: { duplicates: [], missing: [], mismatched: [] },
+    },
     readModels: [],
     stats: {
       topic: 'stats',
@@ -36,7 +53,14 @@ describe('the crash report', () => {
     const { discrepancies, findings } = assess(
       cleanRun([
         { service: 'rss', exitCode: 0, signal: null, ms: 300 },
-        { service: 'graph', exitCode: 1, signal: null, ms: 10_000, logTail: '{"msg":"consumer did not disconnect cleanly"}\n{"msg":"shutdown timed out, exiting"}' },
+        {
+          service: 'graph',
+          exitCode: 1,
+          signal: null,
+          ms: 10_000,
+          logTail:
+            '{"msg":"consumer did not disconnect cleanly"}\n{"msg":"shutdown timed out, exiting"}',
+        },
       ]),
     );
     expect(discrepancies).toBe(0);
@@ -48,6 +72,9 @@ describe('the crash report', () => {
   });
 
   it('finds nothing in a clean run', () => {
-    expect(assess(cleanRun([{ service: 'graph', exitCode: 0, signal: null, ms: 200 }]))).toEqual({ discrepancies: 0, findings: [] });
+    expect(assess(cleanRun([{ service: 'graph', exitCode: 0, signal: null, ms: 200 }]))).toEqual({
+      discrepancies: 0,
+      findings: [],
+    });
   });
 });

@@ -11,7 +11,12 @@ import { quiesce } from './quiesce.js';
 import { assess } from './report.js';
 import { CrashSystem, PUBLIC_URL } from './system.js';
 import { runTopology } from './topology.js';
-import { READ_SERVICES, type CrashOptions, type CrashReport, type ReadModelCheck } from './types.js';
+import {
+  READ_SERVICES,
+  type CrashOptions,
+  type CrashReport,
+  type ReadModelCheck,
+} from './types.js';
 import { checkAcknowledged, checkLog } from './verify-log.js';
 import { foldInOtherOrders } from './order-probe.js';
 import { articleVersions, rebuildReadModel } from './rebuild.js';
@@ -47,9 +52,12 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
  */
 export async function runCrashTest(options: CrashOptions): Promise<CrashReport> {
   const { seed, commands, concurrency, delivery } = options;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got ${seed}`);
-  if (!Number.isSafeInteger(commands) || commands < 20) throw new Error(`commands must be an integer of at least 20, got ${commands}`);
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new Error(`seed must be a non-negative integer, got ${seed}`);
+  if (!Number.isSafeInteger(commands) || commands < 20)
+    throw new Error(`commands must be an integer of at least 20, got ${commands}`);
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1)
+    throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
   const log = options.log ?? (() => undefined);
   const started = Date.now();
   const brokers = await startCrashBroker();
@@ -60,8 +68,12 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
   const kafka = kafkaClient(brokers);
   const plan = planCommands(seed, commands);
   const faults = planFaults(seed, commands);
-  log(`seed ${seed}: ${commands} commands (${delivery}, ${concurrency} in flight), topics ${topicPrefix}*, data ${rootDir}`);
-  log(`faults planned: ${faults.map((f) => `${f.target === 'broker' ? 'broker restart' : `SIGKILL ${f.target}`} after ${f.atCommand}`).join(', ')}`);
+  log(
+    `seed ${seed}: ${commands} commands (${delivery}, ${concurrency} in flight), topics ${topicPrefix}*, data ${rootDir}`,
+  );
+  log(
+    `faults planned: ${faults.map((f) => `${f.target === 'broker' ? 'broker restart' : `SIGKILL ${f.target}`} after ${f.atCommand}`).join(', ')}`,
+  );
 
   let system: CrashSystem | undefined;
   let keep = options.keepData === true;
@@ -73,7 +85,8 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
       topicPrefix,
       runTag,
       delivery,
-      onUnplannedExit: (service, code, downMs, lastOutput) => injector.unplannedExit(service, code, downMs, lastOutput),
+      onUnplannedExit: (service, code, downMs, lastOutput) =>
+        injector.unplannedExit(service, code, downMs, lastOutput),
     });
     const driveStarted = Date.now();
     const startMs = driveStarted - started;
@@ -85,7 +98,8 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
       hold: injector.hold,
       onProgress: (done) => {
         injector.onProgress(done);
-        if (done % quarter === 0 || done === commands) log(`[+${seconds(Date.now() - driveStarted)}] ${done}/${commands} commands done`);
+        if (done % quarter === 0 || done === commands)
+          log(`[+${seconds(Date.now() - driveStarted)}] ${done}/${commands} commands done`);
       },
     });
     await injector.settled();
@@ -93,7 +107,9 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
     const driveMs = Date.now() - driveStarted;
 
     const settled = await quiesce(system, kafka, topology, QUIESCE_TIMEOUT_MS);
-    log(`[+${seconds(Date.now() - driveStarted)}] quiet: every service caught up with position ${settled.head} in ${seconds(settled.ms)}`);
+    log(
+      `[+${seconds(Date.now() - driveStarted)}] quiet: every service caught up with position ${settled.head} in ${seconds(settled.ms)}`,
+    );
     const shutdown = await system.stopAll();
 
     const verifyStarted = Date.now();
@@ -108,9 +124,20 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
       const projection = READ_MODELS[name].projection(PUBLIC_URL);
       rebuildReadModel(rebuiltPath, projection, events);
       const alternatives = foldInOtherOrders(name, projection, events, join(rootDir, 'rebuilt'));
-      return compareReadModel(name, system!.readModelPath(name), rebuiltPath, alternatives, versions);
+      return compareReadModel(
+        name,
+        system!.readModelPath(name),
+        rebuiltPath,
+        alternatives,
+        versions,
+      );
     });
-    const stats = checkStats(topology.stats, events, await readTopics(kafka, [topology.stats]), system.readModelPath('graph'));
+    const stats = checkStats(
+      topology.stats,
+      events,
+      await readTopics(kafka, [topology.stats]),
+      system.readModelPath('graph'),
+    );
     const verifyMs = Date.now() - verifyStarted;
 
     const report: Omit<CrashReport, 'discrepancies' | 'findings'> = {
@@ -138,12 +165,17 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
   } catch (err) {
     keep = true;
     const message = err instanceof Error ? err.message : String(err);
-    throw new Error(`crash test seed ${seed} failed: ${message}\n(data kept in ${rootDir}, topics ${topicPrefix}*)`, { cause: err });
+    throw new Error(
+      `crash test seed ${seed} failed: ${message}\n(data kept in ${rootDir}, topics ${topicPrefix}*)`,
+      { cause: err },
+    );
   } finally {
     await system?.killAll();
     if (!keep) {
       rmSync(rootDir, { recursive: true, force: true });
-      await deleteRunArtifacts(kafka, topicPrefix, runTag).catch((err: Error) => log(`could not delete the run's topics: ${err.message}`));
+      await deleteRunArtifacts(kafka, topicPrefix, runTag).catch((err: Error) =>
+        log(`could not delete the run's topics: ${err.message}`),
+      );
     }
   }
 }

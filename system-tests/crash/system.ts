@@ -2,7 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startService, waitFor, type RunningService } from '@fairflax/testkit';
-import { READ_SERVICES, type DeliveryMode, type ServiceName, type ShutdownRecord } from './types.js';
+import {
+  READ_SERVICES,
+  type DeliveryMode,
+  type ServiceName,
+  type ShutdownRecord,
+} from './types.js';
 
 export const SERVICES_DIR = fileURLToPath(new URL('../../services', import.meta.url));
 export const PUBLIC_URL = 'https://news.fairflax.example';
@@ -16,7 +21,12 @@ export interface CrashSystemOptions {
   runTag: string;
   delivery: DeliveryMode;
   /** Told about a process that exited without being asked to, and how long its restart took. */
-  onUnplannedExit?: (service: ServiceName, code: number | null, downMs: number, lastOutput: string) => void;
+  onUnplannedExit?: (
+    service: ServiceName,
+    code: number | null,
+    downMs: number,
+    lastOutput: string,
+  ) => void;
 }
 
 /**
@@ -48,7 +58,9 @@ export class CrashSystem {
     for (const name of ALL) mkdirSync(system.dataDir(name), { recursive: true });
     try {
       await system.launch('articles');
-      await Promise.all([...READ_SERVICES, 'stream-processor' as const].map((name) => system.launch(name)));
+      await Promise.all(
+        [...READ_SERVICES, 'stream-processor' as const].map((name) => system.launch(name)),
+      );
     } catch (err) {
       await system.killAll();
       throw err;
@@ -97,7 +109,11 @@ export class CrashSystem {
       case 'graph':
       case 'rss':
       case 'sitemap':
-        return { ...common, [`${name.toUpperCase()}_PORT`]: String(this.ports[name]), REPLICA_ID: runTag };
+        return {
+          ...common,
+          [`${name.toUpperCase()}_PORT`]: String(this.ports[name]),
+          REPLICA_ID: runTag,
+        };
       case 'stream-processor':
         return {
           ...common,
@@ -120,7 +136,12 @@ export class CrashSystem {
   private async launch(name: ServiceName): Promise<RunningService> {
     const readyPort = name === 'stream-processor' ? undefined : this.ports[name];
     const service = await startService(
-      { name, dir: join(SERVICES_DIR, name), env: this.env(name), ...(readyPort !== undefined && { readyPort }) },
+      {
+        name,
+        dir: join(SERVICES_DIR, name),
+        env: this.env(name),
+        ...(readyPort !== undefined && { readyPort }),
+      },
       60_000,
     );
     this.processes.set(name, service);
@@ -129,7 +150,8 @@ export class CrashSystem {
       await waitFor(
         'the stream processor to start',
         () => {
-          if (!service.running) throw new Error(`stream-processor exited with ${service.child.exitCode}`);
+          if (!service.running)
+            throw new Error(`stream-processor exited with ${service.child.exitCode}`);
           return service.logs.includes('"stream processor running"');
         },
         60_000,
@@ -142,7 +164,8 @@ export class CrashSystem {
   }
 
   private exited(name: ServiceName, service: RunningService, code: number | null): void {
-    if (this.expectedExit.has(service) || this.stopping || this.processes.get(name) !== service) return;
+    if (this.expectedExit.has(service) || this.stopping || this.processes.get(name) !== service)
+      return;
     const started = Date.now();
     const lastOutput = tail(service.logs, 4);
     const restart = this.relaunch(name).then((downMs) => {
@@ -205,7 +228,12 @@ export class CrashSystem {
             this.expectedExit.add(service);
             const started = Date.now();
             const exitCode = await service.stop(15_000);
-            const record: ShutdownRecord = { service: name, exitCode, signal: service.child.signalCode, ms: Date.now() - started };
+            const record: ShutdownRecord = {
+              service: name,
+              exitCode,
+              signal: service.child.signalCode,
+              ms: Date.now() - started,
+            };
             // What it was doing when it would not stop: the report prints it.
             if (exitCode !== 0) record.logTail = tail(service.logs, 15);
             return record;
@@ -218,13 +246,18 @@ export class CrashSystem {
 
   async killAll(): Promise<void> {
     this.stopping = true;
-    await Promise.all([...this.processes.values()].map((s) => (this.expectedExit.add(s), s.kill())));
+    await Promise.all(
+      [...this.processes.values()].map((s) => (this.expectedExit.add(s), s.kill())),
+    );
   }
 
   /** The last lines each process wrote, for error messages. */
   logs(lines = 30): string {
     return [...this.processes]
-      .map(([name, service]) => `--- ${name} (${service.running ? 'running' : `exited ${service.child.exitCode ?? service.child.signalCode}`}) ---\n${tail(service.logs, lines)}`)
+      .map(
+        ([name, service]) =>
+          `--- ${name} (${service.running ? 'running' : `exited ${service.child.exitCode ?? service.child.signalCode}`}) ---\n${tail(service.logs, lines)}`,
+      )
       .join('\n');
   }
 }

@@ -9,7 +9,11 @@ const SAMPLES = 10;
  * (a) The log: each global position of the event store must be on the article or author topic
  * exactly once, as the same event (id and stream) the store holds there, on its aggregate's topic.
  */
-export function checkLog(events: readonly StoredEvent[], records: readonly LogRecord[], topics: { article: string; author: string }): LogCheck {
+export function checkLog(
+  events: readonly StoredEvent[],
+  records: readonly LogRecord[],
+  topics: { article: string; author: string },
+): LogCheck {
   const byPosition = new Map(events.map((e) => [e.globalPosition, e]));
   const seen = new Map<number, number>();
   const mismatched: string[] = [];
@@ -31,7 +35,10 @@ export function checkLog(events: readonly StoredEvent[], records: readonly LogRe
               : undefined;
     if (problem) {
       mismatches++;
-      if (mismatched.length < SAMPLES) mismatched.push(`${record.topic}/${record.partition}@${record.offset} position ${position}: ${problem}`);
+      if (mismatched.length < SAMPLES)
+        mismatched.push(
+          `${record.topic}/${record.partition}@${record.offset} position ${position}: ${problem}`,
+        );
     }
   }
   const duplicatePositions = [...seen].filter(([, n]) => n > 1).map(([p]) => p);
@@ -55,7 +62,10 @@ export function checkLog(events: readonly StoredEvent[], records: readonly LogRe
  * Acknowledged commands must be in the store where they were told they are: the event at the
  * returned position carries the command's id. (Every planned command stores an event.)
  */
-export function checkAcknowledged(events: readonly StoredEvent[], acknowledged: ReadonlyMap<string, CommandResult>): Pick<CommandStats, 'lost'> & { samples: string[] } {
+export function checkAcknowledged(
+  events: readonly StoredEvent[],
+  acknowledged: ReadonlyMap<string, CommandResult>,
+): Pick<CommandStats, 'lost'> & { samples: string[] } {
   const byPosition = new Map(events.map((e) => [e.globalPosition, e]));
   const samples: string[] = [];
   let lost = 0;
@@ -63,7 +73,10 @@ export function checkAcknowledged(events: readonly StoredEvent[], acknowledged: 
     const event = byPosition.get(result.globalPosition);
     if (event?.metadata['commandId'] === commandId && event.streamId === result.streamId) continue;
     lost++;
-    if (samples.length < SAMPLES) samples.push(`${commandId} acknowledged at ${result.streamId}@${result.globalPosition}, which holds ${event ? `${event.type} of ${event.metadata['commandId'] ?? 'no command'}` : 'nothing'}`);
+    if (samples.length < SAMPLES)
+      samples.push(
+        `${commandId} acknowledged at ${result.streamId}@${result.globalPosition}, which holds ${event ? `${event.type} of ${event.metadata['commandId'] ?? 'no command'}` : 'nothing'}`,
+      );
   }
   return { lost, samples };
 }

@@ -16,7 +16,8 @@ interface ReadModelSpec {
 
 /** Not read-model state: where deliveries got to, and what failed to apply. */
 const ALWAYS_EXCLUDED: Record<string, string> = {
-  projection_checkpoints: 'delivery positions: per topic/partition live, one log source in the rebuild',
+  projection_checkpoints:
+    'delivery positions: per topic/partition live, one log source in the rebuild',
   dead_letters: 'events parked instead of applied: counted separately',
 };
 
@@ -24,9 +25,16 @@ export const READ_MODELS: Record<ReadServiceName, ReadModelSpec> = {
   graph: {
     projection: () => graphProjection,
     articles: 'articles',
-    excluded: { article_stats: "the stream processor's counts from the article-stats topic, checked with the stats" },
+    excluded: {
+      article_stats:
+        "the stream processor's counts from the article-stats topic, checked with the stats",
+    },
   },
-  rss: { projection: (publicUrl) => rssFeedProjection(publicUrl), articles: 'rss_articles', excluded: {} },
+  rss: {
+    projection: (publicUrl) => rssFeedProjection(publicUrl),
+    articles: 'rss_articles',
+    excluded: {},
+  },
   sitemap: { projection: () => sitemapProjection, articles: 'sitemap_articles', excluded: {} },
 };
 
@@ -51,7 +59,9 @@ export function compareReadModel(
   const rebuilt = open(rebuiltPath);
   const others = alternatives.map((a) => ({ order: a.order, db: open(a.path) }));
   try {
-    const names = [...new Set([...tableNames(live), ...tableNames(rebuilt)])].filter((t) => !(t in excluded)).sort();
+    const names = [...new Set([...tableNames(live), ...tableNames(rebuilt)])]
+      .filter((t) => !(t in excluded))
+      .sort();
     const orderSensitive: ReadModelCheck['orderSensitive'] = [];
     const tables: TableCheck[] = names.map((table) => {
       const a = readTable(live, table);
@@ -74,14 +84,29 @@ export function compareReadModel(
         equal: false,
       };
       check.equal = check.checksum.live === check.checksum.rebuilt;
-      if (!check.equal) check.diff = diffTables(a, b, ['live', 'rebuilt'], folds.map((f) => f.rows));
+      if (!check.equal)
+        check.diff = diffTables(
+          a,
+          b,
+          ['live', 'rebuilt'],
+          folds.map((f) => f.rows),
+        );
       return check;
     });
 
     const liveVersions = new Map(
-      live.prepare<[], { id: string; version: number }>(`SELECT id, version FROM ${quote(spec.articles)}`).all().map((r) => [r.id, r.version]),
+      live
+        .prepare<[], { id: string; version: number }>(
+          `SELECT id, version FROM ${quote(spec.articles)}`,
+        )
+        .all()
+        .map((r) => [r.id, r.version]),
     );
-    const rebuiltCount = rebuilt.prepare<[], number>(`SELECT count(*) FROM ${quote(spec.articles)}`).pluck().get() ?? 0;
+    const rebuiltCount =
+      rebuilt
+        .prepare<[], number>(`SELECT count(*) FROM ${quote(spec.articles)}`)
+        .pluck()
+        .get() ?? 0;
     const samples: string[] = [];
     let versionMismatches = 0;
     for (const id of new Set([...versions.keys(), ...liveVersions.keys()])) {
@@ -89,7 +114,10 @@ export function compareReadModel(
       const actual = liveVersions.get(id);
       if (expected === actual) continue;
       versionMismatches++;
-      if (samples.length < 5) samples.push(`${id}: live version ${actual ?? 'absent'}, store version ${expected ?? 'absent'}`);
+      if (samples.length < 5)
+        samples.push(
+          `${id}: live version ${actual ?? 'absent'}, store version ${expected ?? 'absent'}`,
+        );
     }
     const deadLetters = tableNames(live).includes('dead_letters')
       ? (live.prepare<[], number>('SELECT count(*) FROM dead_letters').pluck().get() ?? 0)
@@ -98,10 +126,20 @@ export function compareReadModel(
       service,
       tables,
       excluded,
-      articles: { live: liveVersions.size, rebuilt: rebuiltCount, store: versions.size, versionMismatches, samples },
+      articles: {
+        live: liveVersions.size,
+        rebuilt: rebuiltCount,
+        store: versions.size,
+        versionMismatches,
+        samples,
+      },
       deadLetters,
       orderSensitive,
-      equal: tables.every((t) => t.equal) && versionMismatches === 0 && rebuiltCount === versions.size && deadLetters === 0,
+      equal:
+        tables.every((t) => t.equal) &&
+        versionMismatches === 0 &&
+        rebuiltCount === versions.size &&
+        deadLetters === 0,
     };
   } finally {
     live.close();

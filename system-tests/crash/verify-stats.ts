@@ -20,7 +20,11 @@ export function expectedCounts(events: readonly StoredEvent[]): Map<string, numb
     const event = decodeEvent(stored.type, stored.schemaVersion, stored.data);
     switch (event.type) {
       case 'ArticleDrafted':
-        facts.set(event.data.articleId, { category: event.data.category, authorId: event.data.authorId, counted: false });
+        facts.set(event.data.articleId, {
+          category: event.data.category,
+          authorId: event.data.authorId,
+          counted: false,
+        });
         break;
       case 'ArticleRevised': {
         const article = facts.get(event.data.articleId);
@@ -52,7 +56,10 @@ export function expectedCounts(events: readonly StoredEvent[]): Map<string, numb
 }
 
 /** The stats topic as a table: the last value per key, in each partition's offset order. */
-export function lastValues(records: readonly LogRecord[]): { values: Map<string, number>; malformed: string[] } {
+export function lastValues(records: readonly LogRecord[]): {
+  values: Map<string, number>;
+  malformed: string[];
+} {
   const values = new Map<string, number>();
   const malformed: string[] = [];
   for (const record of records) {
@@ -62,8 +69,17 @@ export function lastValues(records: readonly LogRecord[]): { values: Map<string,
       continue;
     }
     try {
-      const stat = JSON.parse(record.value.toString('utf8')) as { kind?: string; key?: string; hour?: string; published?: number };
-      if (`${stat.kind}:${stat.key}:${stat.hour}` !== record.key || !Number.isSafeInteger(stat.published)) throw new Error('mismatch');
+      const stat = JSON.parse(record.value.toString('utf8')) as {
+        kind?: string;
+        key?: string;
+        hour?: string;
+        published?: number;
+      };
+      if (
+        `${stat.kind}:${stat.key}:${stat.hour}` !== record.key ||
+        !Number.isSafeInteger(stat.published)
+      )
+        throw new Error('mismatch');
       values.set(record.key, stat.published!);
     } catch {
       malformed.push(`${record.partition}@${record.offset} ${record.key}`);
@@ -76,9 +92,15 @@ export function lastValues(records: readonly LogRecord[]): { values: Map<string,
 function graphStats(graphDbPath: string): Map<string, number> {
   const db = new Database(graphDbPath, { readonly: true, fileMustExist: true });
   try {
-    const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'article_stats'").get();
+    const exists = db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'article_stats'")
+      .get();
     if (!exists) return new Map();
-    const rows = db.prepare<[], { kind: string; key: string; hour: string; published: number }>('SELECT kind, key, hour, published FROM article_stats').all();
+    const rows = db
+      .prepare<[], { kind: string; key: string; hour: string; published: number }>(
+        'SELECT kind, key, hour, published FROM article_stats',
+      )
+      .all();
     return new Map(rows.map((r) => [`${r.kind}:${r.key}:${r.hour}`, r.published]));
   } finally {
     db.close();
@@ -86,7 +108,12 @@ function graphStats(graphDbPath: string): Map<string, number> {
 }
 
 /** (c) The stats topic against the recount, key by key, and graph's view against the topic. */
-export function checkStats(topic: string, events: readonly StoredEvent[], statsRecords: readonly LogRecord[], graphDbPath: string): StatsCheck {
+export function checkStats(
+  topic: string,
+  events: readonly StoredEvent[],
+  statsRecords: readonly LogRecord[],
+  graphDbPath: string,
+): StatsCheck {
   const expected = expectedCounts(events);
   const { values: actual, malformed } = lastValues(statsRecords);
   const overcounted: StatDifference[] = [];
@@ -104,7 +131,10 @@ export function checkStats(topic: string, events: readonly StoredEvent[], statsR
   for (const key of new Set([...graph.keys(), ...actual.keys()])) {
     if (graph.get(key) === actual.get(key)) continue;
     differing++;
-    if (samples.length < 5) samples.push(`${key}: graph ${graph.get(key) ?? 'absent'}, topic ${actual.get(key) ?? 'absent'}`);
+    if (samples.length < 5)
+      samples.push(
+        `${key}: graph ${graph.get(key) ?? 'absent'}, topic ${actual.get(key) ?? 'absent'}`,
+      );
   }
   return {
     topic,

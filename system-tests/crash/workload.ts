@@ -41,10 +41,54 @@ interface PlannedArticle {
   revisions: number;
 }
 
-const FIRST = ['Nadia', 'Tom', 'Aroha', 'Priya', 'Liam', 'Mei', 'Kofi', 'Sara', 'Jonas', 'Ana', 'Ravi', 'Ines'];
-const LAST = ['Rahman', 'Walker', 'Ngata', 'Shah', 'Byrne', 'Chen', 'Mensah', 'Lind', 'Weber', 'Costa', 'Iyer', 'Moreau'];
-const SUBJECTS = ['Rates', 'Council', 'Harbour', 'Rail', 'Drought', 'Housing', 'Budget', 'Election', 'Reef', 'Market'];
-const TURNS = ['rise again', 'under review', 'split opinion', 'set for change', 'draw crowds', 'face delays'];
+const FIRST = [
+  'Nadia',
+  'Tom',
+  'Aroha',
+  'Priya',
+  'Liam',
+  'Mei',
+  'Kofi',
+  'Sara',
+  'Jonas',
+  'Ana',
+  'Ravi',
+  'Ines',
+];
+const LAST = [
+  'Rahman',
+  'Walker',
+  'Ngata',
+  'Shah',
+  'Byrne',
+  'Chen',
+  'Mensah',
+  'Lind',
+  'Weber',
+  'Costa',
+  'Iyer',
+  'Moreau',
+];
+const SUBJECTS = [
+  'Rates',
+  'Council',
+  'Harbour',
+  'Rail',
+  'Drought',
+  'Housing',
+  'Budget',
+  'Election',
+  'Reef',
+  'Market',
+];
+const TURNS = [
+  'rise again',
+  'under review',
+  'split opinion',
+  'set for change',
+  'draw crowds',
+  'face delays',
+];
 
 const INITIAL_AUTHORS = 6;
 const MAX_AUTHORS = 40;
@@ -81,7 +125,9 @@ export function planCommands(seed: number, count: number): PlannedCommand[] {
   const register = () => {
     const author = { id: `s${seed}-author-${authors.length + 1}`, name: newName() };
     authors.push(author);
-    add({ type: 'registerAuthor', request: { authorId: author.id, name: author.name } }, [authorLock(author.id, false)]);
+    add({ type: 'registerAuthor', request: { authorId: author.id, name: author.name } }, [
+      authorLock(author.id, false),
+    ]);
   };
 
   for (let i = 0; i < Math.min(INITIAL_AUTHORS, count); i++) register();
@@ -107,8 +153,17 @@ export function planCommands(seed: number, count: number): PlannedCommand[] {
         articles.set(article.id, article);
         drafts.push(article.id);
         const { id: articleId, title, category } = article;
-        const request = { articleId, title, body: `What happened, part ${articles.size}.`, category, authorId: author.id };
-        add({ type: 'draftArticle', request }, [articleLock(articleId), authorLock(author.id, true)]);
+        const request = {
+          articleId,
+          title,
+          body: `What happened, part ${articles.size}.`,
+          category,
+          authorId: author.id,
+        };
+        add({ type: 'draftArticle', request }, [
+          articleLock(articleId),
+          authorLock(author.id, true),
+        ]);
         break;
       }
       case 'revise': {
@@ -118,11 +173,16 @@ export function planCommands(seed: number, count: number): PlannedCommand[] {
         article.revisions++;
         const request: ReviseArticle = { articleId: id };
         // At least one field really changes, so every revision stores an event.
-        if (random.chance(0.5)) request.title = article.title = `${article.title.replace(/ · rev \d+$/, '')} · rev ${article.revisions}`;
+        if (random.chance(0.5))
+          request.title =
+            article.title = `${article.title.replace(/ · rev \d+$/, '')} · rev ${article.revisions}`;
         if (random.chance(0.3)) {
-          request.category = article.category = random.pick(CATEGORIES.filter((c) => c !== article.category));
+          request.category = article.category = random.pick(
+            CATEGORIES.filter((c) => c !== article.category),
+          );
         }
-        if (request.title === undefined || random.chance(0.4)) request.body = `What happened, revision ${article.revisions}.`;
+        if (request.title === undefined || random.chance(0.4))
+          request.body = `What happened, revision ${article.revisions}.`;
         add({ type: 'reviseArticle', request }, [articleLock(id)]);
         break;
       }
@@ -138,13 +198,21 @@ export function planCommands(seed: number, count: number): PlannedCommand[] {
         const id = random.pick(published);
         remove(published, id);
         articles.get(id)!.status = 'RETRACTED';
-        add({ type: 'retractArticle', request: { articleId: id, reason: 'Corrected after publication.' } }, [articleLock(id)]);
+        add(
+          {
+            type: 'retractArticle',
+            request: { articleId: id, reason: 'Corrected after publication.' },
+          },
+          [articleLock(id)],
+        );
         break;
       }
       case 'rename': {
         const author = random.pick(authors);
         author.name = newName(author.name);
-        add({ type: 'renameAuthor', request: { authorId: author.id, name: author.name } }, [authorLock(author.id, false)]);
+        add({ type: 'renameAuthor', request: { authorId: author.id, name: author.name } }, [
+          authorLock(author.id, false),
+        ]);
         break;
       }
       case 'register':

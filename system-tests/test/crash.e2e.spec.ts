@@ -1,5 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatReport, formatSummary, runCrashTest, stopCrashBroker, type CrashReport } from '../crash/index.js';
+import {
+  formatReport,
+  formatSummary,
+  runCrashTest,
+  stopCrashBroker,
+  type CrashReport,
+} from '../crash/index.js';
 
 /**
  * The exactly-once promise, end to end, under crashes: articles (with its relay), one read
@@ -8,7 +14,9 @@ import { formatReport, formatSummary, runCrashTest, stopCrashBroker, type CrashR
  * CRASH_KEEP_DATA=1 keeps each run's files and topics for a look afterwards.
  */
 const long = process.env['CRASH_LONG'] === '1';
-const seeds = (process.env['CRASH_SEEDS'] ?? (long ? '1,2,3,4,5,6,7,8,9,10' : '1,2,3')).split(',').map(Number);
+const seeds = (process.env['CRASH_SEEDS'] ?? (long ? '1,2,3,4,5,6,7,8,9,10' : '1,2,3'))
+  .split(',')
+  .map(Number);
 const commands = Number(process.env['CRASH_COMMANDS'] ?? (long ? 20_000 : 5_000));
 const concurrency = Number(process.env['CRASH_CONCURRENCY'] ?? 8);
 // About a minute per 5000 commands, plus broker and consumer-group recovery; generous.
@@ -21,42 +29,52 @@ describe('exactly-once delivery under crashes', () => {
   }, 60_000);
 
   for (const seed of seeds) {
-    it(`loses and duplicates nothing, in the log, the read models and the counts (seed ${seed})`, { timeout }, async () => {
-      const report = await runCrashTest({
-        seed,
-        commands,
-        concurrency,
-        delivery: 'exactly-once',
-        keepData: process.env['CRASH_KEEP_DATA'] === '1',
-        log: (line) => console.log(line),
-      });
-      reports.push(report);
-      console.log(`${formatReport(report)}\n\n${formatSummary(reports)}`);
+    it(
+      `loses and duplicates nothing, in the log, the read models and the counts (seed ${seed})`,
+      { timeout },
+      async () => {
+        const report = await runCrashTest({
+          seed,
+          commands,
+          concurrency,
+          delivery: 'exactly-once',
+          keepData: process.env['CRASH_KEEP_DATA'] === '1',
+          log: (line) => console.log(line),
+        });
+        reports.push(report);
+        console.log(`${formatReport(report)}\n\n${formatSummary(reports)}`);
 
-      expect(report.faults.filter((f) => f.kind !== 'exit')).toHaveLength(4);
-      // Every service rides out the broker restart; none gives up and exits on its own.
-      expect(report.faults.filter((f) => f.kind === 'exit').map((f) => f.line)).toEqual([]);
-      expect(report.commandStats.rejected, 'valid commands rejected').toBe(0);
-      expect(report.commandStats.lost, 'acknowledged commands lost').toBe(0);
-      expect(report.log.duplicates, 'duplicate records in the log').toBe(0);
-      expect(report.log.missing, 'events missing from the log').toBe(0);
-      expect(report.log.mismatched, 'log records unlike the store').toBe(0);
-      for (const model of report.readModels) {
-        const sensitive = model.orderSensitive.map((o) => o.table);
+        expect(report.faults.filter((f) => f.kind !== 'exit')).toHaveLength(4);
+        // Every service rides out the broker restart; none gives up and exits on its own.
+        expect(report.faults.filter((f) => f.kind === 'exit').map((f) => f.line)).toEqual([]);
+        expect(report.commandStats.rejected, 'valid commands rejected').toBe(0);
+        expect(report.commandStats.lost, 'acknowledged commands lost').toBe(0);
+        expect(report.log.duplicates, 'duplicate records in the log').toBe(0);
+        expect(report.log.missing, 'events missing from the log').toBe(0);
+        expect(report.log.mismatched, 'log records unlike the store').toBe(0);
+        for (const model of report.readModels) {
+          const sensitive = model.orderSensitive.map((o) => o.table);
+          expect(
+            model.tables.filter((t) => !t.equal).map((t) => t.table),
+            `${model.service} tables whose checksum differs from the rebuild` +
+              (sensitive.length > 0 ? ` (order-sensitive tables: ${sensitive.join(', ')})` : ''),
+          ).toEqual([]);
+          expect(
+            model.articles.versionMismatches,
+            `${model.service} articles at the wrong version`,
+          ).toBe(0);
+          expect(model.articles.live, `${model.service} article count`).toBe(model.articles.store);
+          expect(model.deadLetters, `${model.service} events parked as dead letters`).toBe(0);
+        }
+        expect(report.stats.overcounted, 'overcounted statistics').toEqual([]);
+        expect(report.stats.undercounted, 'undercounted statistics').toEqual([]);
+        expect(report.stats.totalDifference).toBe(0);
         expect(
-          model.tables.filter((t) => !t.equal).map((t) => t.table),
-          `${model.service} tables whose checksum differs from the rebuild` +
-            (sensitive.length > 0 ? ` (order-sensitive tables: ${sensitive.join(', ')})` : ''),
-        ).toEqual([]);
-        expect(model.articles.versionMismatches, `${model.service} articles at the wrong version`).toBe(0);
-        expect(model.articles.live, `${model.service} article count`).toBe(model.articles.store);
-        expect(model.deadLetters, `${model.service} events parked as dead letters`).toBe(0);
-      }
-      expect(report.stats.overcounted, 'overcounted statistics').toEqual([]);
-      expect(report.stats.undercounted, 'undercounted statistics').toEqual([]);
-      expect(report.stats.totalDifference).toBe(0);
-      expect(report.stats.graphView.differing, "graph's categoryStats rows unlike the topic").toBe(0);
-      expect(report.discrepancies).toBe(0);
-    });
+          report.stats.graphView.differing,
+          "graph's categoryStats rows unlike the topic",
+        ).toBe(0);
+        expect(report.discrepancies).toBe(0);
+      },
+    );
   }
 });

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const servicesDir = fileURLToPath(new URL('../../services', import.meta.url));
 const xml = new XMLParser({ ignoreAttributes: false });
-const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const asArray = <T>(v: T | T[] | undefined): T[] =>
+  v === undefined ? [] : Array.isArray(v) ? v : [v];
 
 async function graphql(system: RunningSystem, query: string, headers: Record<string, string> = {}) {
   const res = await fetch(system.url('graph', '/graphql'), {
@@ -40,7 +41,9 @@ describe('the event-sourced services, as real processes', { timeout: 90_000 }, (
     expect(author.streamId).toMatch(/^author-/);
     expect(author.streamVersion).toBe(1);
     expect(author.globalPosition).toBeGreaterThan(0);
-    await expect(commands.draftArticle({ title: '', body: 'b', category: 'business', authorId: 'nobody' })).rejects.toMatchObject({
+    await expect(
+      commands.draftArticle({ title: '', body: 'b', category: 'business', authorId: 'nobody' }),
+    ).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
     });
   });
@@ -49,46 +52,78 @@ describe('the event-sourced services, as real processes', { timeout: 90_000 }, (
     const authorId = 'rye-writer';
     await commands.registerAuthor({ authorId, name: 'Rye Writer' });
     const articleId = 'rye-article';
-    await commands.draftArticle({ articleId, title: `Q&A: "Zürich" <café> 北京`, body: 'Body', category: 'environment', authorId });
+    await commands.draftArticle({
+      articleId,
+      title: `Q&A: "Zürich" <café> 北京`,
+      body: 'Body',
+      category: 'environment',
+      authorId,
+    });
     const published = await commands.publishArticle({ articleId });
 
-    const feed = await fetch(system.url('rss', '/feed/environment'), { headers: after(published.globalPosition) });
+    const feed = await fetch(system.url('rss', '/feed/environment'), {
+      headers: after(published.globalPosition),
+    });
     expect(feed.status).toBe(200);
     const feedBody = await feed.text();
     expect(XMLValidator.validate(feedBody)).toBe(true);
-    const item = asArray(xml.parse(feedBody).rss.channel.item).find((i: any) => i.guid['#text'] === articleId);
+    const item = asArray(xml.parse(feedBody).rss.channel.item).find(
+      (i: any) => i.guid['#text'] === articleId,
+    );
     expect(item.title).toBe(`Q&A: "Zürich" <café> 北京`);
 
-    const sitemap = await (await fetch(system.url('sitemap', '/sitemap'), { headers: after(published.globalPosition) })).text();
+    const sitemap = await (
+      await fetch(system.url('sitemap', '/sitemap'), { headers: after(published.globalPosition) })
+    ).text();
     expect(asArray(xml.parse(sitemap).urlset.url).map((u: any) => u.loc)).toContain(
       `https://news.fairflax.example/articles/${articleId}`,
     );
 
-    const { body } = await graphql(system, `{ article(id: "${articleId}") { status author { name } } }`, after(published.globalPosition));
+    const { body } = await graphql(
+      system,
+      `{ article(id: "${articleId}") { status author { name } } }`,
+      after(published.globalPosition),
+    );
     expect(body.data.article).toEqual({ status: 'PUBLISHED', author: { name: 'Rye Writer' } });
   });
 
   it('carries an author rename into all three read models without any service asking articles', async () => {
     const authorId = 'renamed-writer';
     await commands.registerAuthor({ authorId, name: 'Old Name' });
-    await commands.draftArticle({ articleId: 'renamed-1', title: 'One', body: 'B', category: 'politics', authorId });
+    await commands.draftArticle({
+      articleId: 'renamed-1',
+      title: 'One',
+      body: 'B',
+      category: 'politics',
+      authorId,
+    });
     const first = await commands.publishArticle({ articleId: 'renamed-1' });
-    const sitemapBefore = await (await fetch(system.url('sitemap', '/sitemap'), { headers: after(first.globalPosition) })).text();
-    const lastmodBefore = asArray(xml.parse(sitemapBefore).urlset.url).find((u: any) => u.loc.endsWith('/renamed-1')).lastmod;
+    const sitemapBefore = await (
+      await fetch(system.url('sitemap', '/sitemap'), { headers: after(first.globalPosition) })
+    ).text();
+    const lastmodBefore = asArray(xml.parse(sitemapBefore).urlset.url).find((u: any) =>
+      u.loc.endsWith('/renamed-1'),
+    ).lastmod;
 
     await new Promise((r) => setTimeout(r, 20)); // so the rename's timestamp differs from the publish
     const renamed = await commands.renameAuthor({ authorId, name: 'New Name' });
     const h = after(renamed.globalPosition);
 
-    const feed = xml.parse(await (await fetch(system.url('rss', '/feed/politics'), { headers: h })).text());
+    const feed = xml.parse(
+      await (await fetch(system.url('rss', '/feed/politics'), { headers: h })).text(),
+    );
     const item = asArray(feed.rss.channel.item).find((i: any) => i.guid['#text'] === 'renamed-1');
     expect(item['dc:creator']).toBe('New Name');
 
     const { body } = await graphql(system, '{ article(id: "renamed-1") { author { name } } }', h);
     expect(body.data.article.author.name).toBe('New Name');
 
-    const sitemapAfter = await (await fetch(system.url('sitemap', '/sitemap'), { headers: h })).text();
-    const lastmodAfter = asArray(xml.parse(sitemapAfter).urlset.url).find((u: any) => u.loc.endsWith('/renamed-1')).lastmod;
+    const sitemapAfter = await (
+      await fetch(system.url('sitemap', '/sitemap'), { headers: h })
+    ).text();
+    const lastmodAfter = asArray(xml.parse(sitemapAfter).urlset.url).find((u: any) =>
+      u.loc.endsWith('/renamed-1'),
+    ).lastmod;
     expect(Date.parse(lastmodAfter)).toBeGreaterThan(Date.parse(lastmodBefore));
   });
 
@@ -100,7 +135,10 @@ describe('the event-sourced services, as real processes', { timeout: 90_000 }, (
 
   it('keeps serving while articles is down and catches up after it returns; a restarted reader resumes from its position', async () => {
     const before = await commands.registerAuthor({ name: 'Before Outage' });
-    await waitFor('rss to reach the position', async () => (await position(system, 'rss')) >= before.globalPosition);
+    await waitFor(
+      'rss to reach the position',
+      async () => (await position(system, 'rss')) >= before.globalPosition,
+    );
 
     await system.services.articles.stop();
     expect((await fetch(system.url('rss', '/feed'))).status).toBe(200);
@@ -113,10 +151,20 @@ describe('the event-sourced services, as real processes', { timeout: 90_000 }, (
     commands.close();
     commands = createArticlesCommands(`127.0.0.1:${system.ports.articles}`);
     await commands.registerAuthor({ authorId: 'after-outage', name: 'After Outage' });
-    await commands.draftArticle({ articleId: 'after-outage-1', title: 'Back online', body: 'B', category: 'business', authorId: 'after-outage' });
+    await commands.draftArticle({
+      articleId: 'after-outage-1',
+      title: 'Back online',
+      body: 'B',
+      category: 'business',
+      authorId: 'after-outage',
+    });
     const published = await commands.publishArticle({ articleId: 'after-outage-1' });
     for (const service of ['graph', 'rss', 'sitemap'] as const) {
-      await waitFor(`${service} to reconnect and catch up`, async () => (await position(system, service)) >= published.globalPosition, 20_000);
+      await waitFor(
+        `${service} to reconnect and catch up`,
+        async () => (await position(system, service)) >= published.globalPosition,
+        20_000,
+      );
     }
     const feed = await (await fetch(system.url('rss', '/feed/business'))).text();
     expect(feed).toContain('Back online');

@@ -22,16 +22,28 @@ describe('one-process mode (in-process bus)', { timeout: 90_000 }, () => {
     const commands = createArticlesCommands(`127.0.0.1:${ports.articles}`);
     try {
       await commands.registerAuthor({ authorId: 'solo', name: 'Solo Writer' });
-      await commands.draftArticle({ articleId: 'solo-1', title: 'One process, one bus', body: 'B', category: 'lifestyle', authorId: 'solo' });
+      await commands.draftArticle({
+        articleId: 'solo-1',
+        title: 'One process, one bus',
+        body: 'B',
+        category: 'lifestyle',
+        authorId: 'solo',
+      });
       const published = await commands.publishArticle({ articleId: 'solo-1' });
 
-      const feed = await fetch(`http://127.0.0.1:${ports.rss}/feed/lifestyle`, { headers: { 'x-min-position': String(published.globalPosition) } });
+      const feed = await fetch(`http://127.0.0.1:${ports.rss}/feed/lifestyle`, {
+        headers: { 'x-min-position': String(published.globalPosition) },
+      });
       expect(feed.status).toBe(200);
       expect(await feed.text()).toContain('One process, one bus');
-      const health = (await (await fetch(`http://127.0.0.1:${ports.graph}/healthz`)).json()) as { feed: { transport: string } };
+      const health = (await (await fetch(`http://127.0.0.1:${ports.graph}/healthz`)).json()) as {
+        feed: { transport: string };
+      };
       expect(health.feed.transport).toBe('in-process');
       await waitFor('sitemap to list the article', async () =>
-        (await (await fetch(`http://127.0.0.1:${ports.sitemap}/sitemap`)).text()).includes('/articles/solo-1'),
+        (await (await fetch(`http://127.0.0.1:${ports.sitemap}/sitemap`)).text()).includes(
+          '/articles/solo-1',
+        ),
       );
       expect(await service.stop()).toBe(0);
     } finally {

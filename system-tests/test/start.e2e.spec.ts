@@ -15,24 +15,39 @@ describe('pnpm start (the supervisor)', { timeout: 120_000 }, () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'fairflax-start-'));
     // What `pnpm start` runs: the tsx CLI, which relays signals to the supervisor it starts.
     // Its own process group stands for the terminal's foreground group.
-    const supervisor = spawn(join(root, 'node_modules/.bin/tsx'), ['--conditions=source', 'scripts/start.ts'], {
-      cwd: root,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        TRANSPORT: 'embedded',
-        DATA_DIR: dataDir,
-        ...systemPortsEnv(ports),
+    const supervisor = spawn(
+      join(root, 'node_modules/.bin/tsx'),
+      ['--conditions=source', 'scripts/start.ts'],
+      {
+        cwd: root,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          TRANSPORT: 'embedded',
+          DATA_DIR: dataDir,
+          ...systemPortsEnv(ports),
+        },
       },
-    });
+    );
     let output = '';
     supervisor.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     supervisor.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => supervisor.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      supervisor.on('exit', (code) => resolve(code)),
+    );
     try {
       for (const port of [ports.graph, ports.rss, ports.sitemap])
-        await waitFor(`the service on ${port} to answer`, () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false), 60_000, 200);
+        await waitFor(
+          `the service on ${port} to answer`,
+          () =>
+            fetch(`http://127.0.0.1:${port}/healthz`).then(
+              (r) => r.ok,
+              () => false,
+            ),
+          60_000,
+          200,
+        );
 
       process.kill(-supervisor.pid!, 'SIGINT');
       const code = await exited;

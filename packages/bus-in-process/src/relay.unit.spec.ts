@@ -8,7 +8,10 @@ import { InProcessBus } from './index.js';
 /** Read model: author id -> name, plus how many events it applied. */
 const namesProjection: Projection = {
   name: 'names',
-  migrate: (db) => db.exec('CREATE TABLE IF NOT EXISTS names (id TEXT PRIMARY KEY, name TEXT, applied INTEGER) STRICT'),
+  migrate: (db) =>
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS names (id TEXT PRIMARY KEY, name TEXT, applied INTEGER) STRICT',
+    ),
   apply: (db, { event }) => {
     if (event.type === 'AuthorRegistered' || event.type === 'AuthorRenamed') {
       db.prepare(
@@ -18,11 +21,24 @@ const namesProjection: Projection = {
   },
 };
 
-async function appendAuthors(store: InMemoryEventStore, prefix: string, count: number, renames: number) {
+async function appendAuthors(
+  store: InMemoryEventStore,
+  prefix: string,
+  count: number,
+  renames: number,
+) {
   for (let i = 0; i < count; i++) {
-    const events: FairflaxEvent[] = [{ type: 'AuthorRegistered', data: { authorId: `${prefix}${i}`, name: `n${i}`, registeredAt: 't' } }];
+    const events: FairflaxEvent[] = [
+      {
+        type: 'AuthorRegistered',
+        data: { authorId: `${prefix}${i}`, name: `n${i}`, registeredAt: 't' },
+      },
+    ];
     for (let r = 1; r <= renames; r++) {
-      events.push({ type: 'AuthorRenamed', data: { authorId: `${prefix}${i}`, name: `n${i}-${r}`, previousName: '', renamedAt: 't' } });
+      events.push({
+        type: 'AuthorRenamed',
+        data: { authorId: `${prefix}${i}`, name: `n${i}-${r}`, previousName: '', renamedAt: 't' },
+      });
     }
     await store.append(
       authorStream(`${prefix}${i}`),
@@ -76,10 +92,18 @@ describe('relaying the event store over the in-process bus', () => {
     await until(() => delivered === 60 + 61);
     expect(runner.globalPosition()).toBe(61);
 
-    const rows = runner.db.prepare('SELECT id, name, applied FROM names ORDER BY id').all() as { id: string; name: string; applied: number }[];
+    const rows = runner.db.prepare('SELECT id, name, applied FROM names ORDER BY id').all() as {
+      id: string;
+      name: string;
+      applied: number;
+    }[];
     // Each event applied exactly once despite being published twice, and renames in order.
     expect(rows).toHaveLength(21);
-    expect(rows.filter((r) => r.id.startsWith('a')).every((r) => r.applied === 3 && r.name.endsWith('-2'))).toBe(true);
+    expect(
+      rows
+        .filter((r) => r.id.startsWith('a'))
+        .every((r) => r.applied === 3 && r.name.endsWith('-2')),
+    ).toBe(true);
     expect(rows.find((r) => r.id === 'late0')).toEqual({ id: 'late0', name: 'n0', applied: 1 });
 
     replay.abort();

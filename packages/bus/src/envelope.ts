@@ -43,7 +43,9 @@ export function fromDelivery(delivery: Delivery): StoredEvent {
   const need = (name: string) => {
     const value = h[name];
     if (value === undefined) {
-      throw new MalformedMessageError(`message ${delivery.topic}/${delivery.partition}@${delivery.offset} has no ${name} header`);
+      throw new MalformedMessageError(
+        `message ${delivery.topic}/${delivery.partition}@${delivery.offset} has no ${name} header`,
+      );
     }
     return value;
   };

@@ -2,7 +2,9 @@ import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import type { FairflaxEvent, FairflaxEventType } from './types.js';
 
-export const EVENTS_PROTO_PATH = fileURLToPath(new URL('../../../proto/events.proto', import.meta.url));
+export const EVENTS_PROTO_PATH = fileURLToPath(
+  new URL('../../../proto/events.proto', import.meta.url),
+);
 
 const root = protobuf.loadSync(EVENTS_PROTO_PATH);
 const messageType = (name: string) => root.lookupType(`fairflax.events.v1.${name}`);
@@ -96,7 +98,9 @@ export function decodeEvent(type: string, schemaVersion: number, data: Uint8Arra
   }
   const legacy = schema.legacy[schemaVersion];
   if (!legacy) {
-    throw new UnknownEventError(`${type} has no schema version ${schemaVersion} (current is ${schema.version})`);
+    throw new UnknownEventError(
+      `${type} has no schema version ${schemaVersion} (current is ${schema.version})`,
+    );
   }
   let value = legacy.upcast(legacy.message.toObject(legacy.message.decode(data), TO_OBJECT));
   for (let v = schemaVersion + 1; v < schema.version; v++) {
@@ -111,10 +115,17 @@ export function decodeEvent(type: string, schemaVersion: number, data: Uint8Arra
  * proto3 leaves empty strings off the wire; restore them for plain fields so consumers see
  * `title: ''` rather than undefined, while `optional` fields stay absent when unset.
  */
-function withDefaults(message: protobuf.Type, value: Record<string, unknown>): Record<string, unknown> {
+function withDefaults(
+  message: protobuf.Type,
+  value: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...value };
   for (const field of message.fieldsArray) {
-    if (out[field.name] === undefined && !field.options?.['proto3_optional'] && field.type === 'string') {
+    if (
+      out[field.name] === undefined &&
+      !field.options?.['proto3_optional'] &&
+      field.type === 'string'
+    ) {
       out[field.name] = '';
     }
   }
@@ -122,7 +133,11 @@ function withDefaults(message: protobuf.Type, value: Record<string, unknown>): R
 }
 
 /** Encodes with an explicit old schema version: for tests and migrations that need old data. */
-export function encodeLegacy(type: FairflaxEventType, schemaVersion: number, data: object): Uint8Array {
+export function encodeLegacy(
+  type: FairflaxEventType,
+  schemaVersion: number,
+  data: object,
+): Uint8Array {
   const legacy = schemaOf(type).legacy[schemaVersion];
   if (!legacy) throw new UnknownEventError(`${type} has no legacy version ${schemaVersion}`);
   return legacy.message.encode(legacy.message.fromObject(data)).finish();

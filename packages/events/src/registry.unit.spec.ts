@@ -9,15 +9,40 @@ import {
 } from './index.js';
 
 const samples: FairflaxEvent[] = [
-  { type: 'AuthorRegistered', data: { authorId: 'a1', name: 'Zoë', registeredAt: '2026-01-01T00:00:00.000Z' } },
-  { type: 'AuthorRenamed', data: { authorId: 'a1', name: 'Zoë B', previousName: 'Zoë', renamedAt: '2026-01-02T00:00:00.000Z' } },
+  {
+    type: 'AuthorRegistered',
+    data: { authorId: 'a1', name: 'Zoë', registeredAt: '2026-01-01T00:00:00.000Z' },
+  },
+  {
+    type: 'AuthorRenamed',
+    data: {
+      authorId: 'a1',
+      name: 'Zoë B',
+      previousName: 'Zoë',
+      renamedAt: '2026-01-02T00:00:00.000Z',
+    },
+  },
   {
     type: 'ArticleDrafted',
-    data: { articleId: 'x', title: 'T <&>', body: 'B', category: 'business', authorId: 'a1', authorName: 'Zoë', draftedAt: '2026-01-01T00:00:00.000Z' },
+    data: {
+      articleId: 'x',
+      title: 'T <&>',
+      body: 'B',
+      category: 'business',
+      authorId: 'a1',
+      authorName: 'Zoë',
+      draftedAt: '2026-01-01T00:00:00.000Z',
+    },
   },
-  { type: 'ArticleRevised', data: { articleId: 'x', title: 'New', revisedAt: '2026-01-01T00:00:00.000Z' } },
+  {
+    type: 'ArticleRevised',
+    data: { articleId: 'x', title: 'New', revisedAt: '2026-01-01T00:00:00.000Z' },
+  },
   { type: 'ArticlePublished', data: { articleId: 'x', publishedAt: '2026-01-01T00:00:00.000Z' } },
-  { type: 'ArticleRetracted', data: { articleId: 'x', reason: 'wrong', retractedAt: '2026-01-01T00:00:00.000Z' } },
+  {
+    type: 'ArticleRetracted',
+    data: { articleId: 'x', reason: 'wrong', retractedAt: '2026-01-01T00:00:00.000Z' },
+  },
 ];
 
 describe('event registry', () => {
@@ -29,7 +54,10 @@ describe('event registry', () => {
   });
 
   it('keeps unset optional fields of a revision absent', () => {
-    const { data } = encodeEvent({ type: 'ArticleRevised', data: { articleId: 'x', body: '', revisedAt: 't' } });
+    const { data } = encodeEvent({
+      type: 'ArticleRevised',
+      data: { articleId: 'x', body: '', revisedAt: 't' },
+    });
     const decoded = decodeEvent('ArticleRevised', 1, data);
     expect(decoded.data).toEqual({ articleId: 'x', body: '', revisedAt: 't' });
     expect('title' in decoded.data).toBe(false);
@@ -61,12 +89,17 @@ describe('event registry', () => {
 
   it('refuses unknown types and versions instead of guessing', () => {
     expect(() => decodeEvent('ArticleSpiked', 1, new Uint8Array())).toThrowError(UnknownEventError);
-    expect(() => decodeEvent('ArticleDrafted', 9, new Uint8Array())).toThrowError(/no schema version 9/);
+    expect(() => decodeEvent('ArticleDrafted', 9, new Uint8Array())).toThrowError(
+      /no schema version 9/,
+    );
   });
 
   it('rejects data that does not fit the message', () => {
     expect(() =>
-      encodeEvent({ type: 'ArticlePublished', data: { articleId: 42 as unknown as string, publishedAt: 't' } }),
+      encodeEvent({
+        type: 'ArticlePublished',
+        data: { articleId: 42 as unknown as string, publishedAt: 't' },
+      }),
     ).toThrowError(/invalid ArticlePublished/);
   });
 });

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { escapeXml, renderNewsSitemap, renderRss, renderSitemap } from './index.js';
 
 const tricky = `Rates <rise> & "markets" 'wobble' — Zürich café\u0007 北京`;
-const parser = new XMLParser({ ignoreAttributes: false, processEntities: true, htmlEntities: false });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  processEntities: true,
+  htmlEntities: false,
+});
 
 describe('escapeXml', () => {
   it('escapes the five XML specials and drops control characters XML cannot carry', () => {
@@ -25,7 +29,7 @@ describe('renderRss', () => {
         link: 'https://news.fairflax.example/articles/a-1',
         description: 'Body & more',
         category: 'business',
-        author: 'Zoë O\'Neil',
+        author: "Zoë O'Neil",
         published,
       },
     ],
@@ -71,9 +75,16 @@ describe('renderSitemap', () => {
 
   it('renders a news sitemap with escaped titles', () => {
     const xml = renderNewsSitemap({ name: 'Fairflax', language: 'en' }, [
-      { loc: 'https://n.example/a', lastModified: new Date(0), published: new Date(0), title: tricky },
+      {
+        loc: 'https://n.example/a',
+        lastModified: new Date(0),
+        published: new Date(0),
+        title: tricky,
+      },
     ]);
     expect(XMLValidator.validate(xml)).toBe(true);
-    expect(parser.parse(xml).urlset.url['news:news']['news:title']).toBe(tricky.replace('\u0007', ''));
+    expect(parser.parse(xml).urlset.url['news:news']['news:title']).toBe(
+      tricky.replace('\u0007', ''),
+    );
   });
 });

@@ -24,9 +24,14 @@ interface ReplyLike {
   send(payload?: unknown): unknown;
 }
 
-export type ConsistencyCheck =
-  | { ok: true }
-  | { ok: false; status: 400 | 503; title: string; detail: string };
+interface ConsistencyFailure {
+  ok: false;
+  status: 400 | 503;
+  title: string;
+  detail: string;
+}
+
+export type ConsistencyCheck = { ok: true } | ConsistencyFailure;
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -40,12 +45,22 @@ export async function awaitMinPosition(
 ): Promise<ConsistencyCheck> {
   if (minPositionRaw === undefined) return { ok: true };
   if (!/^\d{1,15}$/.test(minPositionRaw)) {
-    return { ok: false, status: 400, title: 'Bad Request', detail: `min position "${minPositionRaw}" is not a non-negative integer` };
+    return {
+      ok: false,
+      status: 400,
+      title: 'Bad Request',
+      detail: `min position "${minPositionRaw}" is not a non-negative integer`,
+    };
   }
   let timeoutMs = DEFAULT_WAIT_MS;
   if (timeoutRaw !== undefined) {
     if (!/^\d{1,6}$/.test(timeoutRaw)) {
-      return { ok: false, status: 400, title: 'Bad Request', detail: `wait timeout "${timeoutRaw}" is not a number of milliseconds` };
+      return {
+        ok: false,
+        status: 400,
+        title: 'Bad Request',
+        detail: `wait timeout "${timeoutRaw}" is not a number of milliseconds`,
+      };
     }
     timeoutMs = Math.min(Number(timeoutRaw), MAX_WAIT_MS);
   }
@@ -71,10 +86,12 @@ export function readYourWritesHook(runner: ProjectionRunner) {
     reply.header(POSITION_HEADER, runner.globalPosition());
     if (!check.ok) {
       if (check.status === 503) reply.header('retry-after', 1);
-      reply
-        .code(check.status)
-        .type('application/problem+json')
-        .send({ type: 'about:blank', title: check.title, status: check.status, detail: check.detail });
+      reply.code(check.status).type('application/problem+json').send({
+        type: 'about:blank',
+        title: check.title,
+        status: check.status,
+        detail: check.detail,
+      });
     }
   };
 }

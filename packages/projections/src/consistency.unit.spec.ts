@@ -6,7 +6,10 @@ import { ProjectionRunner } from './runner.js';
 import { deliveriesOf } from './testing.js';
 
 const noop = { name: 'noop', migrate: () => undefined, apply: () => undefined };
-const event: FairflaxEvent = { type: 'AuthorRegistered', data: { authorId: 'a', name: 'A', registeredAt: 't' } };
+const event: FairflaxEvent = {
+  type: 'AuthorRegistered',
+  data: { authorId: 'a', name: 'A', registeredAt: 't' },
+};
 
 describe('awaitMinPosition', () => {
   const runner = () => new ProjectionRunner(openReadModel(':memory:'), noop);
@@ -16,15 +19,26 @@ describe('awaitMinPosition', () => {
   });
 
   it('rejects a minimum position or timeout that is not a plain integer with 400', async () => {
-    await expect(awaitMinPosition(runner(), '-1')).resolves.toMatchObject({ ok: false, status: 400 });
-    await expect(awaitMinPosition(runner(), '1e3')).resolves.toMatchObject({ ok: false, status: 400 });
-    await expect(awaitMinPosition(runner(), '1', 'soon')).resolves.toMatchObject({ ok: false, status: 400 });
+    await expect(awaitMinPosition(runner(), '-1')).resolves.toMatchObject({
+      ok: false,
+      status: 400,
+    });
+    await expect(awaitMinPosition(runner(), '1e3')).resolves.toMatchObject({
+      ok: false,
+      status: 400,
+    });
+    await expect(awaitMinPosition(runner(), '1', 'soon')).resolves.toMatchObject({
+      ok: false,
+      status: 400,
+    });
   });
 
   it('answers 503 naming both positions when the read model does not catch up in time', async () => {
     const check = await awaitMinPosition(runner(), '7', '20');
     expect(check).toMatchObject({ ok: false, status: 503 });
-    expect(check.ok === false && check.detail).toMatch(/at position 0, behind the requested 7 after waiting 20 ms/);
+    expect(check.ok === false && check.detail).toMatch(
+      /at position 0, behind the requested 7 after waiting 20 ms/,
+    );
   });
 
   it('waits for the position and then lets the request through', async () => {

@@ -52,7 +52,10 @@ export function followSource(
   })();
   const replayTimer = setInterval(() => replayIfRequested(runner, logger), replayPollMs);
   replayTimer.unref();
-  logger.info({ projection: runner.projection.name, position: runner.globalPosition() }, 'following the event log');
+  logger.info(
+    { projection: runner.projection.name, position: runner.globalPosition() },
+    'following the event log',
+  );
   return {
     stop: async () => {
       clearInterval(replayTimer);
@@ -68,7 +71,10 @@ function replayIfRequested(runner: ProjectionRunner, logger: LoggerLike): void {
     if (!runner.hasReplayRequest()) return;
     const { replayed, stillParked } = runner.replayRequested();
     if (stillParked > 0) {
-      logger.warn({ projection, replayed, stillParked }, 'replayed parked events; some failed again and stay parked');
+      logger.warn(
+        { projection, replayed, stillParked },
+        'replayed parked events; some failed again and stay parked',
+      );
     } else {
       logger.info({ projection, replayed }, 'replayed parked events');
     }

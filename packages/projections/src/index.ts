@@ -19,4 +19,9 @@ export {
   type DeadLetterFilter,
   type DeadLetterReason,
 } from './dead-letters.js';
-export { formatProgress, rebuildReadModel, type RebuildOptions, type RebuildProgress } from './rebuild.js';
+export {
+  formatProgress,
+  rebuildReadModel,
+  type RebuildOptions,
+  type RebuildProgress,
+} from './rebuild.js';

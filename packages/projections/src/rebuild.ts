@@ -40,7 +40,9 @@ export async function rebuildReadModel(options: RebuildOptions): Promise<Rebuild
   // fsync per batch. It is made durable once, below, before it replaces the old one.
   db.pragma('synchronous = OFF');
   let parked = 0;
-  const runner = new ProjectionRunner(db, projection, { onParked: (letters) => (parked += letters.length) });
+  const runner = new ProjectionRunner(db, projection, {
+    onParked: (letters) => (parked += letters.length),
+  });
   const started = Date.now();
   let events = 0;
   const progress = (): RebuildProgress => ({

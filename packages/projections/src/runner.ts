@@ -1,6 +1,13 @@
 import type { StoredEvent } from '@fairflax/event-store';
 import { decodeEvent } from '@fairflax/events';
-import { DeadLetters, errorText, isTransientError, sequencedBehind, type DeadLetter, type DeadLetterReason } from './dead-letters.js';
+import {
+  DeadLetters,
+  errorText,
+  isTransientError,
+  sequencedBehind,
+  type DeadLetter,
+  type DeadLetterReason,
+} from './dead-letters.js';
 import type { Database, Delivery, EventSource, ProjectedEvent, Projection } from './types.js';
 
 const CHECKPOINTS_DDL = `
@@ -105,8 +112,15 @@ export class ProjectionRunner {
       projection.migrate(db);
     })();
     const rows = db
-      .prepare('SELECT source, position, global_position, transport_offset FROM projection_checkpoints WHERE projection = ?')
-      .all(projection.name) as { source: string; position: number; global_position: number; transport_offset: number | null }[];
+      .prepare(
+        'SELECT source, position, global_position, transport_offset FROM projection_checkpoints WHERE projection = ?',
+      )
+      .all(projection.name) as {
+      source: string;
+      position: number;
+      global_position: number;
+      transport_offset: number | null;
+    }[];
     for (const row of rows) {
       this.checkpoints.set(row.source, {
         position: row.position,
@@ -135,7 +149,13 @@ export class ProjectionRunner {
       return projected;
     });
     this.applyTx = db.transaction((deliveries: readonly Delivery[]) => {
-      const outcome: BatchOutcome = { applied: [], skipped: 0, parked: [], moved: new Map(), newlyParked: new Map() };
+      const outcome: BatchOutcome = {
+        applied: [],
+        skipped: 0,
+        parked: [],
+        moved: new Map(),
+        newlyParked: new Map(),
+      };
       const parkedAt = new Date().toISOString();
       for (const d of deliveries) {
         const checkpoint = outcome.moved.get(d.source) ?? { ...this.checkpoint(d.source) };
@@ -216,7 +236,8 @@ export class ProjectionRunner {
       this.checkpoints.set(source, checkpoint);
       this.highestGlobal = Math.max(this.highestGlobal, checkpoint.global);
     }
-    for (const [streamId, blocker] of outcome.newlyParked) this.parkedStreams.set(streamId, blocker);
+    for (const [streamId, blocker] of outcome.newlyParked)
+      this.parkedStreams.set(streamId, blocker);
     if (outcome.applied.length > 0) this.options.onCommitted?.(outcome.applied);
     if (outcome.parked.length > 0) this.options.onParked?.(outcome.parked);
     this.wakeWaiters();
@@ -265,7 +286,11 @@ export class ProjectionRunner {
    * back and the error propagates: the source is expected to redeliver after a restart.
    */
   async run(source: EventSource, signal: AbortSignal): Promise<void> {
-    for await (const batch of source.batches((s) => this.position(s), signal, (s) => this.offset(s))) {
+    for await (const batch of source.batches(
+      (s) => this.position(s),
+      signal,
+      (s) => this.offset(s),
+    )) {
       this.applyBatch(batch);
       if (signal.aborted) break;
     }

@@ -6,7 +6,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openReadModel } from './database.js';
 import { formatProgress, rebuildReadModel } from './rebuild.js';
 import { ProjectionRunner } from './runner.js';
-import { authorRegistered as registered, authorRenamed as renamed, deliveriesOf } from './testing.js';
+import {
+  authorRegistered as registered,
+  authorRenamed as renamed,
+  deliveriesOf,
+} from './testing.js';
 import type { Database, Delivery, EventSource, Projection } from './types.js';
 
 /**
@@ -15,18 +19,26 @@ import type { Database, Delivery, EventSource, Projection } from './types.js';
  */
 const authorsProjection = (lockedOn?: string): Projection => ({
   name: 'authors',
-  migrate: (db) => db.exec('CREATE TABLE IF NOT EXISTS authors (id TEXT PRIMARY KEY, name TEXT, changes INTEGER) STRICT'),
+  migrate: (db) =>
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS authors (id TEXT PRIMARY KEY, name TEXT, changes INTEGER) STRICT',
+    ),
   apply: (db, { event }) => {
     if (event.type === 'AuthorRegistered') {
       db.prepare('INSERT INTO authors VALUES (?, ?, 1)').run(event.data.authorId, event.data.name);
-      if (event.data.name === lockedOn) throw new Sqlite.SqliteError(`database is locked at ${lockedOn}`, 'SQLITE_BUSY');
+      if (event.data.name === lockedOn)
+        throw new Sqlite.SqliteError(`database is locked at ${lockedOn}`, 'SQLITE_BUSY');
     } else if (event.type === 'AuthorRenamed') {
-      db.prepare('UPDATE authors SET name = ?, changes = changes + 1 WHERE id = ?').run(event.data.name, event.data.authorId);
+      db.prepare('UPDATE authors SET name = ?, changes = changes + 1 WHERE id = ?').run(
+        event.data.name,
+        event.data.authorId,
+      );
     }
   },
 });
 
-const rows = (db: Database) => db.prepare('SELECT id, name, changes FROM authors ORDER BY id').all();
+const rows = (db: Database) =>
+  db.prepare('SELECT id, name, changes FROM authors ORDER BY id').all();
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -41,7 +53,9 @@ const tempDb = () => {
 describe('ProjectionRunner', () => {
   it('applies a batch and records the position it reached', () => {
     const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection());
-    const result = runner.applyBatch(deliveriesOf([registered('a'), registered('b'), renamed('a', 'A2')]));
+    const result = runner.applyBatch(
+      deliveriesOf([registered('a'), registered('b'), renamed('a', 'A2')]),
+    );
     expect(result).toEqual({ applied: 3, skipped: 0 });
     expect(runner.position('log')).toBe(3);
     expect(runner.globalPosition()).toBe(3);
@@ -90,7 +104,9 @@ describe('ProjectionRunner', () => {
     first.db.close();
     const second = new ProjectionRunner(openReadModel(path), authorsProjection());
     expect(second.position('log')).toBe(2);
-    expect(second.applyBatch(deliveriesOf([registered('a'), registered('b'), registered('c')]))).toEqual({ applied: 1, skipped: 2 });
+    expect(
+      second.applyBatch(deliveriesOf([registered('a'), registered('b'), registered('c')])),
+    ).toEqual({ applied: 1, skipped: 2 });
     expect(rows(second.db)).toHaveLength(3);
   });
 
@@ -100,7 +116,9 @@ describe('ProjectionRunner', () => {
       onCommitted: (events) => seen.push(...events.map((e) => e.streamId)),
     });
     runner.applyBatch(deliveriesOf([registered('a')]));
-    expect(() => runner.applyBatch(deliveriesOf([registered('b'), registered('locked', 'locked')], 1))).toThrowError();
+    expect(() =>
+      runner.applyBatch(deliveriesOf([registered('b'), registered('locked', 'locked')], 1)),
+    ).toThrowError();
     expect(seen).toEqual(['author-a']);
   });
 
@@ -125,13 +143,23 @@ describe('transport offsets', () => {
     const path = tempDb();
     const runner = new ProjectionRunner(openReadModel(path), authorsProjection());
     expect(runner.offset('author/0')).toBeUndefined();
-    runner.applyBatch(withOffsets(deliveriesOf([registered('a'), registered('b')], 0, 'author/0'), 700));
+    runner.applyBatch(
+      withOffsets(deliveriesOf([registered('a'), registered('b')], 0, 'author/0'), 700),
+    );
     expect(runner.offset('author/0')).toBe(701);
     expect(checkpointRows(runner.db)).toEqual([
-      { projection: 'authors', source: 'author/0', position: 2, global_position: 2, transport_offset: 701 },
+      {
+        projection: 'authors',
+        source: 'author/0',
+        position: 2,
+        global_position: 2,
+        transport_offset: 701,
+      },
     ]);
     runner.db.close();
-    expect(new ProjectionRunner(openReadModel(path), authorsProjection()).offset('author/0')).toBe(701);
+    expect(new ProjectionRunner(openReadModel(path), authorsProjection()).offset('author/0')).toBe(
+      701,
+    );
   });
 
   it('changes nothing when a batch is delivered again at the same offsets', () => {
@@ -184,7 +212,13 @@ describe('transport offsets', () => {
     expect(runner.offset('log')).toBeUndefined();
     runner.applyBatch(withOffsets(deliveriesOf([registered('f')], 5), 3));
     expect(checkpointRows(runner.db)).toEqual([
-      { projection: 'authors', source: 'log', position: 6, global_position: 6, transport_offset: 3 },
+      {
+        projection: 'authors',
+        source: 'log',
+        position: 6,
+        global_position: 6,
+        transport_offset: 3,
+      },
     ]);
   });
 
@@ -232,7 +266,12 @@ describe('rebuildReadModel', () => {
     old.applyBatch(deliveriesOf([registered('stale')]));
     old.db.close();
 
-    const all = deliveriesOf([registered('a'), registered('b'), renamed('a', 'A2'), registered('c')]);
+    const all = deliveriesOf([
+      registered('a'),
+      registered('b'),
+      renamed('a', 'A2'),
+      registered('c'),
+    ]);
     const progress: number[] = [];
     const result = await rebuildReadModel({
       dbPath: path,

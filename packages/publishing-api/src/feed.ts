@@ -38,7 +38,10 @@ export function toStoredEvent(wire: WireEventEnvelope): StoredEvent {
 }
 
 interface FeedClient {
-  subscribe(request: { afterPosition: string; batchSize: number }): grpc.ClientReadableStream<WireEventBatch>;
+  subscribe(request: {
+    afterPosition: string;
+    batchSize: number;
+  }): grpc.ClientReadableStream<WireEventBatch>;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -72,7 +75,10 @@ export class EmbeddedFeed implements EventSource {
     });
   }
 
-  async *batches(from: (source: string) => number, signal: AbortSignal): AsyncGenerator<readonly Delivery[]> {
+  async *batches(
+    from: (source: string) => number,
+    signal: AbortSignal,
+  ): AsyncGenerator<readonly Delivery[]> {
     const { minBackoffMs = 100, maxBackoffMs = 5_000 } = this.options;
     let backoff = minBackoffMs;
     while (!signal.aborted) {
@@ -89,7 +95,11 @@ export class EmbeddedFeed implements EventSource {
           this.status.headPosition = Number(batch.headPosition ?? 0);
           // Empty batches are passed on too: the first one tells the head of an empty log.
           const events = (batch.events ?? []).map(toStoredEvent);
-          yield events.map((event) => ({ source: LOG_SOURCE, position: event.globalPosition, event }));
+          yield events.map((event) => ({
+            source: LOG_SOURCE,
+            position: event.globalPosition,
+            event,
+          }));
         }
         if (!signal.aborted) this.update({ connected: false, lastError: 'stream ended' });
       } catch (err) {

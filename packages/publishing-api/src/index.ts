@@ -18,7 +18,13 @@ export {
   type RetractArticle,
   type ReviseArticle,
 } from './commands.js';
-export { EmbeddedFeed, LOG_SOURCE, toStoredEvent, type EmbeddedFeedOptions, type FeedStatus } from './feed.js';
+export {
+  EmbeddedFeed,
+  LOG_SOURCE,
+  toStoredEvent,
+  type EmbeddedFeedOptions,
+  type FeedStatus,
+} from './feed.js';
 export {
   ArticlesService,
   EventFeedService,

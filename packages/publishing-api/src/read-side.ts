@@ -40,7 +40,11 @@ export async function followArticlesLog(options: FollowArticlesLogOptions): Prom
         env: process.env,
         onConnectionChange: (connected, status) => {
           if (connected) logger.info({ transport, status }, 'following the articles log');
-          else logger.warn({ transport, status }, 'articles log unreachable; serving what was applied so far');
+          else
+            logger.warn(
+              { transport, status },
+              'articles log unreachable; serving what was applied so far',
+            );
         },
       },
       options.load,
@@ -83,7 +87,15 @@ export function deadLetterReporter(logger: Logger): DeadLetterReporter {
     onParked: (letters) => {
       for (const { projection, event, source: from, reason, error } of letters) {
         logger.warn(
-          { projection, streamId: event.streamId, position: event.globalPosition, type: event.type, source: from, reason, error },
+          {
+            projection,
+            streamId: event.streamId,
+            position: event.globalPosition,
+            type: event.type,
+            source: from,
+            reason,
+            error,
+          },
           'event parked as a dead letter; `dead-letters replay` applies it once fixed',
         );
       }
@@ -92,7 +104,10 @@ export function deadLetterReporter(logger: Logger): DeadLetterReporter {
       publishing = publishing
         .then(() => target.deadLetter?.(letters))
         .catch((err: unknown) => {
-          logger.error({ err, events: letters.length }, 'could not publish parked events to the dead-letter topic; they stay parked in the read model');
+          logger.error(
+            { err, events: letters.length },
+            'could not publish parked events to the dead-letter topic; they stay parked in the read model',
+          );
         });
     },
     forwardTo: (followed) => {

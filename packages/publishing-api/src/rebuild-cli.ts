@@ -14,7 +14,9 @@ export async function runRebuildCli(options: {
   defaultDbPath: string;
   defaultAddress: string;
 }): Promise<void> {
-  const { values } = parseArgs({ options: { articles: { type: 'string' }, db: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { articles: { type: 'string' }, db: { type: 'string' } },
+  });
   const address = values.articles ?? options.defaultAddress;
   const dbPath = values.db ?? options.defaultDbPath;
   const feed = new EmbeddedFeed(address, { batchSize: 2_000, maxBackoffMs: 1_000 });
@@ -34,7 +36,9 @@ export async function runRebuildCli(options: {
         process.stderr.write(tty ? `\r${formatProgress(p)}` : `${formatProgress(p)}\n`);
       },
     });
-    process.stderr.write(`${tty ? '\n' : ''}done: ${result.events} events in ${(result.elapsedMs / 1000).toFixed(1)} s\n`);
+    process.stderr.write(
+      `${tty ? '\n' : ''}done: ${result.events} events in ${(result.elapsedMs / 1000).toFixed(1)} s\n`,
+    );
     if (result.parked > 0) {
       process.stderr.write(
         `${result.parked} events could not be applied and are parked: ` +

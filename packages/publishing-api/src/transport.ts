@@ -92,7 +92,10 @@ export async function loadTransport(
   try {
     return (await load(packageName)) as TransportAdapter;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(err).includes(packageName)) {
+    if (
+      (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
+      String(err).includes(packageName)
+    ) {
       throw new TransportNotInStepError(
         `transport "${transport}" is not part of this tutorial step: its adapter ${packageName} is not installed`,
       );

@@ -19,7 +19,9 @@ describe('openEventSource', () => {
 
   it('says a transport is not part of this step when its adapter package is missing', async () => {
     const load = (name: string) => import(/* @vite-ignore */ name);
-    await expect(openEventSource('kafka', options, load)).rejects.toThrowError(TransportNotInStepError);
+    await expect(openEventSource('kafka', options, load)).rejects.toThrowError(
+      TransportNotInStepError,
+    );
     await expect(openEventSource('kafka', options, load)).rejects.toThrowError(
       /transport "kafka" is not part of this tutorial step: its adapter @fairflax\/bus-kafka is not installed/,
     );
@@ -30,7 +32,11 @@ describe('openEventSource', () => {
     const adapter = {
       openEventSource: (o: unknown) => {
         seen.push(o);
-        return Promise.resolve({ batches: async function* () {}, status: () => ({}), close: () => undefined });
+        return Promise.resolve({
+          batches: async function* () {},
+          status: () => ({}),
+          close: () => undefined,
+        });
       },
     };
     await openEventSource('nats', options, () => Promise.resolve(adapter));

@@ -39,7 +39,8 @@ export function envReader(env: Env = process.env): EnvReader {
     int(name, fallback, range = {}) {
       const value = raw(name);
       if (value === undefined) return fallback;
-      if (!/^-?\d+$/.test(value)) throw new ConfigError(name, `expected an integer, got "${value}"`);
+      if (!/^-?\d+$/.test(value))
+        throw new ConfigError(name, `expected an integer, got "${value}"`);
       const n = Number(value);
       const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = range;
       if (n < min || n > max) {

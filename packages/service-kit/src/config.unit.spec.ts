@@ -20,18 +20,24 @@ describe('envReader', () => {
 
   it('accepts host:port addresses and rejects anything else', () => {
     expect(envReader({ A: '127.0.0.1:50051' }).address('A', 'x:1')).toBe('127.0.0.1:50051');
-    expect(() => envReader({ A: 'localhost' }).address('A', 'x:1')).toThrowError(/A: expected host:port/);
+    expect(() => envReader({ A: 'localhost' }).address('A', 'x:1')).toThrowError(
+      /A: expected host:port/,
+    );
   });
 
   it('normalises URLs and refuses relative ones', () => {
-    expect(envReader({ U: 'https://news.example/' }).url('U', 'http://x')).toBe('https://news.example');
-    expect(() => envReader({ U: '/relative' }).url('U', 'http://x')).toThrowError(/U: expected an absolute URL/);
+    expect(envReader({ U: 'https://news.example/' }).url('U', 'http://x')).toBe(
+      'https://news.example',
+    );
+    expect(() => envReader({ U: '/relative' }).url('U', 'http://x')).toThrowError(
+      /U: expected an absolute URL/,
+    );
   });
 
   it('restricts a choice to the allowed values', () => {
     expect(envReader({ T: 'kafka' }).oneOf('T', ['embedded', 'kafka'], 'embedded')).toBe('kafka');
-    expect(() => envReader({ T: 'carrier-pigeon' }).oneOf('T', ['embedded'], 'embedded')).toThrowError(
-      /T: expected one of embedded, got "carrier-pigeon"/,
-    );
+    expect(() =>
+      envReader({ T: 'carrier-pigeon' }).oneOf('T', ['embedded'], 'embedded'),
+    ).toThrowError(/T: expected one of embedded, got "carrier-pigeon"/);
   });
 });

@@ -61,7 +61,9 @@ export function runMain(service: string, main: () => Promise<void>): void {
       process.stderr.write(`${service}: invalid configuration: ${err.message}\n`);
       process.exit(78);
     }
-    process.stderr.write(`${service}: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `${service}: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   });
 }

@@ -28,7 +28,11 @@ export class Counter {
 }
 
 /** Serves `GET /metrics` for the given counters on its own port. */
-export async function startMetricsServer(host: string, port: number, counters: readonly Counter[]): Promise<Server> {
+export async function startMetricsServer(
+  host: string,
+  port: number,
+  counters: readonly Counter[],
+): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.url === '/metrics') {
       res

@@ -15,7 +15,12 @@ interface ReplyLike {
 }
 
 export function sendProblem(reply: ReplyLike, status: number, title: string, detail?: string) {
-  const body: Problem = { type: 'about:blank', title, status, ...(detail !== undefined && { detail }) };
+  const body: Problem = {
+    type: 'about:blank',
+    title,
+    status,
+    ...(detail !== undefined && { detail }),
+  };
   return reply.code(status).type('application/problem+json').send(body);
 }
 

@@ -17,10 +17,10 @@ export const DRIVER_PACKAGE = nodeMajor >= 22 ? 'better-sqlite3-napi' : 'better-
 // eslint-disable-next-line @typescript-eslint/no-namespace -- types only, merged with the value below
 declare namespace Database {
   type Database = BetterSqlite3.Database;
-  type Statement<BindParameters extends unknown[] | object = unknown[], Result = unknown> = BetterSqlite3.Statement<
-    BindParameters,
-    Result
-  >;
+  type Statement<
+    BindParameters extends unknown[] | object = unknown[],
+    Result = unknown,
+  > = BetterSqlite3.Statement<BindParameters, Result>;
   type Options = BetterSqlite3.Options;
 }
 

@@ -57,7 +57,8 @@ async function probeSearch(system: RunningSystem): Promise<CouplingReport['searc
     errors?: { message: string; extensions?: { code?: string } }[];
   };
   const hits = body.data?.search;
-  if (hits && hits.length > 0) return { supported: true, detail: `${hits.length} results for "wind"` };
+  if (hits && hits.length > 0)
+    return { supported: true, detail: `${hits.length} results for "wind"` };
   const error = body.errors?.[0];
   return {
     supported: false,
@@ -69,7 +70,10 @@ async function probeSearch(system: RunningSystem): Promise<CouplingReport['searc
  * Runs the checks. Stops articles at the end (check (a)), so run it on a system of its own.
  * `readsPerProbe` requests are made per endpoint to count the calls they cause.
  */
-export async function checkCoupling(system: RunningSystem, readsPerProbe = 10): Promise<CouplingReport> {
+export async function checkCoupling(
+  system: RunningSystem,
+  readsPerProbe = 10,
+): Promise<CouplingReport> {
   // Event-sourced read models fill asynchronously: wait until the feed shows articles.
   await waitFor('the feed to list articles', async () => {
     const res = await fetch(system.url('rss', '/feed'));

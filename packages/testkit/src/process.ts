@@ -81,12 +81,16 @@ export async function startService(spec: ServiceSpec, timeoutMs = 30_000): Promi
   if (spec.readyPort !== undefined) {
     const port = spec.readyPort;
     try {
-      await waitFor(`${spec.name} to listen on ${port}`, async () => {
-        if (!service.running) {
-          throw new Error(`${spec.name} exited with ${child.exitCode}:\n${service.logs}`);
-        }
-        return canConnect(port);
-      }, timeoutMs);
+      await waitFor(
+        `${spec.name} to listen on ${port}`,
+        async () => {
+          if (!service.running) {
+            throw new Error(`${spec.name} exited with ${child.exitCode}:\n${service.logs}`);
+          }
+          return canConnect(port);
+        },
+        timeoutMs,
+      );
     } catch (err) {
       await service.kill();
       throw new Error(`${(err as Error).message}\n--- ${spec.name} output ---\n${service.logs}`);

@@ -92,5 +92,11 @@ export async function startSystem(
       startService({ name, dir: join(servicesDir, name), env, readyPort: ports[name] }),
     ),
   );
-  return new RunningSystem(servicesDir, ports, dataDir, { articles, graph: graph!, rss: rss!, sitemap: sitemap! }, env);
+  return new RunningSystem(
+    servicesDir,
+    ports,
+    dataDir,
+    { articles, graph: graph!, rss: rss!, sitemap: sitemap! },
+    env,
+  );
 }

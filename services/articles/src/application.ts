@@ -1,8 +1,4 @@
-import {
-  ConcurrencyError,
-  type EventStore,
-  type StoredEvent,
-} from '@fairflax/event-store';
+import { ConcurrencyError, type EventStore, type StoredEvent } from '@fairflax/event-store';
 import {
   articleStream,
   authorStream,
@@ -12,11 +8,23 @@ import {
   type AuthorEvent,
   type FairflaxEvent,
 } from '@fairflax/events';
-import { decideArticle, evolveArticle, initialArticleState, type ArticleCommand } from './domain/article.js';
-import { decideAuthor, evolveAuthor, initialAuthorState, type AuthorCommand } from './domain/author.js';
+import {
+  decideArticle,
+  evolveArticle,
+  initialArticleState,
+  type ArticleCommand,
+} from './domain/article.js';
+import {
+  decideAuthor,
+  evolveAuthor,
+  initialAuthorState,
+  type AuthorCommand,
+} from './domain/author.js';
 
 /** A command as it arrives at the edge: the domain command without the clock reading. */
-type Request<C> = C extends { type: infer T; data: infer D } ? { type: T; data: Omit<D, 'now'> } : never;
+type Request<C> = C extends { type: infer T; data: infer D }
+  ? { type: T; data: Omit<D, 'now'> }
+  : never;
 
 export type ArticleRequest =
   | Exclude<Request<ArticleCommand>, { type: 'DraftArticle' }>
@@ -65,7 +73,10 @@ export class ArticlesApplication {
       const now = this.clock.now();
       if (request.type === 'DraftArticle') {
         const author = await this.loadAuthor(request.data.authorId);
-        return decideArticle({ type: 'DraftArticle', data: { ...request.data, author, now } }, state);
+        return decideArticle(
+          { type: 'DraftArticle', data: { ...request.data, author, now } },
+          state,
+        );
       }
       return decideArticle({ ...request, data: { ...request.data, now } } as ArticleCommand, state);
     });
@@ -101,7 +112,12 @@ export class ArticlesApplication {
       // if the stream moved on since: "publish" twice must not fail the second time.
       const earlier = context.commandId ? lastOfCommand(stored, context.commandId) : undefined;
       if (earlier) {
-        return { streamId, streamVersion: earlier.streamVersion, globalPosition: earlier.globalPosition, duplicate: true };
+        return {
+          streamId,
+          streamVersion: earlier.streamVersion,
+          globalPosition: earlier.globalPosition,
+          duplicate: true,
+        };
       }
       if (context.expectedVersion !== undefined && context.expectedVersion !== version) {
         throw new ConcurrencyError(streamId, context.expectedVersion, version);
@@ -110,18 +126,26 @@ export class ArticlesApplication {
       if (decided.length === 0) {
         return { streamId, streamVersion: version, globalPosition: position, duplicate: false };
       }
-      const metadata: Record<string, string> = context.commandId ? { commandId: context.commandId } : {};
+      const metadata: Record<string, string> = context.commandId
+        ? { commandId: context.commandId }
+        : {};
       try {
         const result = await this.store.append(
           streamId,
           version,
-          decided.map((event) => ({ eventId: this.clock.newId(), ...encodeEvent(event), metadata })),
+          decided.map((event) => ({
+            eventId: this.clock.newId(),
+            ...encodeEvent(event),
+            metadata,
+          })),
           context.commandId ? { commandId: context.commandId } : {},
         );
         return { streamId, ...result };
       } catch (err) {
         const retry =
-          err instanceof ConcurrencyError && context.expectedVersion === undefined && attempt < CONFLICT_RETRIES;
+          err instanceof ConcurrencyError &&
+          context.expectedVersion === undefined &&
+          attempt < CONFLICT_RETRIES;
         if (!retry) throw err;
       }
     }

@@ -17,7 +17,10 @@ function setup() {
 }
 
 const draft = (articleId: string, authorId = 'zoe') =>
-  ({ type: 'DraftArticle', data: { articleId, title: 'T', body: 'B', category: 'business', authorId } }) as const;
+  ({
+    type: 'DraftArticle',
+    data: { articleId, title: 'T', body: 'B', category: 'business', authorId },
+  }) as const;
 
 describe('ArticlesApplication', () => {
   it('refuses to draft for an author who is not registered', async () => {
@@ -30,18 +33,31 @@ describe('ArticlesApplication', () => {
     await app.handleAuthor({ type: 'RegisterAuthor', data: { authorId: 'zoe', name: 'Zoë' } });
     await app.handleAuthor({ type: 'RenameAuthor', data: { authorId: 'zoe', name: 'Zoë Adams' } });
     const outcome = await app.handleArticle(draft('a1'));
-    expect(outcome).toMatchObject({ streamId: 'article-a1', streamVersion: 1, globalPosition: 3, duplicate: false });
+    expect(outcome).toMatchObject({
+      streamId: 'article-a1',
+      streamVersion: 1,
+      globalPosition: 3,
+      duplicate: false,
+    });
     const [stored] = await store.readStream('article-a1');
-    expect(decodeEvent(stored!.type, stored!.schemaVersion, stored!.data).data).toMatchObject({ authorName: 'Zoë Adams' });
+    expect(decodeEvent(stored!.type, stored!.schemaVersion, stored!.data).data).toMatchObject({
+      authorName: 'Zoë Adams',
+    });
   });
 
   it('answers a repeated command id with the first result, even after the stream moved on', async () => {
     const { app, store } = setup();
     await app.handleAuthor({ type: 'RegisterAuthor', data: { authorId: 'zoe', name: 'Zoë' } });
     await app.handleArticle(draft('a1'));
-    const first = await app.handleArticle({ type: 'PublishArticle', data: { articleId: 'a1' } }, { commandId: 'pub-1' });
+    const first = await app.handleArticle(
+      { type: 'PublishArticle', data: { articleId: 'a1' } },
+      { commandId: 'pub-1' },
+    );
     await app.handleArticle({ type: 'ReviseArticle', data: { articleId: 'a1', title: 'Later' } });
-    const again = await app.handleArticle({ type: 'PublishArticle', data: { articleId: 'a1' } }, { commandId: 'pub-1' });
+    const again = await app.handleArticle(
+      { type: 'PublishArticle', data: { articleId: 'a1' } },
+      { commandId: 'pub-1' },
+    );
     expect(again).toEqual({ ...first, duplicate: true });
     expect(await store.readStream('article-a1')).toHaveLength(3);
   });
@@ -51,10 +67,16 @@ describe('ArticlesApplication', () => {
     await app.handleAuthor({ type: 'RegisterAuthor', data: { authorId: 'zoe', name: 'Zoë' } });
     await app.handleArticle(draft('a1'));
     await expect(
-      app.handleArticle({ type: 'PublishArticle', data: { articleId: 'a1' } }, { expectedVersion: 0 }),
+      app.handleArticle(
+        { type: 'PublishArticle', data: { articleId: 'a1' } },
+        { expectedVersion: 0 },
+      ),
     ).rejects.toThrowError(ConcurrencyError);
     await expect(
-      app.handleArticle({ type: 'PublishArticle', data: { articleId: 'a1' } }, { expectedVersion: 1 }),
+      app.handleArticle(
+        { type: 'PublishArticle', data: { articleId: 'a1' } },
+        { expectedVersion: 1 },
+      ),
     ).resolves.toMatchObject({ streamVersion: 2 });
   });
 
@@ -62,8 +84,16 @@ describe('ArticlesApplication', () => {
     const { app, store } = setup();
     await app.handleAuthor({ type: 'RegisterAuthor', data: { authorId: 'zoe', name: 'Zoë' } });
     const drafted = await app.handleArticle(draft('a1'));
-    const outcome = await app.handleArticle({ type: 'ReviseArticle', data: { articleId: 'a1', title: 'T' } });
-    expect(outcome).toEqual({ streamId: 'article-a1', streamVersion: 1, globalPosition: drafted.globalPosition, duplicate: false });
+    const outcome = await app.handleArticle({
+      type: 'ReviseArticle',
+      data: { articleId: 'a1', title: 'T' },
+    });
+    expect(outcome).toEqual({
+      streamId: 'article-a1',
+      streamVersion: 1,
+      globalPosition: drafted.globalPosition,
+      duplicate: false,
+    });
     expect(await store.headPosition()).toBe(2);
   });
 
@@ -72,7 +102,9 @@ describe('ArticlesApplication', () => {
     await app.handleAuthor({ type: 'RegisterAuthor', data: { authorId: 'zoe', name: 'Zoë' } });
     await app.handleArticle(draft('a1'));
     const revisions = await Promise.all(
-      ['one', 'two', 'three'].map((body) => app.handleArticle({ type: 'ReviseArticle', data: { articleId: 'a1', body } })),
+      ['one', 'two', 'three'].map((body) =>
+        app.handleArticle({ type: 'ReviseArticle', data: { articleId: 'a1', body } }),
+      ),
     );
     expect(revisions.map((r) => r.streamVersion).sort()).toEqual([2, 3, 4]);
     expect(await store.readStream('article-a1')).toHaveLength(4);

@@ -15,9 +15,11 @@ import { IllegalStateError, NotFoundError, ValidationError } from './domain/erro
 
 /** Each domain failure maps to one gRPC status; anything unexpected stays INTERNAL. */
 export function toGrpcStatus(err: unknown): Partial<grpc.StatusObject> {
-  if (err instanceof ValidationError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
+  if (err instanceof ValidationError)
+    return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
   if (err instanceof NotFoundError) return { code: grpc.status.NOT_FOUND, details: err.message };
-  if (err instanceof IllegalStateError) return { code: grpc.status.FAILED_PRECONDITION, details: err.message };
+  if (err instanceof IllegalStateError)
+    return { code: grpc.status.FAILED_PRECONDITION, details: err.message };
   if (err instanceof ConcurrencyError) return { code: grpc.status.ABORTED, details: err.message };
   if (err instanceof UnknownEventError) return { code: grpc.status.INTERNAL, details: err.message };
   return { code: grpc.status.INTERNAL, details: 'internal error' };
@@ -46,11 +48,17 @@ function context(request: Wire): CommandContext {
   if (expected !== undefined) {
     expectedVersion = Number(expected);
     if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0) {
-      throw new ValidationError(`expected_version must be a non-negative integer, got ${JSON.stringify(expected)}`);
+      throw new ValidationError(
+        `expected_version must be a non-negative integer, got ${JSON.stringify(expected)}`,
+      );
     }
   }
-  if (commandId !== undefined && commandId.length > 200) throw new ValidationError('command_id is longer than 200 characters');
-  return { ...(commandId && { commandId }), ...(expectedVersion !== undefined && { expectedVersion }) };
+  if (commandId !== undefined && commandId.length > 200)
+    throw new ValidationError('command_id is longer than 200 characters');
+  return {
+    ...(commandId && { commandId }),
+    ...(expectedVersion !== undefined && { expectedVersion }),
+  };
 }
 
 /**
@@ -66,9 +74,13 @@ function newAggregateId(request: Wire, idField: string, newId: () => string): st
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-const optional = (request: Wire, field: string) => (request[field] === undefined ? {} : { [field]: text(request, field) ?? '' });
+const optional = (request: Wire, field: string) =>
+  request[field] === undefined ? {} : { [field]: text(request, field) ?? '' };
 
-export function commandHandlers(app: ArticlesApplication, newId: () => string): Record<string, (req: Wire) => Promise<CommandOutcome>> {
+export function commandHandlers(
+  app: ArticlesApplication,
+  newId: () => string,
+): Record<string, (req: Wire) => Promise<CommandOutcome>> {
   return {
     DraftArticle: (req) =>
       app.handleArticle(
@@ -98,20 +110,38 @@ export function commandHandlers(app: ArticlesApplication, newId: () => string): 
         context(req),
       ),
     PublishArticle: (req) =>
-      app.handleArticle({ type: 'PublishArticle', data: { articleId: requiredId(req, 'articleId', 'article_id') } }, context(req)),
+      app.handleArticle(
+        { type: 'PublishArticle', data: { articleId: requiredId(req, 'articleId', 'article_id') } },
+        context(req),
+      ),
     RetractArticle: (req) =>
       app.handleArticle(
-        { type: 'RetractArticle', data: { articleId: requiredId(req, 'articleId', 'article_id'), reason: text(req, 'reason') ?? '' } },
+        {
+          type: 'RetractArticle',
+          data: {
+            articleId: requiredId(req, 'articleId', 'article_id'),
+            reason: text(req, 'reason') ?? '',
+          },
+        },
         context(req),
       ),
     RegisterAuthor: (req) =>
       app.handleAuthor(
-        { type: 'RegisterAuthor', data: { authorId: newAggregateId(req, 'authorId', newId), name: text(req, 'name') ?? '' } },
+        {
+          type: 'RegisterAuthor',
+          data: { authorId: newAggregateId(req, 'authorId', newId), name: text(req, 'name') ?? '' },
+        },
         context(req),
       ),
     RenameAuthor: (req) =>
       app.handleAuthor(
-        { type: 'RenameAuthor', data: { authorId: requiredId(req, 'authorId', 'author_id'), name: text(req, 'name') ?? '' } },
+        {
+          type: 'RenameAuthor',
+          data: {
+            authorId: requiredId(req, 'authorId', 'author_id'),
+            name: text(req, 'name') ?? '',
+          },
+        },
         context(req),
       ),
   };
@@ -139,7 +169,10 @@ export const FEED_BATCH_MAX = 5_000;
  * is caught up), then every event after the requested position, then live events. Writes wait
  * for the client to drain, so a slow follower holds the server back instead of buffering.
  */
-function subscribeHandler(store: EventStore, logger: Logger): grpc.handleServerStreamingCall<Wire, WireEventBatch> {
+function subscribeHandler(
+  store: EventStore,
+  logger: Logger,
+): grpc.handleServerStreamingCall<Wire, WireEventBatch> {
   return (call) => {
     const controller = new AbortController();
     call.on('cancelled', () => controller.abort());
@@ -156,7 +189,10 @@ function subscribeHandler(store: EventStore, logger: Logger): grpc.handleServerS
           if (!call.write(batch)) await once(call, 'drain', { signal: controller.signal });
         };
         await write({ events: [], headPosition: String(await store.headPosition()) });
-        for await (const events of store.subscribe(after, { batchSize, signal: controller.signal })) {
+        for await (const events of store.subscribe(after, {
+          batchSize,
+          signal: controller.signal,
+        })) {
           const last = events.at(-1)?.globalPosition ?? after;
           const head = Math.max(last, await store.headPosition());
           await write({ events: events.map(toWireEnvelope), headPosition: String(head) });

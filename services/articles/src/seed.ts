@@ -13,7 +13,10 @@ export async function seedNewsroom(store: EventStore): Promise<number> {
   const app = new ArticlesApplication(store, { now: () => now, newId: randomUUID });
   const seedCommand = (name: string) => ({ commandId: `seed:${name}` });
   for (const author of SEED_AUTHORS) {
-    await app.handleAuthor({ type: 'RegisterAuthor', data: { authorId: author.id, name: author.name } }, seedCommand(author.id));
+    await app.handleAuthor(
+      { type: 'RegisterAuthor', data: { authorId: author.id, name: author.name } },
+      seedCommand(author.id),
+    );
   }
   for (const article of SEED_ARTICLES) {
     now = new Date(article.created);
@@ -21,13 +24,22 @@ export async function seedNewsroom(store: EventStore): Promise<number> {
     await app.handleArticle(
       {
         type: 'DraftArticle',
-        data: { articleId, title: article.title, body: article.body, category: article.category, authorId: article.authorId },
+        data: {
+          articleId,
+          title: article.title,
+          body: article.body,
+          category: article.category,
+          authorId: article.authorId,
+        },
       },
       seedCommand(`${articleId}:draft`),
     );
     if (article.status === 'DRAFT') continue;
     now = new Date(now.getTime() + 15 * 60_000);
-    await app.handleArticle({ type: 'PublishArticle', data: { articleId } }, seedCommand(`${articleId}:publish`));
+    await app.handleArticle(
+      { type: 'PublishArticle', data: { articleId } },
+      seedCommand(`${articleId}:publish`),
+    );
     if (article.status === 'RETRACTED') {
       now = new Date(now.getTime() + 60 * 60_000);
       await app.handleArticle(

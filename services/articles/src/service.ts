@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { EventStore } from '@fairflax/event-store';
 import { openSqliteEventStore, SqliteCheckpoint } from '@fairflax/event-store-sqlite';
 import { loadTransport, TRANSPORT_NAMES, type RunningRelay } from '@fairflax/publishing-api';
-import { Counter, dataPath, startMetricsServer, type Closer, type EnvReader, type Logger } from '@fairflax/service-kit';
+import {
+  Counter,
+  dataPath,
+  startMetricsServer,
+  type Closer,
+  type EnvReader,
+  type Logger,
+} from '@fairflax/service-kit';
 import { ArticlesApplication } from './application.js';
 import { bindGrpc, createGrpcServer } from './grpc-server.js';
 import { seedNewsroom } from './seed.js';
@@ -30,7 +37,8 @@ export async function startArticles({ env, logger }: ArticlesOptions): Promise<R
   const store = openSqliteEventStore(storePath);
   if (seed) {
     const seeded = await seedNewsroom(store);
-    if (seeded > 0) logger.info({ events: seeded }, 'seeded an empty event store with the sample newsroom');
+    if (seeded > 0)
+      logger.info({ events: seeded }, 'seeded an empty event store with the sample newsroom');
   }
   const clock = { now: () => new Date(), newId: randomUUID };
   const app = new ArticlesApplication(store, clock);
@@ -48,11 +56,21 @@ export async function startArticles({ env, logger }: ArticlesOptions): Promise<R
   if (transport !== 'embedded') {
     const adapter = await loadTransport(transport, (name) => import(name));
     checkpoint = new SqliteCheckpoint(storePath, `relay-${transport}`);
-    relay = adapter.startRelay({ store, checkpoint, env: process.env, logger, signal: relaying.signal });
+    relay = adapter.startRelay({
+      store,
+      checkpoint,
+      env: process.env,
+      logger,
+      signal: relaying.signal,
+    });
     logger.info({ transport, from: checkpoint.load() }, 'relaying the event log');
   }
   logger.info(
-    { grpc: `${host}:${bound}`, metrics: `http://${host}:${metricsPort}/metrics`, head: await store.headPosition() },
+    {
+      grpc: `${host}:${bound}`,
+      metrics: `http://${host}:${metricsPort}/metrics`,
+      head: await store.headPosition(),
+    },
     'articles listening',
   );
   return {

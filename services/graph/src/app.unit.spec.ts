@@ -11,7 +11,13 @@ afterEach(async () => {
 async function graph(feedStatus?: () => object) {
   const side = graphReadSide();
   side.given(e.registered('a1', 'Ada Lovelace'), e.drafted('x1', 1), e.published('x1', 10));
-  app = await buildApp({ db: side.db, runner: side.runner, search: side.search, commands: recordingCommands(), ...(feedStatus && { feedStatus }) });
+  app = await buildApp({
+    db: side.db,
+    runner: side.runner,
+    search: side.search,
+    commands: recordingCommands(),
+    ...(feedStatus && { feedStatus }),
+  });
   return { side, app };
 }
 
@@ -24,7 +30,11 @@ describe('graph over HTTP', () => {
     const res = await app.inject({ method: 'GET', url: '/healthz' });
 
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'ok', position: 3, feed: { connected: true, headPosition: 7 } });
+    expect(res.json()).toEqual({
+      status: 'ok',
+      position: 3,
+      feed: { connected: true, headPosition: 7 },
+    });
   });
 
   it('serves GraphiQL', async () => {
@@ -39,7 +49,12 @@ describe('graph over HTTP', () => {
   it('answers at once with the read model position when X-Min-Position is already applied', async () => {
     const { app } = await graph();
 
-    const res = await postGraphql(app, '{ article(id: "x1") { id } }', {}, { 'x-min-position': '3' });
+    const res = await postGraphql(
+      app,
+      '{ article(id: "x1") { id } }',
+      {},
+      { 'x-min-position': '3' },
+    );
 
     expect(res.status).toBe(200);
     expect(res.headers['x-read-model-position']).toBe('3');
@@ -67,7 +82,12 @@ describe('graph over HTTP', () => {
   it('answers a request waiting on X-Min-Position as soon as the read model applies that position', async () => {
     const { app, side } = await graph();
 
-    const pending = postGraphql(app, ARTICLE_X2, {}, { 'x-min-position': '5', 'x-wait-timeout-ms': '5000' });
+    const pending = postGraphql(
+      app,
+      ARTICLE_X2,
+      {},
+      { 'x-min-position': '5', 'x-wait-timeout-ms': '5000' },
+    );
     await new Promise((r) => setTimeout(r, 20));
     side.given(e.drafted('x2', 1), e.published('x2', 10));
     const res = await pending;
@@ -79,7 +99,12 @@ describe('graph over HTTP', () => {
   it('rejects an X-Min-Position that is not a position with 400', async () => {
     const { app } = await graph();
 
-    const res = await app.inject({ method: 'POST', url: '/graphql', payload: { query: ARTICLE_X2 }, headers: { 'x-min-position': 'soon' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/graphql',
+      payload: { query: ARTICLE_X2 },
+      headers: { 'x-min-position': 'soon' },
+    });
 
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -88,7 +113,11 @@ describe('graph over HTTP', () => {
   it('does not hold /healthz back for X-Min-Position', async () => {
     const { app } = await graph();
 
-    const res = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-min-position': '999', 'x-wait-timeout-ms': '5000' } });
+    const res = await app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-min-position': '999', 'x-wait-timeout-ms': '5000' },
+    });
 
     expect(res.statusCode).toBe(200);
   });

@@ -31,7 +31,11 @@ export function toGraphqlError(err: unknown): Error {
       return new ErrorWithProps(err.details, { code: 'CONFLICT' }, 409);
     case grpcStatus.UNAVAILABLE:
     case grpcStatus.DEADLINE_EXCEEDED:
-      return new ErrorWithProps('the articles service is unavailable', { code: 'SERVICE_UNAVAILABLE' }, 503);
+      return new ErrorWithProps(
+        'the articles service is unavailable',
+        { code: 'SERVICE_UNAVAILABLE' },
+        503,
+      );
     default:
       return new ErrorWithProps('internal error', { code: 'INTERNAL_SERVER_ERROR' }, 500);
   }

@@ -5,7 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
 import { graphReadSide, postGraphql, recordingCommands, type CommandCall } from './testing.js';
 
-const RESULT: CommandResult = { streamId: 'article-x1', streamVersion: 3, globalPosition: 9_007_199_254_740_991, duplicate: false };
+const RESULT: CommandResult = {
+  streamId: 'article-x1',
+  streamVersion: 3,
+  globalPosition: 9_007_199_254_740_991,
+  duplicate: false,
+};
 
 async function graphWith(answer: (call: CommandCall) => Promise<CommandResult>) {
   const side = graphReadSide();
@@ -14,7 +19,8 @@ async function graphWith(answer: (call: CommandCall) => Promise<CommandResult>) 
   return { app, commands, side };
 }
 
-const grpcError = (code: status, details: string) => Object.assign(new Error('x'), { code, details });
+const grpcError = (code: status, details: string) =>
+  Object.assign(new Error('x'), { code, details });
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -36,10 +42,18 @@ describe('graph mutations', () => {
 
     expect(code).toBe(200);
     expect(body.data).toEqual({
-      draftArticle: { streamId: 'article-x1', streamVersion: 3, globalPosition: '9007199254740991', duplicate: false },
+      draftArticle: {
+        streamId: 'article-x1',
+        streamVersion: 3,
+        globalPosition: '9007199254740991',
+        duplicate: false,
+      },
     });
     expect(g.commands.calls).toEqual([
-      { method: 'draftArticle', command: { title: 'T', body: 'B', category: 'business', authorId: 'a1', commandId: 'c-1' } },
+      {
+        method: 'draftArticle',
+        command: { title: 'T', body: 'B', category: 'business', authorId: 'a1', commandId: 'c-1' },
+      },
     ]);
   });
 
@@ -62,7 +76,10 @@ describe('graph mutations', () => {
     expect(g.commands.calls).toEqual([
       { method: 'reviseArticle', command: { articleId: 'x1', title: 'New', expectedVersion: 2 } },
       { method: 'publishArticle', command: { articleId: 'x1' } },
-      { method: 'retractArticle', command: { articleId: 'x1', reason: 'wrong', expectedVersion: 4, commandId: 'c-9' } },
+      {
+        method: 'retractArticle',
+        command: { articleId: 'x1', reason: 'wrong', expectedVersion: 4, commandId: 'c-9' },
+      },
       { method: 'registerAuthor', command: { name: 'Ada', authorId: 'a1' } },
       { method: 'renameAuthor', command: { authorId: 'a1', name: 'Ada King' } },
     ]);
@@ -71,27 +88,43 @@ describe('graph mutations', () => {
   it.each([
     [status.INVALID_ARGUMENT, 'BAD_USER_INPUT', 400, 'title is required'],
     [status.NOT_FOUND, 'NOT_FOUND', 404, 'article x1 does not exist'],
-    [status.FAILED_PRECONDITION, 'CONFLICT', 409, 'article x1 is retracted and cannot be published'],
+    [
+      status.FAILED_PRECONDITION,
+      'CONFLICT',
+      409,
+      'article x1 is retracted and cannot be published',
+    ],
     [status.ABORTED, 'CONFLICT', 409, 'expected version 2, found 3'],
     [status.UNAVAILABLE, 'SERVICE_UNAVAILABLE', 503, 'the articles service is unavailable'],
     [status.DEADLINE_EXCEEDED, 'SERVICE_UNAVAILABLE', 503, 'the articles service is unavailable'],
     [status.INTERNAL, 'INTERNAL_SERVER_ERROR', 500, 'internal error'],
     [status.UNKNOWN, 'INTERNAL_SERVER_ERROR', 500, 'internal error'],
-  ])('maps gRPC status %i from articles to %s (HTTP %i)', async (grpcCode, code, httpStatus, message) => {
-    const details = grpcCode === status.INTERNAL || grpcCode === status.UNKNOWN ? 'stack trace with secrets' : message;
-    const g = await graphWith(() => Promise.reject(grpcError(grpcCode, details)));
-    app = g.app;
+  ])(
+    'maps gRPC status %i from articles to %s (HTTP %i)',
+    async (grpcCode, code, httpStatus, message) => {
+      const details =
+        grpcCode === status.INTERNAL || grpcCode === status.UNKNOWN
+          ? 'stack trace with secrets'
+          : message;
+      const g = await graphWith(() => Promise.reject(grpcError(grpcCode, details)));
+      app = g.app;
 
-    const res = await postGraphql(app, 'mutation { publishArticle(id: "x1") { streamVersion } }');
+      const res = await postGraphql(app, 'mutation { publishArticle(id: "x1") { streamVersion } }');
 
-    expect(res.status).toBe(httpStatus);
-    expect(res.body.data).toBeNull();
-    expect(res.body.errors).toEqual([expect.objectContaining({ message, extensions: { code } })]);
-  });
+      expect(res.status).toBe(httpStatus);
+      expect(res.body.data).toBeNull();
+      expect(res.body.errors).toEqual([expect.objectContaining({ message, extensions: { code } })]);
+    },
+  );
 
   it('reports a draft without a title as BAD_USER_INPUT with the reason articles gave', async () => {
     const g = await graphWith(() =>
-      Promise.reject(Object.assign(new Error('x'), { code: status.INVALID_ARGUMENT, details: 'title is required' })),
+      Promise.reject(
+        Object.assign(new Error('x'), {
+          code: status.INVALID_ARGUMENT,
+          details: 'title is required',
+        }),
+      ),
     );
     app = g.app;
 
@@ -101,6 +134,9 @@ describe('graph mutations', () => {
     );
 
     expect(res.status).toBe(400);
-    expect(res.body.errors?.[0]).toMatchObject({ message: 'title is required', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(res.body.errors?.[0]).toMatchObject({
+      message: 'title is required',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   });
 });

@@ -26,6 +26,8 @@ describe('checkCount', () => {
   });
 
   it.each([0, -1, 51])('refuses %i with BAD_USER_INPUT', (count) => {
-    expect(() => checkCount(count)).toThrow(expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } }));
+    expect(() => checkCount(count)).toThrow(
+      expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } }),
+    );
   });
 });

@@ -1,4 +1,9 @@
-import { preparedStatements, type Database, type ProjectedEvent, type Projection } from '@fairflax/projections';
+import {
+  preparedStatements,
+  type Database,
+  type ProjectedEvent,
+  type Projection,
+} from '@fairflax/projections';
 
 /**
  * The graph read model: one row per article, already joined with its author's name, and one
@@ -117,7 +122,17 @@ export const graphProjection: Projection = {
       }
       case 'ArticleDrafted': {
         const { articleId, title, body, category, authorId, authorName, draftedAt } = event.data;
-        sql.draft.run({ articleId, title, body, category, authorId, authorName, at: draftedAt, version, position });
+        sql.draft.run({
+          articleId,
+          title,
+          body,
+          category,
+          authorId,
+          authorName,
+          at: draftedAt,
+          version,
+          position,
+        });
         return;
       }
       case 'ArticleRevised': {
@@ -134,10 +149,20 @@ export const graphProjection: Projection = {
         return;
       }
       case 'ArticlePublished':
-        sql.publish.run({ articleId: event.data.articleId, at: event.data.publishedAt, version, position });
+        sql.publish.run({
+          articleId: event.data.articleId,
+          at: event.data.publishedAt,
+          version,
+          position,
+        });
         return;
       case 'ArticleRetracted':
-        sql.retract.run({ articleId: event.data.articleId, at: event.data.retractedAt, version, position });
+        sql.retract.run({
+          articleId: event.data.articleId,
+          at: event.data.retractedAt,
+          version,
+          position,
+        });
         return;
       default: {
         const unknown: never = event;

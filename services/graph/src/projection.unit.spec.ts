@@ -45,14 +45,23 @@ describe('graphProjection', () => {
     side.given(e.drafted('x1', 1, { title: 'T', body: 'B', category: 'business' }));
     side.given(e.revised('x1', 20, { category: 'environment' }));
 
-    expect(articleRow(side, 'x1')).toMatchObject({ title: 'T', body: 'B', category: 'environment', status: 'DRAFT' });
+    expect(articleRow(side, 'x1')).toMatchObject({
+      title: 'T',
+      body: 'B',
+      category: 'environment',
+      status: 'DRAFT',
+    });
   });
 
   it('marks a retracted article RETRACTED and keeps the time it was published', () => {
     const side = graphReadSide();
     side.given(e.drafted('x1', 1), e.published('x1', 10), e.retracted('x1', 40));
 
-    expect(articleRow(side, 'x1')).toMatchObject({ status: 'RETRACTED', published_at: at(10), modified: at(40) });
+    expect(articleRow(side, 'x1')).toMatchObject({
+      status: 'RETRACTED',
+      published_at: at(10),
+      modified: at(40),
+    });
   });
 
   it("shows an author's new name on every one of their articles, and only theirs, after AuthorRenamed", () => {
@@ -74,7 +83,9 @@ describe('graphProjection', () => {
       { id: 'x2', author_name: 'Ada King' },
       { id: 'x3', author_name: 'Grace Hopper' },
     ]);
-    expect(side.db.prepare("SELECT name FROM authors WHERE id = 'a1'").get()).toEqual({ name: 'Ada King' });
+    expect(side.db.prepare("SELECT name FROM authors WHERE id = 'a1'").get()).toEqual({
+      name: 'Ada King',
+    });
   });
 
   it('changes nothing when a batch is delivered again, and counts it as skipped', () => {
@@ -96,16 +107,31 @@ describe('graphProjection', () => {
 
   it('ignores article events that arrive again after newer ones, even past the checkpoint', () => {
     const side = graphReadSide();
-    side.given(e.drafted('x1', 1, { title: 'Old' }), e.published('x1', 10), e.revised('x1', 20, { title: 'New' }));
+    side.given(
+      e.drafted('x1', 1, { title: 'Old' }),
+      e.published('x1', 10),
+      e.revised('x1', 20, { title: 'New' }),
+    );
 
     // Straight to the projection: the SQL itself must refuse to go back in the stream.
     const replay = (event: FairflaxEvent, streamVersion: number) =>
-      graphProjection.apply(side.db, { event, streamId: 'article-x1', streamVersion, globalPosition: streamVersion, recordedAt: at(0) });
+      graphProjection.apply(side.db, {
+        event,
+        streamId: 'article-x1',
+        streamVersion,
+        globalPosition: streamVersion,
+        recordedAt: at(0),
+      });
     replay(e.drafted('x1', 1, { title: 'Old' }), 1);
     replay(e.published('x1', 10), 2);
     replay(e.revised('x1', 20, { title: 'New' }), 3);
 
-    expect(articleRow(side, 'x1')).toMatchObject({ title: 'New', status: 'PUBLISHED', version: 3, position: 3 });
+    expect(articleRow(side, 'x1')).toMatchObject({
+      title: 'New',
+      status: 'PUBLISHED',
+      version: 3,
+      position: 3,
+    });
   });
 
   it('does not bring back an old author name when an older rename is applied late', () => {
@@ -125,7 +151,9 @@ describe('graphProjection', () => {
       recordedAt: at(0),
     });
 
-    expect(side.db.prepare("SELECT name FROM authors WHERE id = 'a1'").get()).toEqual({ name: 'Third' });
+    expect(side.db.prepare("SELECT name FROM authors WHERE id = 'a1'").get()).toEqual({
+      name: 'Third',
+    });
     expect(articleRow(side, 'x1')).toMatchObject({ author_name: 'Third' });
   });
 
@@ -141,16 +169,35 @@ describe('graphProjection', () => {
 
   it('rejects a row of the wrong type, since its tables are STRICT', () => {
     const side = graphReadSide();
-    expect(() => side.db.prepare("INSERT INTO authors (id, name, name_since, version) VALUES ('a', 'A', 't', 'one')").run()).toThrow(
-      /cannot store TEXT value in INTEGER column/,
-    );
+    expect(() =>
+      side.db
+        .prepare(
+          "INSERT INTO authors (id, name, name_since, version) VALUES ('a', 'A', 't', 'one')",
+        )
+        .run(),
+    ).toThrow(/cannot store TEXT value in INTEGER column/);
   });
 
   it.each([
-    ['published, any category', 'articles_by_status_published', "status = 'PUBLISHED'", 'published_at'],
-    ['published, one category', 'articles_by_category_published', "status = 'PUBLISHED' AND category = 'business'", 'published_at'],
+    [
+      'published, any category',
+      'articles_by_status_published',
+      "status = 'PUBLISHED'",
+      'published_at',
+    ],
+    [
+      'published, one category',
+      'articles_by_category_published',
+      "status = 'PUBLISHED' AND category = 'business'",
+      'published_at',
+    ],
     ['drafts, any category', 'articles_by_status_created', "status = 'DRAFT'", 'created'],
-    ['drafts, one category', 'articles_by_category_created', "status = 'DRAFT' AND category = 'business'", 'created'],
+    [
+      'drafts, one category',
+      'articles_by_category_created',
+      "status = 'DRAFT' AND category = 'business'",
+      'created',
+    ],
   ])('lists %s page by page from %s, without a sort step', (_, index, filter, column) => {
     const side = graphReadSide();
     const plan = side.db

@@ -12,7 +12,12 @@ async function graph(...given: FairflaxEvent[]) {
   if (given.length > 0) side.given(...given);
   const commands = recordingCommands();
   const app = await buildApp({ db: side.db, runner: side.runner, search: side.search, commands });
-  return { side, commands, app, query: (q: string, variables?: Record<string, unknown>) => postGraphql(app, q, variables) };
+  return {
+    side,
+    commands,
+    app,
+    query: (q: string, variables?: Record<string, unknown>) => postGraphql(app, q, variables),
+  };
 }
 
 const published = (id: string, minute: number, fields: DraftFields = {}) => [
@@ -78,7 +83,9 @@ describe('graph queries', () => {
 
     const { body } = await g.query('{ articles { nodes { id } pageInfo { hasNextPage } } }');
 
-    expect(body.data).toEqual({ articles: { nodes: [{ id: 'new' }, { id: 'old' }], pageInfo: { hasNextPage: false } } });
+    expect(body.data).toEqual({
+      articles: { nodes: [{ id: 'new' }, { id: 'old' }], pageInfo: { hasNextPage: false } },
+    });
   });
 
   it('filters by category and by status, listing drafts by when they were created', async () => {
@@ -94,17 +101,24 @@ describe('graph queries', () => {
     const drafts = await g.query(PAGE, { status: 'DRAFT' });
 
     expect((byCategory.body.data as any).articles.nodes).toEqual([{ id: 'pol' }]);
-    expect((drafts.body.data as any).articles.nodes).toEqual([{ id: 'draft-late' }, { id: 'draft-early' }]);
+    expect((drafts.body.data as any).articles.nodes).toEqual([
+      { id: 'draft-late' },
+      { id: 'draft-early' },
+    ]);
   });
 
   it('walks every page with cursors, with no duplicates or gaps, even among articles published at the same time', async () => {
     // 23 articles, several sharing a publication time, so the id must break ties.
-    const given = Array.from({ length: 23 }, (_, i) => published(`x${String(i).padStart(2, '0')}`, i % 7)).flat();
+    const given = Array.from({ length: 23 }, (_, i) =>
+      published(`x${String(i).padStart(2, '0')}`, i % 7),
+    ).flat();
     const g = await graph(...given);
     app = g.app;
-    const expected = (g.side.db.prepare("SELECT id FROM articles ORDER BY published_at DESC, id DESC").all() as { id: string }[]).map(
-      (r) => r.id,
-    );
+    const expected = (
+      g.side.db.prepare('SELECT id FROM articles ORDER BY published_at DESC, id DESC').all() as {
+        id: string;
+      }[]
+    ).map((r) => r.id);
 
     const seen: string[] = [];
     let after: string | null = null;
@@ -131,7 +145,11 @@ describe('graph queries', () => {
 
     const { body } = await g.query(PAGE, {});
 
-    expect((body.data as any).articles).toEqual({ edges: [], nodes: [], pageInfo: { endCursor: null, hasNextPage: false } });
+    expect((body.data as any).articles).toEqual({
+      edges: [],
+      nodes: [],
+      pageInfo: { endCursor: null, hasNextPage: false },
+    });
   });
 
   it.each([
@@ -153,7 +171,10 @@ describe('graph queries', () => {
   it.each([
     ['not base64url', 'not a cursor!'],
     ['not JSON', Buffer.from('{oops').toString('base64url')],
-    ['JSON of the wrong shape', Buffer.from(JSON.stringify({ time: 'x', id: 'y' })).toString('base64url')],
+    [
+      'JSON of the wrong shape',
+      Buffer.from(JSON.stringify({ time: 'x', id: 'y' })).toString('base64url'),
+    ],
     ['a time that is not a time', encodeCursor({ time: 'yesterday', id: 'x1' })],
     ['empty', ''],
   ])('rejects a cursor that is %s with BAD_USER_INPUT', async (_, after) => {
@@ -198,12 +219,21 @@ describe('graph queries', () => {
     const g = await graph(...published('x1', 1, { title: 'Scandal uncovered' }));
     app = g.app;
     const before = await g.query('{ search(text: "scandal") { id } articles { nodes { id } } }');
-    expect(before.body.data).toEqual({ search: [{ id: 'x1' }], articles: { nodes: [{ id: 'x1' }] } });
+    expect(before.body.data).toEqual({
+      search: [{ id: 'x1' }],
+      articles: { nodes: [{ id: 'x1' }] },
+    });
 
     g.side.given(e.retracted('x1', 40));
 
-    const after = await g.query('{ search(text: "scandal") { id } articles { nodes { id } } article(id: "x1") { status } }');
-    expect(after.body.data).toEqual({ search: [], articles: { nodes: [] }, article: { status: 'RETRACTED' } });
+    const after = await g.query(
+      '{ search(text: "scandal") { id } articles { nodes { id } } article(id: "x1") { status } }',
+    );
+    expect(after.body.data).toEqual({
+      search: [],
+      articles: { nodes: [] },
+      article: { status: 'RETRACTED' },
+    });
   });
 
   it("lists authors with their newest published articles, loading every author's articles in one query", async () => {
@@ -233,7 +263,10 @@ describe('graph queries', () => {
   });
 
   it('answers author(id) with null for an unknown author, and reaches an author through an article', async () => {
-    const g = await graph(e.registered('a1', 'Ada Lovelace'), ...published('x1', 1, { authorId: 'a1' }));
+    const g = await graph(
+      e.registered('a1', 'Ada Lovelace'),
+      ...published('x1', 1, { authorId: 'a1' }),
+    );
     app = g.app;
 
     const { body } = await g.query(`{

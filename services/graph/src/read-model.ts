@@ -55,7 +55,8 @@ interface ArticleRow {
   version: number;
 }
 
-const COLUMNS = 'id, title, body, category, author_id, author_name, status, created, modified, published_at, version';
+const COLUMNS =
+  'id, title, body, category, author_id, author_name, status, created, modified, published_at, version';
 
 const toView = (row: ArticleRow): ArticleView => ({
   id: row.id,
@@ -141,10 +142,16 @@ export class GraphReadModel {
   }
 
   /** Each author's newest published articles, at most `limit` each, in one query for them all. */
-  publishedArticlesByAuthors(authorIds: readonly string[], limit: number): Map<string, ArticleView[]> {
+  publishedArticlesByAuthors(
+    authorIds: readonly string[],
+    limit: number,
+  ): Map<string, ArticleView[]> {
     const byAuthor = new Map<string, ArticleView[]>(authorIds.map((id) => [id, []]));
     if (authorIds.length === 0) return byAuthor;
-    for (const row of this.publishedByAuthors.all({ authorIds: JSON.stringify(authorIds), limit })) {
+    for (const row of this.publishedByAuthors.all({
+      authorIds: JSON.stringify(authorIds),
+      limit,
+    })) {
       byAuthor.get(row.author_id)?.push(toView(row));
     }
     return byAuthor;

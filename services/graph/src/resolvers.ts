@@ -2,7 +2,13 @@ import type { ArticlesCommands, CommandResult } from '@fairflax/publishing-api';
 import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
 import { badUserInput, toGraphqlError } from './errors.js';
 import { checkCount, decodeCursor, encodeCursor } from './pagination.js';
-import { sortTimeOf, type ArticleStatus, type ArticleView, type AuthorView, type GraphReadModel } from './read-model.js';
+import {
+  sortTimeOf,
+  type ArticleStatus,
+  type ArticleView,
+  type AuthorView,
+  type GraphReadModel,
+} from './read-model.js';
 import type { ArticleSearch } from './search.js';
 import type { ArticleStatsView } from './stats.js';
 
@@ -30,7 +36,10 @@ function given<T extends object>(args: T): Partial<Given<T>> {
 }
 
 /** int64 positions leave as strings, so that no client rounds them. */
-const toGraphqlResult = (result: CommandResult) => ({ ...result, globalPosition: String(result.globalPosition) });
+const toGraphqlResult = (result: CommandResult) => ({
+  ...result,
+  globalPosition: String(result.globalPosition),
+});
 
 /**
  * Queries read graph's own read model and search index: no query calls articles. Mutations
@@ -52,7 +61,8 @@ export function buildResolvers(
       );
     }
     const from = since == null ? new Date(Date.now() - 24 * 3_600_000) : new Date(since);
-    if (Number.isNaN(from.getTime())) throw badUserInput(`since "${since}" is not an RFC 3339 time`);
+    if (Number.isNaN(from.getTime()))
+      throw badUserInput(`since "${since}" is not an RFC 3339 time`);
     return stats.list(kind, from.toISOString());
   };
   const forward = async (call: () => Promise<CommandResult>) => {
@@ -67,7 +77,12 @@ export function buildResolvers(
       article: (_: unknown, { id }: { id: string }) => readModel.article(id) ?? null,
       articles: (
         _: unknown,
-        args: { category?: string | null; status?: ArticleStatus | null; count?: number | null; after?: string | null },
+        args: {
+          category?: string | null;
+          status?: ArticleStatus | null;
+          count?: number | null;
+          after?: string | null;
+        },
       ) => {
         const count = checkCount(args.count);
         const page = readModel.articlesPage({
@@ -76,7 +91,10 @@ export function buildResolvers(
           ...(args.category != null && { category: args.category }),
           ...(args.after != null && { after: decodeCursor(args.after) }),
         });
-        const edges = page.articles.map((node) => ({ cursor: encodeCursor({ time: sortTimeOf(node), id: node.id }), node }));
+        const edges = page.articles.map((node) => ({
+          cursor: encodeCursor({ time: sortTimeOf(node), id: node.id }),
+          node,
+        }));
         return {
           edges,
           nodes: page.articles,
@@ -87,21 +105,32 @@ export function buildResolvers(
         if (args.text.trim() === '') throw badUserInput('text must not be blank');
         const count = checkCount(args.count);
         // The index only holds published articles; the status check guards the gap anyway.
-        return readModel.articlesByIds(search.search(args.text, count)).filter((a) => a.status === 'PUBLISHED');
+        return readModel
+          .articlesByIds(search.search(args.text, count))
+          .filter((a) => a.status === 'PUBLISHED');
       },
       authors: () => readModel.authors(),
       author: (_: unknown, { id }: { id: string }) => readModel.author(id) ?? null,
-      categoryStats: (_: unknown, { since }: { since?: string | null }) => statsSince('category', since),
-      authorStats: (_: unknown, { since }: { since?: string | null }) => statsSince('author', since),
+      categoryStats: (_: unknown, { since }: { since?: string | null }) =>
+        statsSince('category', since),
+      authorStats: (_: unknown, { since }: { since?: string | null }) =>
+        statsSince('author', since),
     },
     Mutation: {
       draftArticle: (_: unknown, { input }: { input: DraftArticleInput }) => {
         const { articleId, commandId, ...fields } = input;
-        return forward(() => articles.draftArticle({ ...fields, ...given({ articleId, commandId }) }));
+        return forward(() =>
+          articles.draftArticle({ ...fields, ...given({ articleId, commandId }) }),
+        );
       },
       reviseArticle: (
         _: unknown,
-        args: { id: string; input: ReviseArticleInput; expectedVersion?: number | null; commandId?: string | null },
+        args: {
+          id: string;
+          input: ReviseArticleInput;
+          expectedVersion?: number | null;
+          commandId?: string | null;
+        },
       ) =>
         forward(() =>
           articles.reviseArticle({
@@ -110,7 +139,10 @@ export function buildResolvers(
             ...given({ expectedVersion: args.expectedVersion, commandId: args.commandId }),
           }),
         ),
-      publishArticle: (_: unknown, args: { id: string; expectedVersion?: number | null; commandId?: string | null }) =>
+      publishArticle: (
+        _: unknown,
+        args: { id: string; expectedVersion?: number | null; commandId?: string | null },
+      ) =>
         forward(() =>
           articles.publishArticle({
             articleId: args.id,
@@ -119,7 +151,12 @@ export function buildResolvers(
         ),
       retractArticle: (
         _: unknown,
-        args: { id: string; reason: string; expectedVersion?: number | null; commandId?: string | null },
+        args: {
+          id: string;
+          reason: string;
+          expectedVersion?: number | null;
+          commandId?: string | null;
+        },
       ) =>
         forward(() =>
           articles.retractArticle({
@@ -128,18 +165,31 @@ export function buildResolvers(
             ...given({ expectedVersion: args.expectedVersion, commandId: args.commandId }),
           }),
         ),
-      registerAuthor: (_: unknown, args: { name: string; authorId?: string | null; commandId?: string | null }) =>
+      registerAuthor: (
+        _: unknown,
+        args: { name: string; authorId?: string | null; commandId?: string | null },
+      ) =>
         forward(() =>
-          articles.registerAuthor({ name: args.name, ...given({ authorId: args.authorId, commandId: args.commandId }) }),
+          articles.registerAuthor({
+            name: args.name,
+            ...given({ authorId: args.authorId, commandId: args.commandId }),
+          }),
         ),
       renameAuthor: (_: unknown, args: { id: string; name: string; commandId?: string | null }) =>
         forward(() =>
-          articles.renameAuthor({ authorId: args.id, name: args.name, ...given({ commandId: args.commandId }) }),
+          articles.renameAuthor({
+            authorId: args.id,
+            name: args.name,
+            ...given({ commandId: args.commandId }),
+          }),
         ),
     },
     Article: {
       // The name was copied into the article row from events: no lookup, no call.
-      author: (article: ArticleView): AuthorView => ({ id: article.authorId, name: article.authorName }),
+      author: (article: ArticleView): AuthorView => ({
+        id: article.authorId,
+        name: article.authorName,
+      }),
     },
   };
 }
@@ -166,7 +216,9 @@ export function buildLoaders(readModel: GraphReadModel): MercuriusLoaders {
           }
         });
         const valid = counts.filter((c): c is number => typeof c === 'number');
-        const authorIds = [...new Set(queries.filter((_, i) => typeof counts[i] === 'number').map((q) => q.obj.id))];
+        const authorIds = [
+          ...new Set(queries.filter((_, i) => typeof counts[i] === 'number').map((q) => q.obj.id)),
+        ];
         const byAuthor = readModel.publishedArticlesByAuthors(authorIds, Math.max(0, ...valid));
         // graphql-js turns an Error returned for a field into that field's error.
         return Promise.resolve(

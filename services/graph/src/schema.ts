@@ -59,7 +59,12 @@ export const schema = /* GraphQL */ `
     "null when no article has this id"
     article(id: ID!): Article
     "newest first (drafts by created, others by publishedAt); count from 1 to 50"
-    articles(category: String, status: ArticleStatus = PUBLISHED, count: Int = 10, after: String): ArticleConnection!
+    articles(
+      category: String
+      status: ArticleStatus = PUBLISHED
+      count: Int = 10
+      after: String
+    ): ArticleConnection!
     "published articles matching text, best first: title matches before body matches"
     search(text: String!, count: Int = 10): [Article!]!
     authors: [Author!]!
@@ -109,7 +114,12 @@ export const schema = /* GraphQL */ `
   """
   type Mutation {
     draftArticle(input: DraftArticleInput!): CommandResult!
-    reviseArticle(id: ID!, input: ReviseArticleInput!, expectedVersion: Int, commandId: ID): CommandResult!
+    reviseArticle(
+      id: ID!
+      input: ReviseArticleInput!
+      expectedVersion: Int
+      commandId: ID
+    ): CommandResult!
     publishArticle(id: ID!, expectedVersion: Int, commandId: ID): CommandResult!
     retractArticle(id: ID!, reason: String!, expectedVersion: Int, commandId: ID): CommandResult!
     registerAuthor(name: String!, authorId: ID, commandId: ID): CommandResult!

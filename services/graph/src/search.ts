@@ -21,7 +21,9 @@ const newIndex = () =>
   });
 
 const prepareStatements = (db: Database) => ({
-  published: db.prepare<[], SearchDocument>("SELECT id, title, body FROM articles WHERE status = 'PUBLISHED'"),
+  published: db.prepare<[], SearchDocument>(
+    "SELECT id, title, body FROM articles WHERE status = 'PUBLISHED'",
+  ),
   one: db.prepare<[string], SearchDocument & { status: string }>(
     'SELECT id, title, body, status FROM articles WHERE id = ?',
   ),

@@ -33,12 +33,23 @@ export async function startGraph({ env, logger, source }: GraphOptions): Promise
   const db = openReadModel(dataPath(env, 'graph.sqlite'));
   const search = new ArticleSearch(db);
   const deadLetters = deadLetterReporter(logger);
-  const runner = new ProjectionRunner(db, graphProjection, { onCommitted: search.onCommitted, onParked: deadLetters.onParked });
+  const runner = new ProjectionRunner(db, graphProjection, {
+    onCommitted: search.onCommitted,
+    onParked: deadLetters.onParked,
+  });
   search.rebuild();
   logger.info({ position: runner.globalPosition(), searchable: search.size }, 'read model opened');
 
   const commands = createArticlesCommands(articlesAddress);
-  const log = await followArticlesLog({ service: 'graph', runner, deadLetters, logger, env, source, load: (name) => import(name) });
+  const log = await followArticlesLog({
+    service: 'graph',
+    runner,
+    deadLetters,
+    logger,
+    env,
+    source,
+    load: (name) => import(name),
+  });
 
   // On a broker, the stream processor's counts arrive on their own topic (categoryStats).
   const transport = env.oneOf('TRANSPORT', TRANSPORT_NAMES, 'embedded');
@@ -54,7 +65,8 @@ export async function startGraph({ env, logger, source }: GraphOptions): Promise
       logger,
       onRecords: (records) => {
         const { rejected } = view.apply(records);
-        if (rejected.length > 0) logger.warn({ keys: rejected }, 'ignored malformed article-stats records');
+        if (rejected.length > 0)
+          logger.warn({ keys: rejected }, 'ignored malformed article-stats records');
       },
     });
     stats = view;
@@ -69,7 +81,10 @@ export async function startGraph({ env, logger, source }: GraphOptions): Promise
     logger: { level: logger.level, name: 'graph' },
   });
   await app.listen({ host, port });
-  logger.info({ url: `http://${host}:${port}/graphql`, graphiql: `http://${host}:${port}/graphiql` }, 'graph listening');
+  logger.info(
+    { url: `http://${host}:${port}/graphql`, graphiql: `http://${host}:${port}/graphiql` },
+    'graph listening',
+  );
   return async () => {
     await app.close();
     await statsTopic?.close();

@@ -38,7 +38,10 @@ export class ArticleStatsView {
   }
 
   /** Applies records from the topic; malformed ones are returned, not applied. */
-  apply(records: readonly { key: string; value: Uint8Array }[]): { applied: number; rejected: string[] } {
+  apply(records: readonly { key: string; value: Uint8Array }[]): {
+    applied: number;
+    rejected: string[];
+  } {
     const rejected: string[] = [];
     let applied = 0;
     this.db.transaction(() => {
@@ -55,7 +58,10 @@ export class ArticleStatsView {
     return { applied, rejected };
   }
 
-  list(kind: ArticleStat['kind'], since: string): { key: string; hour: string; published: number }[] {
+  list(
+    kind: ArticleStat['kind'],
+    since: string,
+  ): { key: string; hour: string; published: number }[] {
     return this.select.all(kind, since) as { key: string; hour: string; published: number }[];
   }
 }
@@ -64,7 +70,12 @@ function parseStat(value: Uint8Array): ArticleStat | undefined {
   try {
     const parsed = JSON.parse(Buffer.from(value).toString('utf8')) as Partial<ArticleStat>;
     const { kind, key, hour, published } = parsed;
-    if ((kind === 'category' || kind === 'author') && typeof key === 'string' && typeof hour === 'string' && Number.isSafeInteger(published)) {
+    if (
+      (kind === 'category' || kind === 'author') &&
+      typeof key === 'string' &&
+      typeof hour === 'string' &&
+      Number.isSafeInteger(published)
+    ) {
       return { kind, key, hour, published: published! };
     }
   } catch {

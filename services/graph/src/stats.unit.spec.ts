@@ -11,7 +11,13 @@ const record = (value: object | string) => ({
 async function appWith(stats: boolean) {
   const side = graphReadSide();
   const view = stats ? new ArticleStatsView(side.db) : undefined;
-  const app = await buildApp({ db: side.db, runner: side.runner, search: side.search, commands: recordingCommands(), ...(view && { stats: view }) });
+  const app = await buildApp({
+    db: side.db,
+    runner: side.runner,
+    search: side.search,
+    commands: recordingCommands(),
+    ...(view && { stats: view }),
+  });
   return { app, view };
 }
 
@@ -28,7 +34,10 @@ describe('categoryStats and authorStats', () => {
     ]);
     expect({ applied, rejected: rejected.length }).toEqual({ applied: 4, rejected: 2 });
 
-    const res = await postGraphql(app, '{ categoryStats(since: "2026-03-01T00:00:00Z") { key hour published } authorStats(since: "2026-03-01T00:00:00Z") { key published } }');
+    const res = await postGraphql(
+      app,
+      '{ categoryStats(since: "2026-03-01T00:00:00Z") { key hour published } authorStats(since: "2026-03-01T00:00:00Z") { key published } }',
+    );
     expect(res.body.data).toEqual({
       categoryStats: [
         { key: 'politics', hour: '2026-03-01T09:00:00.000Z', published: 2 },
@@ -36,7 +45,10 @@ describe('categoryStats and authorStats', () => {
       ],
       authorStats: [{ key: 'a1', published: 5 }],
     });
-    const later = await postGraphql(app, '{ categoryStats(since: "2026-03-01T09:00:00Z") { key } }');
+    const later = await postGraphql(
+      app,
+      '{ categoryStats(since: "2026-03-01T09:00:00Z") { key } }',
+    );
     expect(later.body.data).toEqual({ categoryStats: [{ key: 'politics' }] });
     await app.close();
   });

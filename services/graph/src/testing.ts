@@ -1,5 +1,11 @@
 import type { FairflaxEvent } from '@fairflax/events';
-import { openReadModel, ProjectionRunner, type BatchResult, type Database, type Delivery } from '@fairflax/projections';
+import {
+  openReadModel,
+  ProjectionRunner,
+  type BatchResult,
+  type Database,
+  type Delivery,
+} from '@fairflax/projections';
 import { eventLog, newsroomEventsBy } from '@fairflax/projections/testing';
 import type { FastifyInstance } from 'fastify';
 import type { ArticlesCommands, CommandResult } from '@fairflax/publishing-api';
@@ -43,7 +49,8 @@ export interface CommandCall {
  * (by default, a failure: queries must never send commands).
  */
 export function recordingCommands(
-  answer: (call: CommandCall) => Promise<CommandResult> = () => Promise.reject(new Error('no command expected')),
+  answer: (call: CommandCall) => Promise<CommandResult> = () =>
+    Promise.reject(new Error('no command expected')),
 ): ArticlesCommands & { calls: CommandCall[] } {
   const calls: CommandCall[] = [];
   const send =
@@ -67,7 +74,10 @@ export function recordingCommands(
 export interface GraphqlResponse {
   status: number;
   headers: Record<string, unknown>;
-  body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
+  body: {
+    data?: Record<string, unknown> | null;
+    errors?: { message: string; extensions?: { code?: string } }[];
+  };
 }
 
 /** POSTs a GraphQL request through `app.inject()`. */
@@ -77,6 +87,15 @@ export async function postGraphql(
   variables: Record<string, unknown> = {},
   headers: Record<string, string> = {},
 ): Promise<GraphqlResponse> {
-  const res = await app.inject({ method: 'POST', url: '/graphql', payload: { query, variables }, headers });
-  return { status: res.statusCode, headers: res.headers, body: res.json<GraphqlResponse['body']>() };
+  const res = await app.inject({
+    method: 'POST',
+    url: '/graphql',
+    payload: { query, variables },
+    headers,
+  });
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    body: res.json<GraphqlResponse['body']>(),
+  };
 }

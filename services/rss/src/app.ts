@@ -80,7 +80,10 @@ export async function buildApp(deps: RssDeps): Promise<FastifyInstance> {
     if (!CATEGORY_PATTERN.test(category)) {
       return sendProblem(reply, 400, 'Bad Request', `"${category}" is not a valid category`);
     }
-    if (rendered.get(category)?.position !== deps.runner.globalPosition() && !queries.categoryKnown(category)) {
+    if (
+      rendered.get(category)?.position !== deps.runner.globalPosition() &&
+      !queries.categoryKnown(category)
+    ) {
       return sendProblem(reply, 404, 'Not Found', `no article has been published in "${category}"`);
     }
     return reply

@@ -1,5 +1,10 @@
 import { renderRssItem } from '@fairflax/feed-xml';
-import { preparedStatements, type Database, type ProjectedEvent, type Projection } from '@fairflax/projections';
+import {
+  preparedStatements,
+  type Database,
+  type ProjectedEvent,
+  type Projection,
+} from '@fairflax/projections';
 
 /**
  * The rss read model: per article its state and, while it is published, its `<item>` already
@@ -104,7 +109,6 @@ const SQL = {
     INSERT INTO rss_settings (key, value) VALUES (?, ?)
     ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
 } as const;
-
 
 interface ArticleRow {
   id: string;

@@ -1,5 +1,9 @@
 import { openReadModel, ProjectionRunner } from '@fairflax/projections';
-import { deadLetterReporter, followArticlesLog, type FollowedSource } from '@fairflax/publishing-api';
+import {
+  deadLetterReporter,
+  followArticlesLog,
+  type FollowedSource,
+} from '@fairflax/publishing-api';
 import { dataPath, type Closer, type EnvReader, type Logger } from '@fairflax/service-kit';
 import { buildApp } from './app.js';
 import { rssFeedProjection } from './projection.js';
@@ -20,8 +24,18 @@ export async function startRss({ env, logger, source }: RssOptions): Promise<Clo
   // rss's own read model: it answers from this file whether or not articles is reachable.
   const db = openReadModel(dataPath(env, 'rss.sqlite'));
   const deadLetters = deadLetterReporter(logger);
-  const runner = new ProjectionRunner(db, rssFeedProjection(publicUrl), { onParked: deadLetters.onParked });
-  const log = await followArticlesLog({ service: 'rss', runner, deadLetters, logger, env, source, load: (name) => import(name) });
+  const runner = new ProjectionRunner(db, rssFeedProjection(publicUrl), {
+    onParked: deadLetters.onParked,
+  });
+  const log = await followArticlesLog({
+    service: 'rss',
+    runner,
+    deadLetters,
+    logger,
+    env,
+    source,
+    load: (name) => import(name),
+  });
 
   const app = await buildApp({
     db,
@@ -31,7 +45,10 @@ export async function startRss({ env, logger, source }: RssOptions): Promise<Clo
     logger: { level: logger.level, name: 'rss' },
   });
   await app.listen({ host, port });
-  logger.info({ url: `http://${host}:${port}/feed`, position: runner.globalPosition() }, 'rss listening');
+  logger.info(
+    { url: `http://${host}:${port}/feed`, position: runner.globalPosition() },
+    'rss listening',
+  );
   return async () => {
     await app.close();
     await log.stop();

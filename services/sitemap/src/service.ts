@@ -1,5 +1,9 @@
 import { openReadModel, ProjectionRunner } from '@fairflax/projections';
-import { deadLetterReporter, followArticlesLog, type FollowedSource } from '@fairflax/publishing-api';
+import {
+  deadLetterReporter,
+  followArticlesLog,
+  type FollowedSource,
+} from '@fairflax/publishing-api';
 import { dataPath, type Closer, type EnvReader, type Logger } from '@fairflax/service-kit';
 import { buildApp } from './app.js';
 import { sitemapProjection } from './projection.js';
@@ -21,7 +25,15 @@ export async function startSitemap({ env, logger, source }: SitemapOptions): Pro
   const db = openReadModel(dataPath(env, 'sitemap.sqlite'));
   const deadLetters = deadLetterReporter(logger);
   const runner = new ProjectionRunner(db, sitemapProjection, { onParked: deadLetters.onParked });
-  const log = await followArticlesLog({ service: 'sitemap', runner, deadLetters, logger, env, source, load: (name) => import(name) });
+  const log = await followArticlesLog({
+    service: 'sitemap',
+    runner,
+    deadLetters,
+    logger,
+    env,
+    source,
+    load: (name) => import(name),
+  });
 
   const app = await buildApp({
     db,
@@ -31,7 +43,10 @@ export async function startSitemap({ env, logger, source }: SitemapOptions): Pro
     logger: { level: logger.level, name: 'sitemap' },
   });
   await app.listen({ host, port });
-  logger.info({ url: `http://${host}:${port}/sitemap`, position: runner.globalPosition() }, 'sitemap listening');
+  logger.info(
+    { url: `http://${host}:${port}/sitemap`, position: runner.globalPosition() },
+    'sitemap listening',
+  );
   return async () => {
     await app.close();
     await log.stop();

@@ -76,19 +76,37 @@ export function decideArticle(command: ArticleCommand, state: ArticleState): Art
       const body = requiredText('body', command.data.body, BODY_MAX);
       const category = validCategory(command.data.category);
       if (!author) throw new NotFoundError(`author ${authorId} does not exist`);
-      if (state.status !== 'none') throw new IllegalStateError(`article ${articleId} already exists`);
-      const data = { articleId, title, body, category, authorId: author.id, authorName: author.name, draftedAt: at };
+      if (state.status !== 'none')
+        throw new IllegalStateError(`article ${articleId} already exists`);
+      const data = {
+        articleId,
+        title,
+        body,
+        category,
+        authorId: author.id,
+        authorName: author.name,
+        draftedAt: at,
+      };
       return [{ type: 'ArticleDrafted', data }];
     }
     case 'ReviseArticle': {
       const { articleId } = command.data;
       const current = existing(state, articleId);
       if (current.status === 'RETRACTED') {
-        throw new IllegalStateError(`article ${articleId} is retracted and can no longer be revised`);
+        throw new IllegalStateError(
+          `article ${articleId} is retracted and can no longer be revised`,
+        );
       }
-      const title = command.data.title === undefined ? undefined : requiredText('title', command.data.title, TITLE_MAX);
-      const body = command.data.body === undefined ? undefined : requiredText('body', command.data.body, BODY_MAX);
-      const category = command.data.category === undefined ? undefined : validCategory(command.data.category);
+      const title =
+        command.data.title === undefined
+          ? undefined
+          : requiredText('title', command.data.title, TITLE_MAX);
+      const body =
+        command.data.body === undefined
+          ? undefined
+          : requiredText('body', command.data.body, BODY_MAX);
+      const category =
+        command.data.category === undefined ? undefined : validCategory(command.data.category);
       if (title === undefined && body === undefined && category === undefined) {
         throw new ValidationError('a revision needs at least one of title, body, category');
       }
@@ -117,7 +135,9 @@ export function decideArticle(command: ArticleCommand, state: ArticleState): Art
       const reason = requiredText('reason', command.data.reason, REASON_MAX);
       const current = existing(state, articleId);
       if (current.status !== 'PUBLISHED') {
-        throw new IllegalStateError(`article ${articleId} is ${current.status.toLowerCase()}; only a published article can be retracted`);
+        throw new IllegalStateError(
+          `article ${articleId} is ${current.status.toLowerCase()}; only a published article can be retracted`,
+        );
       }
       return [{ type: 'ArticleRetracted', data: { articleId, reason, retractedAt: at } }];
     }

@@ -33,7 +33,11 @@ export function decideAuthor(command: AuthorCommand, state: AuthorState): Author
       return [
         {
           type: 'AuthorRegistered',
-          data: { authorId: command.data.authorId, name, registeredAt: command.data.now.toISOString() },
+          data: {
+            authorId: command.data.authorId,
+            name,
+            registeredAt: command.data.now.toISOString(),
+          },
         },
       ];
     }

@@ -1,6 +1,11 @@
 import type { ArticleEvent, AuthorEvent } from '@fairflax/events';
 import { describe, expect, it } from 'vitest';
-import { decideArticle, evolveArticle, initialArticleState, type ArticleCommand } from './article.js';
+import {
+  decideArticle,
+  evolveArticle,
+  initialArticleState,
+  type ArticleCommand,
+} from './article.js';
 import { decideAuthor, evolveAuthor, initialAuthorState, type AuthorCommand } from './author.js';
 import { IllegalStateError, NotFoundError, ValidationError } from './errors.js';
 
@@ -37,21 +42,49 @@ function givenAuthor(...events: AuthorEvent[]) {
 
 const drafted: ArticleEvent = {
   type: 'ArticleDrafted',
-  data: { articleId: 'a1', title: 'Rates hold', body: 'Body', category: 'business', authorId: 'amara', authorName: 'Amara Okafor', draftedAt: at },
+  data: {
+    articleId: 'a1',
+    title: 'Rates hold',
+    body: 'Body',
+    category: 'business',
+    authorId: 'amara',
+    authorName: 'Amara Okafor',
+    draftedAt: at,
+  },
 };
-const published: ArticleEvent = { type: 'ArticlePublished', data: { articleId: 'a1', publishedAt: at } };
-const retracted: ArticleEvent = { type: 'ArticleRetracted', data: { articleId: 'a1', reason: 'wrong', retractedAt: at } };
+const published: ArticleEvent = {
+  type: 'ArticlePublished',
+  data: { articleId: 'a1', publishedAt: at },
+};
+const retracted: ArticleEvent = {
+  type: 'ArticleRetracted',
+  data: { articleId: 'a1', reason: 'wrong', retractedAt: at },
+};
 
-const draft = (data: Partial<Extract<ArticleCommand, { type: 'DraftArticle' }>['data']> = {}): ArticleCommand => ({
+const draft = (
+  data: Partial<Extract<ArticleCommand, { type: 'DraftArticle' }>['data']> = {},
+): ArticleCommand => ({
   type: 'DraftArticle',
-  data: { articleId: 'a1', title: ' Rates hold ', body: 'Body', category: 'business', authorId: author.id, author, now, ...data },
+  data: {
+    articleId: 'a1',
+    title: ' Rates hold ',
+    body: 'Body',
+    category: 'business',
+    authorId: author.id,
+    author,
+    now,
+    ...data,
+  },
 });
 const revise = (data: { title?: string; body?: string; category?: string }): ArticleCommand => ({
   type: 'ReviseArticle',
   data: { articleId: 'a1', now, ...data },
 });
 const publish: ArticleCommand = { type: 'PublishArticle', data: { articleId: 'a1', now } };
-const retract = (reason = 'factual error'): ArticleCommand => ({ type: 'RetractArticle', data: { articleId: 'a1', reason, now } });
+const retract = (reason = 'factual error'): ArticleCommand => ({
+  type: 'RetractArticle',
+  data: { articleId: 'a1', reason, now },
+});
 
 describe('Article', () => {
   describe('drafting', () => {
@@ -62,67 +95,119 @@ describe('Article', () => {
       ['body', { body: '' }, /body is required/],
       ['category', { category: '' }, /category is required/],
     ])('refuses a draft without a %s', (_field, data, message) =>
-      givenArticle().when(draft(data)).thenThrows(ValidationError, message));
+      givenArticle().when(draft(data)).thenThrows(ValidationError, message),
+    );
     it('refuses a category that is not a lowercase slug', () =>
-      givenArticle().when(draft({ category: 'Hot News!' })).thenThrows(ValidationError, /lowercase/));
+      givenArticle()
+        .when(draft({ category: 'Hot News!' }))
+        .thenThrows(ValidationError, /lowercase/));
     it('refuses a title over 200 characters', () =>
-      givenArticle().when(draft({ title: 'x'.repeat(201) })).thenThrows(ValidationError, /longer than 200/));
+      givenArticle()
+        .when(draft({ title: 'x'.repeat(201) }))
+        .thenThrows(ValidationError, /longer than 200/));
     it('refuses a draft by an author who is not registered, after checking the text', () => {
-      givenArticle().when(draft({ author: null, authorId: 'ghost' })).thenThrows(NotFoundError, /author ghost does not exist/);
-      givenArticle().when(draft({ author: null, title: '' })).thenThrows(ValidationError, /title is required/);
+      givenArticle()
+        .when(draft({ author: null, authorId: 'ghost' }))
+        .thenThrows(NotFoundError, /author ghost does not exist/);
+      givenArticle()
+        .when(draft({ author: null, title: '' }))
+        .thenThrows(ValidationError, /title is required/);
     });
     it('refuses to draft an article id twice', () =>
-      givenArticle(drafted).when(draft()).thenThrows(IllegalStateError, /already exists/));
+      givenArticle(drafted)
+        .when(draft())
+        .thenThrows(IllegalStateError, /already exists/));
   });
 
   describe('revising', () => {
     it('records only the fields that change', () =>
       givenArticle(drafted)
         .when(revise({ title: 'Rates hold', body: 'New body' }))
-        .then([{ type: 'ArticleRevised', data: { articleId: 'a1', body: 'New body', revisedAt: at } }]));
-    it('records nothing when nothing changes', () => givenArticle(drafted).when(revise({ title: 'Rates hold' })).then([]));
+        .then([
+          { type: 'ArticleRevised', data: { articleId: 'a1', body: 'New body', revisedAt: at } },
+        ]));
+    it('records nothing when nothing changes', () =>
+      givenArticle(drafted)
+        .when(revise({ title: 'Rates hold' }))
+        .then([]));
     it('can revise a published article', () =>
       givenArticle(drafted, published)
         .when(revise({ category: 'politics' }))
-        .then([{ type: 'ArticleRevised', data: { articleId: 'a1', category: 'politics', revisedAt: at } }]));
+        .then([
+          {
+            type: 'ArticleRevised',
+            data: { articleId: 'a1', category: 'politics', revisedAt: at },
+          },
+        ]));
     it('refuses a revision without a title', () =>
-      givenArticle(drafted).when(revise({ title: ' ' })).thenThrows(ValidationError, /title is required/));
+      givenArticle(drafted)
+        .when(revise({ title: ' ' }))
+        .thenThrows(ValidationError, /title is required/));
     it('refuses a revision that names no field', () =>
-      givenArticle(drafted).when(revise({})).thenThrows(ValidationError, /at least one of/));
+      givenArticle(drafted)
+        .when(revise({}))
+        .thenThrows(ValidationError, /at least one of/));
     it('refuses to revise a retracted article', () =>
-      givenArticle(drafted, published, retracted).when(revise({ title: 'x' })).thenThrows(IllegalStateError, /retracted/));
+      givenArticle(drafted, published, retracted)
+        .when(revise({ title: 'x' }))
+        .thenThrows(IllegalStateError, /retracted/));
     it('refuses to revise an article that does not exist', () =>
-      givenArticle().when(revise({ title: 'x' })).thenThrows(NotFoundError, /does not exist/));
+      givenArticle()
+        .when(revise({ title: 'x' }))
+        .thenThrows(NotFoundError, /does not exist/));
   });
 
   describe('publishing', () => {
     it('publishes a draft', () => givenArticle(drafted).when(publish).then([published]));
     it('cannot publish a retracted article', () =>
-      givenArticle(drafted, published, retracted).when(publish).thenThrows(IllegalStateError, /retracted and cannot be published/));
+      givenArticle(drafted, published, retracted)
+        .when(publish)
+        .thenThrows(IllegalStateError, /retracted and cannot be published/));
     it('cannot publish twice', () =>
-      givenArticle(drafted, published).when(publish).thenThrows(IllegalStateError, /already published/));
+      givenArticle(drafted, published)
+        .when(publish)
+        .thenThrows(IllegalStateError, /already published/));
     it('cannot publish an article that does not exist', () =>
-      givenArticle().when(publish).thenThrows(NotFoundError, /does not exist/));
+      givenArticle()
+        .when(publish)
+        .thenThrows(NotFoundError, /does not exist/));
   });
 
   describe('retracting', () => {
     it('retracts a published article with a reason', () =>
       givenArticle(drafted, published)
         .when(retract(' factual error '))
-        .then([{ type: 'ArticleRetracted', data: { articleId: 'a1', reason: 'factual error', retractedAt: at } }]));
+        .then([
+          {
+            type: 'ArticleRetracted',
+            data: { articleId: 'a1', reason: 'factual error', retractedAt: at },
+          },
+        ]));
     it('cannot retract a draft', () =>
-      givenArticle(drafted).when(retract()).thenThrows(IllegalStateError, /is draft; only a published/));
+      givenArticle(drafted)
+        .when(retract())
+        .thenThrows(IllegalStateError, /is draft; only a published/));
     it('cannot retract without a reason', () =>
-      givenArticle(drafted, published).when(retract('')).thenThrows(ValidationError, /reason is required/));
+      givenArticle(drafted, published)
+        .when(retract(''))
+        .thenThrows(ValidationError, /reason is required/));
   });
 });
 
 describe('Author', () => {
-  const registered: AuthorEvent = { type: 'AuthorRegistered', data: { authorId: 'amara', name: 'Amara Okafor', registeredAt: at } };
-  const rename = (name: string): AuthorCommand => ({ type: 'RenameAuthor', data: { authorId: 'amara', name, now } });
+  const registered: AuthorEvent = {
+    type: 'AuthorRegistered',
+    data: { authorId: 'amara', name: 'Amara Okafor', registeredAt: at },
+  };
+  const rename = (name: string): AuthorCommand => ({
+    type: 'RenameAuthor',
+    data: { authorId: 'amara', name, now },
+  });
 
   it('registers an author', () =>
-    givenAuthor().when({ type: 'RegisterAuthor', data: { authorId: 'amara', name: 'Amara Okafor', now } }).then([registered]));
+    givenAuthor()
+      .when({ type: 'RegisterAuthor', data: { authorId: 'amara', name: 'Amara Okafor', now } })
+      .then([registered]));
   it('refuses to register the same author twice', () =>
     givenAuthor(registered)
       .when({ type: 'RegisterAuthor', data: { authorId: 'amara', name: 'A', now } })
@@ -130,8 +215,25 @@ describe('Author', () => {
   it('renames an author, remembering the previous name', () =>
     givenAuthor(registered)
       .when(rename('Amara Okafor-Reid'))
-      .then([{ type: 'AuthorRenamed', data: { authorId: 'amara', name: 'Amara Okafor-Reid', previousName: 'Amara Okafor', renamedAt: at } }]));
-  it('records nothing when the name is unchanged', () => givenAuthor(registered).when(rename(' Amara Okafor ')).then([]));
-  it('refuses an empty name', () => givenAuthor(registered).when(rename('')).thenThrows(ValidationError, /name is required/));
-  it('cannot rename an unknown author', () => givenAuthor().when(rename('X')).thenThrows(NotFoundError, /does not exist/));
+      .then([
+        {
+          type: 'AuthorRenamed',
+          data: {
+            authorId: 'amara',
+            name: 'Amara Okafor-Reid',
+            previousName: 'Amara Okafor',
+            renamedAt: at,
+          },
+        },
+      ]));
+  it('records nothing when the name is unchanged', () =>
+    givenAuthor(registered).when(rename(' Amara Okafor ')).then([]));
+  it('refuses an empty name', () =>
+    givenAuthor(registered)
+      .when(rename(''))
+      .thenThrows(ValidationError, /name is required/));
+  it('cannot rename an unknown author', () =>
+    givenAuthor()
+      .when(rename('X'))
+      .thenThrows(NotFoundError, /does not exist/));
 });

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const servicesDir = fileURLToPath(new URL('../../services', import.meta.url));
 const xml = new XMLParser({ ignoreAttributes: false });
-const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const asArray = <T>(v: T | T[] | undefined): T[] =>
+  v === undefined ? [] : Array.isArray(v) ? v : [v];
 
 async function graphql(system: RunningSystem, query: string, variables?: object) {
   const res = await fetch(system.url('graph', '/graphql'), {
@@ -39,7 +40,9 @@ describe('the coupled services, as real processes', { timeout: 60_000 }, () => {
     expect(XMLValidator.validate(body)).toBe(true);
     const items = asArray(xml.parse(body).rss.channel.item);
     expect(items).toHaveLength(20);
-    expect(items.every((i: any) => typeof i.title === 'string' && i.link.startsWith('https://'))).toBe(true);
+    expect(
+      items.every((i: any) => typeof i.title === 'string' && i.link.startsWith('https://')),
+    ).toBe(true);
   });
 
   it('filters a feed by category and rejects a malformed category with a 400 problem', async () => {
@@ -71,14 +74,25 @@ describe('the coupled services, as real processes', { timeout: 60_000 }, () => {
     const locs = asArray(xml.parse(sitemapBody).urlset.url).map((u: any) => u.loc);
     expect(locs).toContain(`https://news.fairflax.example/articles/${created.id}`);
 
-    const { body } = await graphql(system, 'query($id: ID!) { article(id: $id) { title author { name } } }', { id: created.id });
+    const { body } = await graphql(
+      system,
+      'query($id: ID!) { article(id: $id) { title author { name } } }',
+      { id: created.id },
+    );
     expect(body.data.article).toEqual({ title, author: { name: 'Sofía Márquez' } });
   });
 
   it('answers GraphQL queries and forwards mutations to articles', async () => {
-    const list = await graphql(system, '{ articles(category: "business", count: 3) { id status category } }');
+    const list = await graphql(
+      system,
+      '{ articles(category: "business", count: 3) { id status category } }',
+    );
     expect(list.body.data.articles).toHaveLength(3);
-    expect(list.body.data.articles.every((a: any) => a.status === 'PUBLISHED' && a.category === 'business')).toBe(true);
+    expect(
+      list.body.data.articles.every(
+        (a: any) => a.status === 'PUBLISHED' && a.category === 'business',
+      ),
+    ).toBe(true);
 
     const created = await graphql(
       system,
@@ -86,10 +100,15 @@ describe('the coupled services, as real processes', { timeout: 60_000 }, () => {
     );
     expect(created.body.data.createArticle.status).toBe('DRAFT');
     const id = created.body.data.createArticle.id;
-    const updated = await graphql(system, `mutation { updateArticle(id: "${id}", input: { status: PUBLISHED }) { status title } }`);
+    const updated = await graphql(
+      system,
+      `mutation { updateArticle(id: "${id}", input: { status: PUBLISHED }) { status title } }`,
+    );
     expect(updated.body.data.updateArticle).toEqual({ status: 'PUBLISHED', title: 'Tide tables' });
 
-    expect((await graphql(system, '{ article(id: "seed-9999") { id } }')).body.data.article).toBeNull();
+    expect(
+      (await graphql(system, '{ article(id: "seed-9999") { id } }')).body.data.article,
+    ).toBeNull();
   });
 
   it('turns invalid input into GraphQL errors with codes and gRPC INVALID_ARGUMENT', async () => {

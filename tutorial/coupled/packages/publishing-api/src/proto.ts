@@ -2,7 +2,9 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
-export const PROTO_PATH = fileURLToPath(new URL('../../../proto/publishing.proto', import.meta.url));
+export const PROTO_PATH = fileURLToPath(
+  new URL('../../../proto/publishing.proto', import.meta.url),
+);
 
 /**
  * `defaults: false` keeps unset optional fields undefined, so "count not given" and "count: 0"

@@ -15,7 +15,10 @@ function expectInvalid(fn: () => unknown, message: RegExp) {
     caught = err;
   }
   expect(caught).toBeInstanceOf(ValidationError);
-  expect(toGrpcError(caught)).toEqual({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(message) });
+  expect(toGrpcError(caught)).toEqual({
+    code: grpc.status.INVALID_ARGUMENT,
+    details: expect.stringMatching(message),
+  });
 }
 
 describe('CreateArticle', () => {
@@ -30,11 +33,17 @@ describe('CreateArticle', () => {
   });
 
   it('rejects a category that is not a lowercase slug', () => {
-    expectInvalid(() => handlers()['CreateArticle']!({ ...valid, category: 'Business News' }), /lowercase/);
+    expectInvalid(
+      () => handlers()['CreateArticle']!({ ...valid, category: 'Business News' }),
+      /lowercase/,
+    );
   });
 
   it('rejects an unknown author', () => {
-    expectInvalid(() => handlers()['CreateArticle']!({ ...valid, authorId: 'nobody' }), /author nobody does not exist/);
+    expectInvalid(
+      () => handlers()['CreateArticle']!({ ...valid, authorId: 'nobody' }),
+      /author nobody does not exist/,
+    );
   });
 
   it('creates a draft by default, stamped with the injected clock and the author name', () => {
@@ -64,7 +73,9 @@ describe('ListArticles', () => {
       status: 'ARTICLE_STATUS_PUBLISHED',
     }) as { articles: { created: string; category: string; status: string }[] };
     expect(articles.length).toBe(6);
-    expect(articles.every((a) => a.category === 'business' && a.status === 'ARTICLE_STATUS_PUBLISHED')).toBe(true);
+    expect(
+      articles.every((a) => a.category === 'business' && a.status === 'ARTICLE_STATUS_PUBLISHED'),
+    ).toBe(true);
     const created = articles.map((a) => a.created);
     expect(created).toEqual([...created].sort().reverse());
     expect((handlers()['ListArticles']!({}) as { articles: unknown[] }).articles).toHaveLength(10);
@@ -86,13 +97,19 @@ describe('GetArticle and UpdateArticle', () => {
   it('changes only the fields that are set and bumps modified', () => {
     const h = handlers();
     const before = h['GetArticle']!({ id: 'seed-0001' }) as Record<string, string>;
-    const after = h['UpdateArticle']!({ id: 'seed-0001', title: 'New title' }) as Record<string, string>;
+    const after = h['UpdateArticle']!({ id: 'seed-0001', title: 'New title' }) as Record<
+      string,
+      string
+    >;
     expect(after['title']).toBe('New title');
     expect(after['body']).toBe(before['body']);
     expect(after['modified']).toBe('2026-04-01T12:00:00.000Z');
   });
 
   it('hides internal errors behind INTERNAL', () => {
-    expect(toGrpcError(new TypeError('boom'))).toEqual({ code: grpc.status.INTERNAL, details: 'internal error' });
+    expect(toGrpcError(new TypeError('boom'))).toEqual({
+      code: grpc.status.INTERNAL,
+      details: 'internal error',
+    });
   });
 });

@@ -43,7 +43,8 @@ export function articlesHandlers(store: InMemoryArticles): Record<string, Handle
     UpdateArticle: (req) => {
       const id = v.id(req['id']);
       const changes: Parameters<InMemoryArticles['update']>[1] = {};
-      if (req['title'] !== undefined) changes.title = v.requiredText('title', req['title'], v.TITLE_MAX);
+      if (req['title'] !== undefined)
+        changes.title = v.requiredText('title', req['title'], v.TITLE_MAX);
       if (req['body'] !== undefined) changes.body = v.requiredText('body', req['body'], v.BODY_MAX);
       if (req['category'] !== undefined) changes.category = v.category(req['category']);
       const status = v.optionalStatus(req['status']);

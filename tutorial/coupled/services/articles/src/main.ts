@@ -21,7 +21,10 @@ runMain('articles', async () => {
   const bound = await bindGrpc(server, `${host}:${port}`);
 
   const metrics = await startMetricsServer(host, metricsPort, [counter]);
-  logger.info({ grpc: `${host}:${bound}`, metrics: `http://${host}:${metricsPort}/metrics` }, 'articles listening');
+  logger.info(
+    { grpc: `${host}:${bound}`, metrics: `http://${host}:${metricsPort}/metrics` },
+    'articles listening',
+  );
 
   closeOnSignals(logger, [
     () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),

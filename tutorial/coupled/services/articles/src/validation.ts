@@ -1,4 +1,8 @@
-import { ARTICLE_STATUSES, statusFromWire, type ArticleStatus } from '@fairflax/coupled-publishing-api';
+import {
+  ARTICLE_STATUSES,
+  statusFromWire,
+  type ArticleStatus,
+} from '@fairflax/coupled-publishing-api';
 
 /** A request that can never succeed as sent; maps to gRPC INVALID_ARGUMENT. */
 export class ValidationError extends Error {

@@ -11,7 +11,11 @@ export interface GraphDeps {
 
 export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: deps.logger ?? false });
-  await app.register(mercurius, { schema, resolvers: buildResolvers(deps.articles), graphiql: true });
+  await app.register(mercurius, {
+    schema,
+    resolvers: buildResolvers(deps.articles),
+    graphiql: true,
+  });
   app.get('/healthz', () => ({ status: 'ok' }));
   return app;
 }

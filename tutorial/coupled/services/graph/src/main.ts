@@ -8,8 +8,14 @@ runMain('graph', async () => {
   const port = env.port('GRAPH_PORT', 4001);
   const articles = createArticlesClient(env.address('ARTICLES_ADDRESS', '127.0.0.1:50051'));
   const logger = createLogger('graph');
-  const app = await buildApp({ articles, logger: { level: process.env['LOG_LEVEL'] ?? 'info', name: 'graph' } });
+  const app = await buildApp({
+    articles,
+    logger: { level: process.env['LOG_LEVEL'] ?? 'info', name: 'graph' },
+  });
   await app.listen({ host, port });
-  logger.info({ url: `http://${host}:${port}/graphql`, graphiql: `http://${host}:${port}/graphiql` }, 'graph listening');
+  logger.info(
+    { url: `http://${host}:${port}/graphql`, graphiql: `http://${host}:${port}/graphiql` },
+    'graph listening',
+  );
   closeOnSignals(logger, [() => app.close(), () => articles.close()]);
 });

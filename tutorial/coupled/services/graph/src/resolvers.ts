@@ -27,7 +27,10 @@ export function buildResolvers(articles: ArticlesClient): IResolvers {
           throw toGraphqlError(err);
         }
       },
-      articles: (_: unknown, args: { category?: string | null; status?: ArticleStatus | null; count?: number | null }) =>
+      articles: (
+        _: unknown,
+        args: { category?: string | null; status?: ArticleStatus | null; count?: number | null },
+      ) =>
         forward(() =>
           articles.listArticles({
             ...(args.category != null && { category: args.category }),

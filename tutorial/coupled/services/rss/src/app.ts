@@ -40,7 +40,9 @@ export async function buildApp(deps: RssDeps): Promise<FastifyInstance> {
       title: category ? `Fairflax — ${category}` : 'Fairflax — latest',
       link: category ? `${deps.publicUrl}/${category}` : deps.publicUrl,
       selfUrl: `${deps.publicUrl}${selfPath}`,
-      description: category ? `Latest ${category} stories from Fairflax` : 'Latest stories from Fairflax',
+      description: category
+        ? `Latest ${category} stories from Fairflax`
+        : 'Latest stories from Fairflax',
       items: articles.map((a) => toRssItem(a, deps.publicUrl)),
     });
   };

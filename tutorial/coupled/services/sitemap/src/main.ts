@@ -9,7 +9,11 @@ runMain('sitemap', async () => {
   const publicUrl = env.url('PUBLIC_URL', 'https://news.fairflax.example');
   const articles = createArticlesClient(env.address('ARTICLES_ADDRESS', '127.0.0.1:50051'));
   const logger = createLogger('sitemap');
-  const app = await buildApp({ articles, publicUrl, logger: { level: process.env['LOG_LEVEL'] ?? 'info', name: 'sitemap' } });
+  const app = await buildApp({
+    articles,
+    publicUrl,
+    logger: { level: process.env['LOG_LEVEL'] ?? 'info', name: 'sitemap' },
+  });
   await app.listen({ host, port });
   logger.info({ url: `http://${host}:${port}/sitemap` }, 'sitemap listening');
   closeOnSignals(logger, [() => app.close(), () => articles.close()]);
