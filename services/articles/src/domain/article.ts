@@ -1,6 +1,6 @@
 import type { ArticleEvent } from '@fairflax/events';
 import { IllegalStateError, NotFoundError, ValidationError } from './errors.js';
-import { BODY_MAX, REASON_MAX, requiredText, TITLE_MAX, validCategory } from './rules.js';
+import { BODY_MAX, REASON_MAX, requiredText, TITLE_MAX, validCategory, validId } from './rules.js';
 
 export type ArticleStatus = 'DRAFT' | 'PUBLISHED' | 'RETRACTED';
 
@@ -68,10 +68,12 @@ function existing(state: ArticleState, articleId: string) {
 }
 
 export function decideArticle(command: ArticleCommand, state: ArticleState): ArticleEvent[] {
+  const articleId = validId('article_id', command.data.articleId);
   const at = command.data.now.toISOString();
   switch (command.type) {
     case 'DraftArticle': {
-      const { articleId, author, authorId } = command.data;
+      const { author } = command.data;
+      const authorId = validId('author_id', command.data.authorId);
       const title = requiredText('title', command.data.title, TITLE_MAX);
       const body = requiredText('body', command.data.body, BODY_MAX);
       const category = validCategory(command.data.category);
@@ -90,7 +92,6 @@ export function decideArticle(command: ArticleCommand, state: ArticleState): Art
       return [{ type: 'ArticleDrafted', data }];
     }
     case 'ReviseArticle': {
-      const { articleId } = command.data;
       const current = existing(state, articleId);
       if (current.status === 'RETRACTED') {
         throw new IllegalStateError(
@@ -120,7 +121,6 @@ export function decideArticle(command: ArticleCommand, state: ArticleState): Art
       return [{ type: 'ArticleRevised', data: { articleId, ...changes, revisedAt: at } }];
     }
     case 'PublishArticle': {
-      const { articleId } = command.data;
       const current = existing(state, articleId);
       if (current.status === 'RETRACTED') {
         throw new IllegalStateError(`article ${articleId} is retracted and cannot be published`);
@@ -131,7 +131,6 @@ export function decideArticle(command: ArticleCommand, state: ArticleState): Art
       return [{ type: 'ArticlePublished', data: { articleId, publishedAt: at } }];
     }
     case 'RetractArticle': {
-      const { articleId } = command.data;
       const reason = requiredText('reason', command.data.reason, REASON_MAX);
       const current = existing(state, articleId);
       if (current.status !== 'PUBLISHED') {

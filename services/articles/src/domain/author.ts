@@ -1,6 +1,6 @@
 import type { AuthorEvent } from '@fairflax/events';
 import { IllegalStateError, NotFoundError } from './errors.js';
-import { NAME_MAX, requiredText } from './rules.js';
+import { NAME_MAX, requiredText, validId } from './rules.js';
 
 export type AuthorState = { status: 'none' } | { status: 'registered'; id: string; name: string };
 
@@ -24,17 +24,18 @@ export function evolveAuthor(state: AuthorState, event: AuthorEvent): AuthorStat
 }
 
 export function decideAuthor(command: AuthorCommand, state: AuthorState): AuthorEvent[] {
+  const authorId = validId('author_id', command.data.authorId);
   switch (command.type) {
     case 'RegisterAuthor': {
       const name = requiredText('name', command.data.name, NAME_MAX);
       if (state.status === 'registered') {
-        throw new IllegalStateError(`author ${command.data.authorId} is already registered`);
+        throw new IllegalStateError(`author ${authorId} is already registered`);
       }
       return [
         {
           type: 'AuthorRegistered',
           data: {
-            authorId: command.data.authorId,
+            authorId,
             name,
             registeredAt: command.data.now.toISOString(),
           },
@@ -44,7 +45,7 @@ export function decideAuthor(command: AuthorCommand, state: AuthorState): Author
     case 'RenameAuthor': {
       const name = requiredText('name', command.data.name, NAME_MAX);
       if (state.status !== 'registered') {
-        throw new NotFoundError(`author ${command.data.authorId} does not exist`);
+        throw new NotFoundError(`author ${authorId} does not exist`);
       }
       // Renaming to the current name changes nothing, so it records nothing.
       if (name === state.name) return [];

@@ -13,7 +13,20 @@ const now = new Date('2026-05-04T10:00:00.000Z');
 const at = now.toISOString();
 const author = { id: 'amara', name: 'Amara Okafor' };
 
-/** given(events).when(command).then(events) | .thenThrows(ErrorClass, message) */
+/** A ValidationError naming `field`, in its message and as its `field`. */
+function refuses(decide: () => unknown, field: string, message: RegExp) {
+  let caught: unknown;
+  try {
+    decide();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(ValidationError);
+  expect(caught).toMatchObject({ field, message: expect.stringMatching(message) as unknown });
+  expect((caught as Error).message).toContain(field);
+}
+
+/** given(events).when(command).then(events) | .thenThrows(ErrorClass, message) | .thenRefuses(field, message) */
 function givenArticle(...events: ArticleEvent[]) {
   const state = events.reduce(evolveArticle, initialArticleState());
   return {
@@ -23,6 +36,8 @@ function givenArticle(...events: ArticleEvent[]) {
         expect(() => decideArticle(command, state)).toThrowError(error);
         expect(() => decideArticle(command, state)).toThrowError(message);
       },
+      thenRefuses: (field: string, message: RegExp) =>
+        refuses(() => decideArticle(command, state), field, message),
     }),
   };
 }
@@ -36,6 +51,8 @@ function givenAuthor(...events: AuthorEvent[]) {
         expect(() => decideAuthor(command, state)).toThrowError(error);
         expect(() => decideAuthor(command, state)).toThrowError(message);
       },
+      thenRefuses: (field: string, message: RegExp) =>
+        refuses(() => decideAuthor(command, state), field, message),
     }),
   };
 }
@@ -117,6 +134,69 @@ describe('Article', () => {
       givenArticle(drafted)
         .when(draft())
         .thenThrows(IllegalStateError, /already exists/));
+  });
+
+  describe('ids', () => {
+    const badIds: [string, string, RegExp][] = [
+      ['empty', '', /is required/],
+      ['101 characters long', 'x'.repeat(101), /longer than 100/],
+      ['10 KB long', 'x'.repeat(10_240), /longer than 100/],
+      ['with a space inside', 'a 1', /whitespace/],
+      ['with leading whitespace (refused, not trimmed)', ' a1', /whitespace/],
+      ['with a control character', 'x\u0007y', /U\+0007/],
+      ['with a zero-width space', 'x\u200by', /U\+200B/],
+      ['with a lone surrogate', 'x\ud800y', /not well-formed/],
+    ];
+    it.each(badIds)('refuses a draft whose article id is %s', (_, articleId, message) =>
+      givenArticle().when(draft({ articleId })).thenRefuses('article_id', message),
+    );
+    it.each(badIds)('refuses a draft whose author id is %s', (_, authorId, message) =>
+      givenArticle()
+        .when(draft({ authorId, author: null }))
+        .thenRefuses('author_id', message),
+    );
+    it.each(badIds)(
+      'refuses revise, publish and retract of an article whose id is %s',
+      (_, articleId, message) => {
+        const data = { articleId, now };
+        for (const command of [
+          { type: 'ReviseArticle', data: { ...data, title: 'T' } },
+          { type: 'PublishArticle', data },
+          { type: 'RetractArticle', data: { ...data, reason: 'wrong' } },
+        ] as const) {
+          givenArticle(drafted, published).when(command).thenRefuses('article_id', message);
+        }
+      },
+    );
+    it('keeps an id exactly as sent, and refuses it with a trailing space instead of trimming', () => {
+      const articleId = 'Zürich-北京-😀';
+      givenArticle()
+        .when(draft({ articleId }))
+        .then([{ ...drafted, data: { ...drafted.data, articleId } }]);
+      givenArticle()
+        .when(draft({ articleId: `${articleId} ` }))
+        .thenRefuses('article_id', /whitespace/);
+    });
+  });
+
+  describe('ill-formed text', () => {
+    it.each([
+      ['title', { title: 'Rates \ud800 hold' }],
+      ['body', { body: '\udfffBody' }],
+      ['category', { category: 'business\ud83d' }],
+    ])('refuses a draft with a lone surrogate in its %s', (field, data) =>
+      givenArticle()
+        .when(draft(data))
+        .thenRefuses(field, /is not well-formed Unicode/),
+    );
+    it('refuses a revision with a lone surrogate in its title', () =>
+      givenArticle(drafted)
+        .when(revise({ title: 'x\ud800' }))
+        .thenRefuses('title', /is not well-formed Unicode/));
+    it('refuses a retraction with a lone surrogate in its reason', () =>
+      givenArticle(drafted, published)
+        .when(retract('wrong \udc00'))
+        .thenRefuses('reason', /is not well-formed Unicode/));
   });
 
   describe('revising', () => {
@@ -232,6 +312,23 @@ describe('Author', () => {
     givenAuthor(registered)
       .when(rename(''))
       .thenThrows(ValidationError, /name is required/));
+  it('refuses a lone surrogate in a name', () =>
+    givenAuthor(registered)
+      .when(rename('Amara \ud800'))
+      .thenRefuses('name', /name is not well-formed Unicode/));
+  it.each([
+    ['blank', ' ', /author_id/],
+    ['with a control character', 'am\u0000ara', /U\+0000/],
+    ['101 characters long', 'a'.repeat(101), /longer than 100/],
+  ])('refuses to register an author whose id is %s', (_, authorId, message) =>
+    givenAuthor()
+      .when({ type: 'RegisterAuthor', data: { authorId, name: 'A', now } })
+      .thenRefuses('author_id', message),
+  );
+  it('refuses to rename an author by an id with a lone surrogate, before looking it up', () =>
+    givenAuthor()
+      .when({ type: 'RenameAuthor', data: { authorId: 'amara\udbff', name: 'X', now } })
+      .thenRefuses('author_id', /not well-formed/));
   it('cannot rename an unknown author', () =>
     givenAuthor()
       .when(rename('X'))

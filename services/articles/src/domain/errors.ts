@@ -6,6 +6,13 @@
 /** The command can never succeed as sent (missing title, bad category ...). */
 export class ValidationError extends Error {
   override readonly name = 'ValidationError';
+  constructor(
+    message: string,
+    /** The field at fault as proto/publishing.proto names it (`article_id`), if it is one. */
+    readonly field?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The command is valid but not in the aggregate's current state (publish a retracted article). */

@@ -1,24 +1,75 @@
 import { ValidationError } from './errors.js';
 
+export const ID_MAX = 100;
 export const TITLE_MAX = 200;
 export const BODY_MAX = 100_000;
 export const NAME_MAX = 100;
 export const REASON_MAX = 1_000;
+export const CATEGORY_MAX = 40;
 const CATEGORY_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
 
+// Under the `u` flag a surrogate pair is one code point outside Cs, so only a lone one matches.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+// Invisible or blank in an id, and dropped or changed by XML and by people copying them.
+const NOT_IN_ID = /[\p{Cc}\p{Cf}\p{White_Space}\p{Noncharacter_Code_Point}]/u;
+
+/**
+ * The one id grammar, for article, author and command ids: 1 to ID_MAX UTF-16 code units of
+ * well-formed Unicode without whitespace, control (Cc), format (Cf) or noncharacter code
+ * points. An id is checked, never trimmed: what is accepted is stored exactly as sent, so
+ * two accepted ids that differ stay different wherever they are shown (README "Ids and text").
+ */
+export function validId(field: string, value: string | undefined): string {
+  if (value === undefined || value === '') {
+    throw new ValidationError(`${field} is required`, field);
+  }
+  if (value.length > ID_MAX) {
+    throw new ValidationError(`${field} is longer than ${ID_MAX} characters`, field);
+  }
+  wellFormed(field, value);
+  const found = NOT_IN_ID.exec(value);
+  if (found) {
+    throw new ValidationError(
+      `${field} must not contain whitespace, control or invisible characters ` +
+        `(${codePoint(found[0])} at index ${found.index})`,
+      field,
+    );
+  }
+  return value;
+}
+
+/** Text a person typed: trimmed, not blank, at most `max` UTF-16 code units, well-formed. */
 export function requiredText(field: string, value: string | undefined, max: number): string {
   const text = value?.trim() ?? '';
-  if (text === '') throw new ValidationError(`${field} is required`);
-  if (text.length > max) throw new ValidationError(`${field} is longer than ${max} characters`);
+  if (text === '') throw new ValidationError(`${field} is required`, field);
+  if (text.length > max) {
+    throw new ValidationError(`${field} is longer than ${max} characters`, field);
+  }
+  wellFormed(field, text);
   return text;
 }
 
 export function validCategory(value: string | undefined): string {
-  const text = requiredText('category', value, 40);
+  const text = requiredText('category', value, CATEGORY_MAX);
   if (!CATEGORY_PATTERN.test(text)) {
     throw new ValidationError(
       `category "${text}" must be lowercase letters, digits and dashes, starting with a letter`,
+      'category',
     );
   }
   return text;
 }
+
+/** A lone surrogate cannot be encoded as UTF-8: stored, it would come back as U+FFFD. */
+function wellFormed(field: string, value: string): void {
+  const found = LONE_SURROGATE.exec(value);
+  if (found) {
+    throw new ValidationError(
+      `${field} is not well-formed Unicode (lone surrogate ${codePoint(found[0])} at index ${found.index})`,
+      field,
+    );
+  }
+}
+
+const codePoint = (char: string) =>
+  `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
