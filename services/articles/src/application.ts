@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConcurrencyError, type EventStore, type StoredEvent } from '@fairflax/event-store';
 import {
   articleStream,
@@ -20,6 +21,9 @@ import {
   initialAuthorState,
   type AuthorCommand,
 } from './domain/author.js';
+import { ValidationError } from './domain/errors.js';
+import { validId } from './domain/rules.js';
+import { StreamQueue } from './stream-queue.js';
 
 /** A command as it arrives at the edge: the domain command without the clock reading. */
 type Request<C> = C extends { type: infer T; data: infer D }
@@ -43,7 +47,10 @@ export interface CommandOutcome {
 }
 
 export interface CommandContext {
-  /** Idempotency key: a command id is handled once, whatever the state of the stream now. */
+  /**
+   * Idempotency key: a command id is handled once, whatever the state of the stream now.
+   * Same grammar as every id (`validId`); empty means none.
+   */
   commandId?: string;
   /** Optimistic check the client asked for; without it a lost race is re-decided. */
   expectedVersion?: number;
@@ -54,20 +61,47 @@ export interface Clock {
   newId(): string;
 }
 
-/** How often a command without an expected version is re-decided after losing a race. */
-const CONFLICT_RETRIES = 3;
+/**
+ * How long a command without an expected version keeps re-deciding after losing a race to a
+ * writer in another process: until `attempts` are used or `withinMs` has passed, waiting a
+ * random time up to min(capMs, baseMs * 2^attempt) in between (full jitter).
+ */
+export interface ConflictRetry {
+  attempts: number;
+  withinMs: number;
+  baseMs: number;
+  capMs: number;
+}
+
+export const CONFLICT_RETRY: ConflictRetry = {
+  attempts: 50,
+  withinMs: 5_000,
+  baseMs: 2,
+  capMs: 100,
+};
 
 /**
  * The command side: load the stream, fold it into state, decide, append at the version the
  * decision was based on. Time and ids come from `clock`, so the domain stays pure.
+ *
+ * Commands to one stream run one at a time in this process, so they never race each other:
+ * without an expected version all of them apply, in arrival order. Only a writer in another
+ * process can still move the stream between read and append; that race is re-decided
+ * (`ConflictRetry`). With an expected version a stale command fails with ConcurrencyError.
  */
 export class ArticlesApplication {
+  private readonly streams = new StreamQueue();
+
   constructor(
     private readonly store: EventStore,
     private readonly clock: Clock,
+    private readonly conflictRetry: ConflictRetry = CONFLICT_RETRY,
   ) {}
 
-  handleArticle(request: ArticleRequest, context: CommandContext = {}): Promise<CommandOutcome> {
+  async handleArticle(
+    request: ArticleRequest,
+    context: CommandContext = {},
+  ): Promise<CommandOutcome> {
     return this.execute(articleStream(request.data.articleId), context, async (events) => {
       const state = (events as ArticleEvent[]).reduce(evolveArticle, initialArticleState());
       const now = this.clock.now();
@@ -82,7 +116,10 @@ export class ArticlesApplication {
     });
   }
 
-  handleAuthor(request: AuthorRequest, context: CommandContext = {}): Promise<CommandOutcome> {
+  async handleAuthor(
+    request: AuthorRequest,
+    context: CommandContext = {},
+  ): Promise<CommandOutcome> {
     return this.execute(authorStream(request.data.authorId), context, (events) => {
       const state = (events as AuthorEvent[]).reduce(evolveAuthor, initialAuthorState());
       return decideAuthor({ ...request, data: { ...request.data, now: this.clock.now() } }, state);
@@ -104,51 +141,75 @@ export class ArticlesApplication {
     context: CommandContext,
     decide: (events: FairflaxEvent[]) => FairflaxEvent[] | Promise<FairflaxEvent[]>,
   ): Promise<CommandOutcome> {
-    for (let attempt = 0; ; attempt++) {
-      const stored = await this.store.readStream(streamId);
-      const version = stored.at(-1)?.streamVersion ?? 0;
-      const position = stored.at(-1)?.globalPosition ?? 0;
-      // A repeated command (a client retrying after a timeout) gets the first answer, even
-      // if the stream moved on since: "publish" twice must not fail the second time.
-      const earlier = context.commandId ? lastOfCommand(stored, context.commandId) : undefined;
-      if (earlier) {
-        return {
-          streamId,
-          streamVersion: earlier.streamVersion,
-          globalPosition: earlier.globalPosition,
-          duplicate: true,
-        };
+    checkContext(context);
+    return this.streams.run(streamId, async () => {
+      const started = performance.now();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.decideAndAppend(streamId, context, decide);
+        } catch (err) {
+          const { attempts, withinMs, baseMs, capMs } = this.conflictRetry;
+          const retry =
+            err instanceof ConcurrencyError &&
+            context.expectedVersion === undefined &&
+            attempt < attempts &&
+            performance.now() - started < withinMs;
+          if (!retry) throw err;
+          await sleep(Math.random() * Math.min(capMs, baseMs * 2 ** attempt));
+        }
       }
-      if (context.expectedVersion !== undefined && context.expectedVersion !== version) {
-        throw new ConcurrencyError(streamId, context.expectedVersion, version);
-      }
-      const decided = await decide(decodeAll(stored));
-      if (decided.length === 0) {
-        return { streamId, streamVersion: version, globalPosition: position, duplicate: false };
-      }
-      const metadata: Record<string, string> = context.commandId
-        ? { commandId: context.commandId }
-        : {};
-      try {
-        const result = await this.store.append(
-          streamId,
-          version,
-          decided.map((event) => ({
-            eventId: this.clock.newId(),
-            ...encodeEvent(event),
-            metadata,
-          })),
-          context.commandId ? { commandId: context.commandId } : {},
-        );
-        return { streamId, ...result };
-      } catch (err) {
-        const retry =
-          err instanceof ConcurrencyError &&
-          context.expectedVersion === undefined &&
-          attempt < CONFLICT_RETRIES;
-        if (!retry) throw err;
-      }
+    });
+  }
+
+  private async decideAndAppend(
+    streamId: string,
+    context: CommandContext,
+    decide: (events: FairflaxEvent[]) => FairflaxEvent[] | Promise<FairflaxEvent[]>,
+  ): Promise<CommandOutcome> {
+    const stored = await this.store.readStream(streamId);
+    const version = stored.at(-1)?.streamVersion ?? 0;
+    const position = stored.at(-1)?.globalPosition ?? 0;
+    // A repeated command (a client retrying after a timeout) gets the first answer, even
+    // if the stream moved on since: "publish" twice must not fail the second time.
+    const earlier = context.commandId ? lastOfCommand(stored, context.commandId) : undefined;
+    if (earlier) {
+      return {
+        streamId,
+        streamVersion: earlier.streamVersion,
+        globalPosition: earlier.globalPosition,
+        duplicate: true,
+      };
     }
+    if (context.expectedVersion !== undefined && context.expectedVersion !== version) {
+      throw new ConcurrencyError(streamId, context.expectedVersion, version);
+    }
+    const decided = await decide(decodeAll(stored));
+    if (decided.length === 0) {
+      return { streamId, streamVersion: version, globalPosition: position, duplicate: false };
+    }
+    const metadata: Record<string, string> = context.commandId
+      ? { commandId: context.commandId }
+      : {};
+    const result = await this.store.append(
+      streamId,
+      version,
+      decided.map((event) => ({ eventId: this.clock.newId(), ...encodeEvent(event), metadata })),
+      context.commandId ? { commandId: context.commandId } : {},
+    );
+    return { streamId, ...result };
+  }
+}
+
+function checkContext({ commandId, expectedVersion }: CommandContext): void {
+  if (commandId) validId('command_id', commandId);
+  if (
+    expectedVersion !== undefined &&
+    !(Number.isSafeInteger(expectedVersion) && expectedVersion >= 0)
+  ) {
+    throw new ValidationError(
+      `expected_version must be a non-negative integer, got ${String(expectedVersion)}`,
+      'expected_version',
+    );
   }
 }
 

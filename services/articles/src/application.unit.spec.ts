@@ -2,7 +2,7 @@ import { ConcurrencyError, InMemoryEventStore } from '@fairflax/event-store';
 import { decodeEvent } from '@fairflax/events';
 import { describe, expect, it } from 'vitest';
 import { ArticlesApplication } from './application.js';
-import { NotFoundError } from './domain/errors.js';
+import { NotFoundError, ValidationError } from './domain/errors.js';
 import { seedNewsroom } from './seed.js';
 import { SEED_ARTICLES, SEED_AUTHORS } from '@fairflax/newsroom-seed';
 
@@ -108,6 +108,52 @@ describe('ArticlesApplication', () => {
     );
     expect(revisions.map((r) => r.streamVersion).sort()).toEqual([2, 3, 4]);
     expect(await store.readStream('article-a1')).toHaveLength(4);
+  });
+});
+
+describe('ArticlesApplication, checking what it is given', () => {
+  it.each([
+    ['a command id with a space', { commandId: 'pub 1' }, 'command_id', /whitespace/],
+    ['a command id with surrounding space', { commandId: ' pub-1' }, 'command_id', /whitespace/],
+    ['a 10 KB command id', { commandId: 'c'.repeat(10_240) }, 'command_id', /longer than 100/],
+    ['a command id with a lone surrogate', { commandId: 'c\ud800' }, 'command_id', /well-formed/],
+    ['expected version -1', { expectedVersion: -1 }, 'expected_version', /got -1/],
+    ['expected version 1.5', { expectedVersion: 1.5 }, 'expected_version', /non-negative/],
+    ['expected version NaN', { expectedVersion: NaN }, 'expected_version', /non-negative/],
+  ])('refuses %s before reading or writing anything', async (_, context, field, message) => {
+    const { app, store } = setup();
+    let reads = 0;
+    const readStream = store.readStream.bind(store);
+    store.readStream = (...args) => {
+      reads++;
+      return readStream(...args);
+    };
+    const outcome = app.handleArticle(
+      { type: 'PublishArticle', data: { articleId: 'a1' } },
+      context,
+    );
+    await expect(outcome).rejects.toThrowError(ValidationError);
+    await expect(outcome).rejects.toMatchObject({ field, message: expect.stringMatching(message) });
+    expect(reads).toBe(0);
+    expect(await store.headPosition()).toBe(0);
+  });
+
+  it('gives up with the ConcurrencyError once its retry budget is spent', async () => {
+    const { store } = setup();
+    let appends = 0;
+    store.append = (streamId) => {
+      appends++;
+      return Promise.reject(new ConcurrencyError(streamId, 0, 1));
+    };
+    const app = new ArticlesApplication(
+      store,
+      { now: () => new Date(), newId: () => 'id' },
+      { attempts: 5, withinMs: 10_000, baseMs: 1, capMs: 1 },
+    );
+    await expect(
+      app.handleAuthor({ type: 'RegisterAuthor', data: { authorId: 'zoe', name: 'Zoë' } }),
+    ).rejects.toThrowError(ConcurrencyError);
+    expect(appends).toBe(5);
   });
 });
 
