@@ -12,11 +12,18 @@ import {
 import { Counter, type Logger } from '@fairflax/service-kit';
 import type { ArticlesApplication, CommandContext, CommandOutcome } from './application.js';
 import { IllegalStateError, NotFoundError, ValidationError } from './domain/errors.js';
+import { notingMalformedStrings, refuseMalformedStrings } from './wire-strings.js';
 
-/** Each domain failure maps to one gRPC status; anything unexpected stays INTERNAL. */
+/**
+ * Each domain failure maps to one gRPC status; anything unexpected stays INTERNAL. A validation
+ * error names its field in the message and, for the gateway, in the `field` trailer.
+ */
 export function toGrpcStatus(err: unknown): Partial<grpc.StatusObject> {
-  if (err instanceof ValidationError)
-    return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
+  if (err instanceof ValidationError) {
+    const metadata = new grpc.Metadata();
+    if (err.field !== undefined) metadata.set('field', err.field);
+    return { code: grpc.status.INVALID_ARGUMENT, details: err.message, metadata };
+  }
   if (err instanceof NotFoundError) return { code: grpc.status.NOT_FOUND, details: err.message };
   if (err instanceof IllegalStateError)
     return { code: grpc.status.FAILED_PRECONDITION, details: err.message };
@@ -32,43 +39,25 @@ const text = (request: Wire, field: string): string | undefined => {
   return typeof value === 'string' ? value : undefined;
 };
 
-function requiredId(request: Wire, field: string, wireName: string): string {
-  const value = text(request, field)?.trim();
-  if (!value) throw new ValidationError(`${wireName} is required`);
-  if (value.length > 100 || /\s/.test(value)) {
-    throw new ValidationError(`${wireName} must be at most 100 characters without spaces`);
-  }
-  return value;
-}
-
+// Ids, command ids and versions are passed on as sent: the application and the domain check
+// them (`validId`), so an id is refused, never trimmed into another one.
 function context(request: Wire): CommandContext {
-  const commandId = text(request, 'commandId')?.trim();
+  const commandId = text(request, 'commandId');
   const expected = request['expectedVersion'];
-  let expectedVersion: number | undefined;
-  if (expected !== undefined) {
-    expectedVersion = Number(expected);
-    if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0) {
-      throw new ValidationError(
-        `expected_version must be a non-negative integer, got ${JSON.stringify(expected)}`,
-      );
-    }
-  }
-  if (commandId !== undefined && commandId.length > 200)
-    throw new ValidationError('command_id is longer than 200 characters');
   return {
-    ...(commandId && { commandId }),
-    ...(expectedVersion !== undefined && { expectedVersion }),
+    ...(commandId !== undefined && { commandId }),
+    ...(expected !== undefined && { expectedVersion: Number(expected) }),
   };
 }
 
 /**
- * A new aggregate id: random, or derived from the command id so that a retried "create"
- * lands on the same stream and is recognised as a repeat.
+ * A new aggregate id: as given, or (empty) random, or derived from the command id so that a
+ * retried "create" lands on the same stream and is recognised as a repeat.
  */
 function newAggregateId(request: Wire, idField: string, newId: () => string): string {
-  const given = text(request, idField)?.trim();
-  if (given) return requiredId(request, idField, idField);
-  const commandId = text(request, 'commandId')?.trim();
+  const given = text(request, idField);
+  if (given) return given;
+  const commandId = text(request, 'commandId');
   if (!commandId) return newId();
   const hex = createHash('sha256').update(commandId).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
@@ -77,12 +66,13 @@ function newAggregateId(request: Wire, idField: string, newId: () => string): st
 const optional = (request: Wire, field: string) =>
   request[field] === undefined ? {} : { [field]: text(request, field) ?? '' };
 
+/** The wire requests as application commands; every handler answers with a promise, never a throw. */
 export function commandHandlers(
   app: ArticlesApplication,
   newId: () => string,
 ): Record<string, (req: Wire) => Promise<CommandOutcome>> {
   return {
-    DraftArticle: (req) =>
+    DraftArticle: async (req) =>
       app.handleArticle(
         {
           type: 'DraftArticle',
@@ -91,17 +81,17 @@ export function commandHandlers(
             title: text(req, 'title') ?? '',
             body: text(req, 'body') ?? '',
             category: text(req, 'category') ?? '',
-            authorId: requiredId(req, 'authorId', 'author_id'),
+            authorId: text(req, 'authorId') ?? '',
           },
         },
         context(req),
       ),
-    ReviseArticle: (req) =>
+    ReviseArticle: async (req) =>
       app.handleArticle(
         {
           type: 'ReviseArticle',
           data: {
-            articleId: requiredId(req, 'articleId', 'article_id'),
+            articleId: text(req, 'articleId') ?? '',
             ...optional(req, 'title'),
             ...optional(req, 'body'),
             ...optional(req, 'category'),
@@ -109,23 +99,20 @@ export function commandHandlers(
         },
         context(req),
       ),
-    PublishArticle: (req) =>
+    PublishArticle: async (req) =>
       app.handleArticle(
-        { type: 'PublishArticle', data: { articleId: requiredId(req, 'articleId', 'article_id') } },
+        { type: 'PublishArticle', data: { articleId: text(req, 'articleId') ?? '' } },
         context(req),
       ),
-    RetractArticle: (req) =>
+    RetractArticle: async (req) =>
       app.handleArticle(
         {
           type: 'RetractArticle',
-          data: {
-            articleId: requiredId(req, 'articleId', 'article_id'),
-            reason: text(req, 'reason') ?? '',
-          },
+          data: { articleId: text(req, 'articleId') ?? '', reason: text(req, 'reason') ?? '' },
         },
         context(req),
       ),
-    RegisterAuthor: (req) =>
+    RegisterAuthor: async (req) =>
       app.handleAuthor(
         {
           type: 'RegisterAuthor',
@@ -133,14 +120,11 @@ export function commandHandlers(
         },
         context(req),
       ),
-    RenameAuthor: (req) =>
+    RenameAuthor: async (req) =>
       app.handleAuthor(
         {
           type: 'RenameAuthor',
-          data: {
-            authorId: requiredId(req, 'authorId', 'author_id'),
-            name: text(req, 'name') ?? '',
-          },
+          data: { authorId: text(req, 'authorId') ?? '', name: text(req, 'name') ?? '' },
         },
         context(req),
       ),
@@ -182,7 +166,10 @@ function subscribeHandler(
         const after = Number(call.request['afterPosition'] ?? 0);
         const requested = Number(call.request['batchSize'] ?? 0);
         if (!Number.isSafeInteger(after) || after < 0) {
-          throw new ValidationError(`after_position must be a non-negative integer`);
+          throw new ValidationError(
+            `after_position must be a non-negative integer`,
+            'after_position',
+          );
         }
         const batchSize = requested > 0 ? Math.min(requested, FEED_BATCH_MAX) : FEED_BATCH_DEFAULT;
         const write = async (batch: WireEventBatch) => {
@@ -224,7 +211,11 @@ export function createGrpcServer(deps: ArticlesServerDeps): grpc.Server {
   for (const [method, handle] of Object.entries(commandHandlers(deps.app, deps.newId))) {
     const unary: grpc.handleUnaryCall<Wire, unknown> = (call, callback) => {
       calls.increment(method);
-      handle(call.request).then(
+      // Whatever throws, wherever, becomes a rejection and so a mapped status.
+      new Promise<CommandOutcome>((resolve) => {
+        refuseMalformedStrings(call.request);
+        resolve(handle(call.request));
+      }).then(
         (outcome) =>
           callback(null, {
             streamId: outcome.streamId,
@@ -234,14 +225,16 @@ export function createGrpcServer(deps: ArticlesServerDeps): grpc.Server {
           }),
         (err: unknown) => {
           const status = toGrpcStatus(err);
-          if (status.code === grpc.status.INTERNAL) logger.error({ err, method }, 'command failed');
+          if (status.code === grpc.status.INTERNAL || status.code === grpc.status.UNKNOWN) {
+            logger.error({ err, method }, 'command failed');
+          }
           callback(status, null);
         },
       );
     };
     implementation[method] = unary;
   }
-  server.addService(ArticlesService.service, implementation);
+  server.addService(notingMalformedStrings(ArticlesService.service), implementation);
   const subscribe = subscribeHandler(deps.store, logger);
   server.addService(EventFeedService.service, {
     Subscribe: ((call: grpc.ServerWritableStream<Wire, WireEventBatch>) => {
