@@ -1,6 +1,14 @@
 export { ConfigError, envReader, type EnvReader } from './config.js';
 export { createLogger, type Logger } from './logger.js';
 export { closeOnSignals, REPEATED_SIGNAL_MS, runMain, type Closer } from './lifecycle.js';
-export { problemErrorHandler, sendProblem, type Problem } from './problem.js';
+export {
+  problem,
+  PROBLEM_CONTENT_TYPE,
+  problemClientError,
+  problemErrorHandler,
+  problemResponses,
+  sendProblem,
+  type Problem,
+} from './problem.js';
 export { Counter, startMetricsServer } from './metrics.js';
 export { dataPath, DEFAULT_DATA_DIR } from './data-dir.js';

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { problem, problemClientError, PROBLEM_CONTENT_TYPE } from './problem.js';
 
 /**
  * A labelled counter in the Prometheus text format: enough for the few numbers the services
@@ -27,21 +28,31 @@ export class Counter {
   }
 }
 
-/** Serves `GET /metrics` for the given counters on its own port. */
+/**
+ * Serves `GET /metrics` (and HEAD) for the given counters on its own port; any other answer is
+ * problem+json, as from the services' own HTTP APIs.
+ */
 export async function startMetricsServer(
   host: string,
   port: number,
   counters: readonly Counter[],
 ): Promise<Server> {
   const server = createServer((req, res) => {
-    if (req.url === '/metrics') {
+    const fail = (status: number, detail: string, headers: Record<string, string> = {}) =>
+      res
+        .writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE, ...headers })
+        .end(JSON.stringify(problem(status, undefined, detail)));
+    if (req.url?.split('?', 1)[0] !== '/metrics') {
+      fail(404, 'nothing is served at this path; metrics are at /metrics');
+    } else if (req.method !== 'GET' && req.method !== 'HEAD') {
+      fail(405, `${req.method} is not served at this path; GET, HEAD are`, { allow: 'GET, HEAD' });
+    } else {
       res
         .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
         .end(counters.map((c) => c.exposition()).join(''));
-    } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
   });
+  server.on('clientError', problemClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);

@@ -1,6 +1,6 @@
 import { renderRss, type RssItem } from '@fairflax/feed-xml';
 import { readYourWritesHook, type Database, type ProjectionRunner } from '@fairflax/projections';
-import { problemErrorHandler, sendProblem } from '@fairflax/service-kit';
+import { problemResponses, sendProblem } from '@fairflax/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { feedQueries, type RenderedItem } from './read-model.js';
 
@@ -33,7 +33,9 @@ const datedOnly = ({ publishedAt }: RenderedItem): RssItem => ({
 });
 
 export async function buildApp(deps: RssDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: deps.logger ?? false });
+  const problems = problemResponses('feed');
+  const app = Fastify({ logger: deps.logger ?? false, ...problems.serverOptions });
+  problems.install(app);
   const queries = feedQueries(deps.db);
   app.addHook('onRequest', readYourWritesHook(deps.runner));
 
@@ -56,8 +58,6 @@ export async function buildApp(deps: RssDeps): Promise<FastifyInstance> {
       items.map((item) => item.xml),
     );
   };
-
-  app.setErrorHandler(problemErrorHandler('feed'));
 
   // A feed changes only when the read model moves: keep each rendered feed, as UTF-8 bytes,
   // until the position does. Only categories that exist are cached, so the map stays small.

@@ -1,6 +1,6 @@
 import { renderNewsSitemap, renderSitemap, SITEMAP_MAX_URLS } from '@fairflax/feed-xml';
 import { readYourWritesHook, type Database, type ProjectionRunner } from '@fairflax/projections';
-import { problemErrorHandler } from '@fairflax/service-kit';
+import { problemResponses } from '@fairflax/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sitemapQueries } from './read-model.js';
 
@@ -22,13 +22,13 @@ export const NEWS_SITEMAP_MAX_URLS = 1_000;
 const PUBLICATION = { name: 'Fairflax', language: 'en' };
 
 export async function buildApp(deps: SitemapDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: deps.logger ?? false });
+  const problems = problemResponses('sitemap');
+  const app = Fastify({ logger: deps.logger ?? false, ...problems.serverOptions });
+  problems.install(app);
   const queries = sitemapQueries(deps.db);
   const now = deps.now ?? (() => new Date());
   const loc = (articleId: string) => `${deps.publicUrl}/articles/${encodeURIComponent(articleId)}`;
   app.addHook('onRequest', readYourWritesHook(deps.runner));
-
-  app.setErrorHandler(problemErrorHandler('sitemap'));
 
   // Every published article, from sitemap's own read model: no call to articles, no page cap
   // but the protocol's. Past 50,000 a sitemap index is needed; until then the newest are kept.

@@ -1,0 +1,66 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Counter, startMetricsServer } from './metrics.js';
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(
+    servers.splice(0).map((s) => new Promise((resolve) => s.close(() => resolve(undefined)))),
+  );
+});
+
+async function metrics() {
+  const calls = new Counter('grpc_calls_total', 'method');
+  calls.increment('GetArticle', 2);
+  const server = await startMetricsServer('127.0.0.1', 0, [calls]);
+  servers.push(server);
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { server, base };
+}
+
+describe('the metrics server', () => {
+  it('serves the counters on GET and HEAD /metrics', async () => {
+    const { base } = await metrics();
+    const get = await fetch(`${base}/metrics?from=prometheus`);
+    expect(get.status).toBe(200);
+    expect(await get.text()).toContain('grpc_calls_total{method="GetArticle"} 2');
+    const head = await fetch(`${base}/metrics`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+
+  it('answers 404 problem+json for any other path', async () => {
+    const { base } = await metrics();
+    const res = await fetch(`${base}/nope`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+    expect(await res.json()).toMatchObject({
+      type: 'about:blank',
+      title: 'Not Found',
+      status: 404,
+    });
+  });
+
+  it('answers 405 problem+json with Allow for another method on /metrics', async () => {
+    const { base } = await metrics();
+    const res = await fetch(`${base}/metrics`, { method: 'POST', body: 'x'.repeat(100_000) });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+    expect(res.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+    expect(await res.json()).toMatchObject({ title: 'Method Not Allowed', status: 405 });
+  });
+
+  it('answers a request that is not HTTP with 400 problem+json', async () => {
+    const { server } = await metrics();
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    socket.end('NOT HTTP AT ALL\r\n\r\n');
+    let raw = '';
+    for await (const chunk of socket) raw += String(chunk);
+    const [head = '', body = ''] = raw.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(head).toContain('Content-Type: application/problem+json; charset=utf-8');
+    expect(JSON.parse(body)).toMatchObject({ type: 'about:blank', status: 400 });
+  });
+});

@@ -1,0 +1,177 @@
+import { openReadModel, ProjectionRunner } from '@fairflax/projections';
+import { newsroomEvents, deliveriesOf } from '@fairflax/projections/testing';
+import fc from 'fast-check';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from './app.js';
+import { rssFeedProjection } from './projection.js';
+
+let app: Awaited<ReturnType<typeof buildApp>>;
+beforeAll(async () => {
+  const db = openReadModel(':memory:');
+  const runner = new ProjectionRunner(db, rssFeedProjection('https://news.fairflax.example'));
+  runner.applyBatch(deliveriesOf(newsroomEvents.story('a-1', 1, { category: 'politics' })));
+  app = await buildApp({ db, runner, publicUrl: 'https://news.fairflax.example' });
+});
+afterAll(() => app.close());
+
+const send = (options: InjectOptions) => app.inject(options);
+
+/** The RFC 9457 shape every error answer of rss has. */
+function expectProblem(res: LightMyRequestResponse, status: number, title?: string) {
+  expect(res.statusCode).toBe(status);
+  expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+  const body = res.json();
+  expect(body).toMatchObject({ type: 'about:blank', status, title: title ?? expect.any(String) });
+  expect(Object.keys(body).every((k) => ['type', 'title', 'status', 'detail'].includes(k))).toBe(
+    true,
+  );
+  return body as { detail?: string };
+}
+
+describe('rss error answers', () => {
+  it('answers 404 problem+json for a path nothing serves', async () => {
+    const body = expectProblem(await send({ url: '/nope/feed' }), 404, 'Not Found');
+    expect(body.detail).toBeTypeOf('string');
+  });
+
+  it('answers 405 problem+json with Allow for a method the path is not served under', async () => {
+    for (const [method, url] of [
+      ['POST', '/feed'],
+      ['DELETE', '/feed/politics'],
+      ['PUT', '/healthz'],
+      ['OPTIONS', '/feed'],
+    ] as const) {
+      const res = await send({ method, url });
+      expectProblem(res, 405, 'Method Not Allowed');
+      expect(res.headers.allow).toBe('GET, HEAD');
+    }
+  });
+
+  it('answers 414 problem+json for a category longer than a path segment may be', async () => {
+    const res = await send({ url: `/feed/${'a'.repeat(5000)}` });
+    const body = expectProblem(res, 414, 'URI Too Long');
+    expect(body.detail).not.toContain('aaaa');
+  });
+
+  it('answers 400 problem+json for a path that is not valid percent-encoding', async () => {
+    for (const url of ['/feed/%E0%A4%A', '/%FF', '/feed/%']) {
+      expectProblem(await send({ url }), 400, 'Bad Request');
+    }
+  });
+
+  it('answers problem+json for a malformed, a too large or an unsupported body', async () => {
+    const post = (payload: string, contentType: string) =>
+      send({ method: 'POST', url: '/feed', payload, headers: { 'content-type': contentType } });
+    expectProblem(await post('{"not json', 'application/json'), 400, 'Bad Request');
+    expectProblem(await post('x'.repeat(2 ** 21), 'application/json'), 413, 'Payload Too Large');
+    expectProblem(await post('<x/>', 'application/x-unknown'), 405);
+  });
+
+  it('logs what fails inside and answers a bare 500 problem+json', async () => {
+    const lines: string[] = [];
+    const db = openReadModel(':memory:');
+    const runner = new ProjectionRunner(db, rssFeedProjection('https://news.fairflax.example'));
+    const logger = { level: 'error', stream: { write: (line: string) => lines.push(line) } };
+    const broken = await buildApp({
+      db,
+      runner,
+      publicUrl: 'https://news.fairflax.example',
+      logger,
+    });
+    db.close();
+    const body = expectProblem(await broken.inject({ url: '/feed' }), 500, 'Internal Server Error');
+    await broken.close();
+    expect(body.detail).toBeUndefined();
+    expect(lines.map((l) => JSON.parse(l))).toContainEqual(
+      expect.objectContaining({ level: 50, msg: 'feed failed' }),
+    );
+  });
+
+  it('answers HEAD like GET, without a body', async () => {
+    const res = await send({ method: 'HEAD', url: '/feed/politics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/rss+xml; charset=utf-8');
+    expect(res.body).toBe('');
+    const missing = await send({ method: 'HEAD', url: '/feed/sport' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+  });
+
+  it('answers 400 problem+json for read-your-writes headers that are not numbers', async () => {
+    for (const headers of [
+      { 'x-min-position': 'soon' },
+      { 'x-min-position': '-1' },
+      { 'x-min-position': '1e3' },
+      { 'x-min-position': '9'.repeat(16) },
+      { 'x-min-position': '0', 'x-wait-timeout-ms': 'forever' },
+      { 'x-min-position': '0', 'x-wait-timeout-ms': '1.5' },
+    ]) {
+      expectProblem(await send({ url: '/feed', headers }), 400, 'Bad Request');
+    }
+    expectProblem(await send({ url: '/feed?minPosition=1&minPosition=2' }), 400);
+  });
+});
+
+// Path segments: fast-check's URL segments, any text percent-encoded, and pieces that trip
+// routers (dot segments, stray or truncated escapes, over-long segments).
+const segment = fc.oneof(
+  fc.webSegment(),
+  fc.string({ unit: 'grapheme', maxLength: 12 }).map(encodeURIComponent),
+  fc.constantFrom('feed', 'politics', 'healthz', '', '.', '..', '%', '%E0%A4%A', '%FF', '%00'),
+  fc.constantFrom('%2F', '%2e%2e', ';x=1', '*', 'a'.repeat(101), 'Feed', '%66eed'),
+);
+const path = fc
+  .tuple(fc.array(segment, { maxLength: 4 }), fc.option(fc.webQueryParameters()))
+  .map(([segments, query]) => `/${segments.join('/')}${query === null ? '' : `?${query}`}`);
+const method = fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS');
+const body = fc.option(
+  fc.record({
+    contentType: fc.constantFrom('application/json', 'text/plain', 'application/x-unknown'),
+    payload: fc.oneof(fc.string(), fc.json()),
+  }),
+);
+const headerValue = fc.oneof(
+  fc.string({ unit: 'grapheme-ascii' }),
+  fc.constantFrom('', '-1', '0x10', ' 7', '1e2', '١', '9'.repeat(20)),
+);
+
+function expectNeverFails(res: LightMyRequestResponse, method: string) {
+  expect(res.statusCode).toBeLessThan(500);
+  if (res.statusCode < 300) return;
+  expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+  if (method !== 'HEAD') expect(res.json()).toMatchObject({ status: res.statusCode });
+}
+
+describe('rss, for any request', () => {
+  it('never answers 5xx, and answers every error in problem+json', async () => {
+    await fc.assert(
+      fc.asyncProperty(method, path, body, async (method, url, body) => {
+        const res = await send({
+          method,
+          url,
+          ...(body && { payload: body.payload, headers: { 'content-type': body.contentType } }),
+        });
+        expectNeverFails(res, method);
+      }),
+    );
+  });
+
+  it('answers read-your-writes headers that are not numbers with 400, never 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        headerValue.filter((v) => !/^\d+$/.test(v)),
+        fc.option(headerValue),
+        async (minPosition, timeout) => {
+          const headers = {
+            'x-min-position': minPosition,
+            ...(timeout !== null && { 'x-wait-timeout-ms': timeout }),
+          };
+          const res = await send({ url: '/feed', headers });
+          expectNeverFails(res, 'GET');
+          expect(res.statusCode).toBe(400);
+        },
+      ),
+    );
+  });
+});
