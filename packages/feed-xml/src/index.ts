@@ -1,3 +1,4 @@
+export { articleLink, decodeArticleId, encodeArticleId } from './article-id.js';
 export { escapeXml } from './escape.js';
 export { renderRss, renderRssItem, type RssChannel, type RssItem } from './rss.js';
 export {

@@ -100,7 +100,7 @@ describe('GET /feed', () => {
     expect(item).toMatchObject({
       title: 'Wind',
       link: `${PUBLIC_URL}/articles/wind%2Ffarm%201`,
-      guid: { '#text': 'wind/farm 1', '@_isPermaLink': 'false' },
+      guid: { '#text': 'wind%2Ffarm%201', '@_isPermaLink': 'false' },
       description: 'Turbines',
       category: 'environment',
       'dc:creator': 'Nadia Rahman',

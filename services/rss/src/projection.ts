@@ -1,4 +1,4 @@
-import { renderRssItem } from '@fairflax/feed-xml';
+import { articleLink, encodeArticleId, renderRssItem } from '@fairflax/feed-xml';
 import {
   preparedStatements,
   type Database,
@@ -130,12 +130,16 @@ const statements = (db: Database) => preparedStatements(db, SQL);
  */
 const utc = (timestamp: string) => new Date(timestamp).toISOString();
 
-const articleLink = (publicUrl: string, articleId: string) =>
-  `${publicUrl}/articles/${encodeURIComponent(articleId)}`;
-
+/**
+ * The guid is the article id percent-encoded as in its link, isPermaLink="false": lossless
+ * where XML drops what it cannot carry (`x\u0007y` and `xy` used to share a guid) and readers
+ * trim whitespace, yet unchanged for ids of letters, digits and `-_.!~*'()` (UUIDs, slugs), so
+ * readers do not see those items as new. The link itself would change every guid, and again
+ * with PUBLIC_URL.
+ */
 const renderItem = (publicUrl: string, row: ArticleRow, publishedAt: string) =>
   renderRssItem({
-    guid: row.id,
+    guid: encodeArticleId(row.id),
     title: row.title,
     link: articleLink(publicUrl, row.id),
     description: row.body,
@@ -144,9 +148,13 @@ const renderItem = (publicUrl: string, row: ArticleRow, publishedAt: string) =>
     published: new Date(publishedAt),
   });
 
+/** Bump when `renderItem` renders a stored row differently, so `migrate` re-renders them all. */
+const ITEM_FORMAT = '2';
+
 /**
  * The rss projection for articles served under `publicUrl`. The links are part of the stored
- * items, so starting with a different URL re-renders every published item once, in `migrate`.
+ * items, so starting with a different URL (or `ITEM_FORMAT`) re-renders every published item
+ * once, in `migrate`.
  */
 export function rssFeedProjection(publicUrl: string): Projection {
   /** Re-renders a published article's item after its row changed; drafts have none. */
@@ -163,10 +171,12 @@ export function rssFeedProjection(publicUrl: string): Projection {
     migrate(db) {
       db.exec(DDL);
       const sql = statements(db);
-      const stored = sql.getSetting.get('public_url') as { value: string } | undefined;
-      if (stored?.value === publicUrl) return;
+      const renderedWith = { public_url: publicUrl, item_format: ITEM_FORMAT };
+      const stored = (key: string) =>
+        (sql.getSetting.get(key) as { value: string } | undefined)?.value;
+      if (Object.entries(renderedWith).every(([key, value]) => stored(key) === value)) return;
       for (const { id } of sql.allPublished.all() as { id: string }[]) rerender(sql, id);
-      sql.putSetting.run('public_url', publicUrl);
+      for (const [key, value] of Object.entries(renderedWith)) sql.putSetting.run(key, value);
     },
 
     apply(db, { event, streamVersion: version }: ProjectedEvent) {

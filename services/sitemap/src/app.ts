@@ -1,4 +1,9 @@
-import { renderNewsSitemap, renderSitemap, SITEMAP_MAX_URLS } from '@fairflax/feed-xml';
+import {
+  articleLink,
+  renderNewsSitemap,
+  renderSitemap,
+  SITEMAP_MAX_URLS,
+} from '@fairflax/feed-xml';
 import { readYourWritesHook, type Database, type ProjectionRunner } from '@fairflax/projections';
 import { problemResponses } from '@fairflax/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -27,7 +32,7 @@ export async function buildApp(deps: SitemapDeps): Promise<FastifyInstance> {
   problems.install(app);
   const queries = sitemapQueries(deps.db);
   const now = deps.now ?? (() => new Date());
-  const loc = (articleId: string) => `${deps.publicUrl}/articles/${encodeURIComponent(articleId)}`;
+  const loc = (articleId: string) => articleLink(deps.publicUrl, articleId);
   app.addHook('onRequest', readYourWritesHook(deps.runner));
 
   // Every published article, from sitemap's own read model: no call to articles, no page cap

@@ -2,6 +2,7 @@ import type { FairflaxEvent } from '@fairflax/events';
 import { SITEMAP_MAX_URLS } from '@fairflax/feed-xml';
 import { openReadModel, ProjectionRunner } from '@fairflax/projections';
 import { at, eventLog, newsroomEvents, T0 } from '@fairflax/projections/testing';
+import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, NEWS_SITEMAP_MAX_URLS, NEWS_WINDOW_MS } from './app.js';
@@ -78,6 +79,27 @@ describe('GET /sitemap', () => {
     s.apply(...story('wind/farm & co', 1));
     const [url] = await s.urls('/sitemap');
     expect(url.loc).toBe(`${PUBLIC_URL}/articles/wind%2Ffarm%20%26%20co`);
+  });
+
+  it('gives every article a loc of its own that decodes back to its id, whatever the id holds', async () => {
+    // Ids as stored events may hold them: any well-formed text, heavy on what XML mangles.
+    const id = fc.string({
+      unit: fc.oneof(
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+        fc.integer({ min: 0, max: 0x1f }).map((unit) => String.fromCharCode(unit)),
+        fc.constantFrom('&', '<', '"', '%', '/', ' ', '\uFFFE', '\uFFFF'),
+      ),
+      minLength: 1,
+      maxLength: 8,
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(id, { minLength: 1, maxLength: 20 }), async (ids) => {
+        const s = await sitemap();
+        s.apply(...ids.flatMap((articleId, i) => story(articleId, i)));
+        expect((await s.ids('/sitemap')).sort()).toEqual([...ids].sort());
+      }),
+      { numRuns: 50 },
+    );
   });
 
   it('gives each article the time it was published as lastmod, whatever happened to the draft before', async () => {
