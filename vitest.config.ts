@@ -1,7 +1,17 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources through the "source" export condition.
-const resolve = { conditions: ['source', 'import', 'node', 'default'] };
+// graphql ships CommonJS (main) and ESM (module). Node loads the CommonJS one for our code and
+// for mercurius alike; Vite would pick the ESM one for our sources, and graphql refuses a
+// schema or error from the other copy. Tests load what Node loads.
+const graphql = createRequire(new URL('services/graph/package.json', import.meta.url)).resolve(
+  'graphql',
+);
+const resolve = {
+  conditions: ['source', 'import', 'node', 'default'],
+  alias: [{ find: /^graphql$/, replacement: graphql }],
+};
 
 const exclude = ['**/node_modules/**', '**/dist/**'];
 

@@ -1,8 +1,13 @@
 import type { Database, ProjectionRunner } from '@fairflax/projections';
 import { readYourWritesHook } from '@fairflax/projections';
 import type { ArticlesCommands } from '@fairflax/publishing-api';
+import { sendProblem } from '@fairflax/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { getOperationAST } from 'graphql';
 import mercurius from 'mercurius';
+import { formatGraphqlErrors } from './errors.js';
+import { graphqlOverHttp } from './graphql-over-http.js';
+import { checkCost, DEFAULT_LIMITS, limitRules, type GraphqlLimits } from './limits.js';
 import { GraphReadModel } from './read-model.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
 import { schema } from './schema.js';
@@ -22,10 +27,13 @@ export interface GraphDeps {
   stats?: ArticleStatsView;
   /** What /healthz reports about the event feed (connected, head position ...). */
   feedStatus?: () => object;
+  /** What one request may cost; DEFAULT_LIMITS when left out. */
+  limits?: GraphqlLimits;
   logger?: boolean | object;
 }
 
 export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
+  const limits = deps.limits ?? DEFAULT_LIMITS;
   const app = Fastify({ logger: deps.logger ?? false });
   const readModel = new GraphReadModel(deps.db);
 
@@ -42,7 +50,24 @@ export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
     loaders: buildLoaders(readModel),
     path: GRAPHQL_PATH,
     graphiql: true,
+    errorFormatter: formatGraphqlErrors,
+    validationRules: limitRules(limits),
+    graphql: { parseOptions: { maxTokens: limits.maxTokens } },
   });
+  // The cost depends on variables (`count: $n`), so it is checked per request, not cached.
+  app.graphql.addHook('preExecution', (schema, document, context, variables) => {
+    const body = context.reply.request.body as { operationName?: unknown } | undefined;
+    const operationName =
+      typeof body?.operationName === 'string' && getOperationAST(document) === null
+        ? body.operationName
+        : undefined;
+    checkCost(limits, schema, document, variables, operationName);
+  });
+  graphqlOverHttp(app, { path: GRAPHQL_PATH, maxResponseBytes: limits.maxResponseBytes });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, 404, 'Not Found', `no route ${request.method} ${request.url.slice(0, 200)}`),
+  );
   app.get('/healthz', () => ({
     status: 'ok',
     position: deps.runner.globalPosition(),

@@ -1,4 +1,5 @@
-import { status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
+import fc from 'fast-check';
 import type { CommandResult } from '@fairflax/publishing-api';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -139,4 +140,101 @@ describe('graph mutations', () => {
       extensions: { code: 'BAD_USER_INPUT' },
     });
   });
+
+  it.each([
+    ['publishArticle(id: "x1")', 'article_id', 'id'],
+    [
+      'reviseArticle(id: "x1", input: { title: "T" }, expectedVersion: -1)',
+      'expected_version',
+      'expectedVersion',
+    ],
+    ['retractArticle(id: "x1", reason: "r", commandId: "c")', 'command_id', 'commandId'],
+    ['renameAuthor(id: "a1", name: "N")', 'author_id', 'id'],
+    ['registerAuthor(name: "N", authorId: "a b")', 'author_id', 'authorId'],
+    [
+      'draftArticle(input: { title: "T", body: "B", category: "c", authorId: "a1", articleId: "x y" })',
+      'article_id',
+      'input.articleId',
+    ],
+    [
+      'draftArticle(input: { title: "T", body: "B", category: "c", authorId: "a1" })',
+      'category',
+      'input.category',
+    ],
+  ])(
+    'names the argument of %s that articles refused as %s',
+    async (mutation, wireField, argument) => {
+      const metadata = new Metadata();
+      metadata.set('field', wireField);
+      const refusal = Object.assign(
+        grpcError(status.INVALID_ARGUMENT, `${wireField} must be valid`),
+        {
+          metadata,
+        },
+      );
+      const g = await graphWith(() => Promise.reject(refusal));
+      app = g.app;
+
+      const res = await postGraphql(app, `mutation { ${mutation} { streamId } }`);
+
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({
+          message: `${argument} must be valid`,
+          extensions: { code: 'BAD_USER_INPUT', field: argument },
+        }),
+      ]);
+    },
+  );
+
+  const loneSurrogate = fc
+    .tuple(fc.string(), fc.integer({ min: 0xd800, max: 0xdfff }), fc.string())
+    .map(([before, unit, after]) => before + String.fromCharCode(unit) + after)
+    .filter((text) => !text.isWellFormed());
+
+  it.each([
+    [
+      'draftArticle',
+      'input',
+      'input.title',
+      (text: string) => ({ title: text, body: 'B', category: 'c', authorId: 'a1' }),
+    ],
+    [
+      'draftArticle',
+      'input',
+      'input.authorId',
+      (text: string) => ({ title: 'T', body: 'B', category: 'c', authorId: text }),
+    ],
+    ['reviseArticle', 'input', 'input.body', (text: string) => ({ body: text })],
+    ['registerAuthor', 'name', 'name', (text: string) => text],
+    ['renameAuthor', 'id', 'id', (text: string) => text],
+    ['retractArticle', 'reason', 'reason', (text: string) => text],
+    ['publishArticle', 'commandId', 'commandId', (text: string) => text],
+  ] as const)(
+    'refuses ill-formed Unicode in %s %s with BAD_USER_INPUT naming %s, sending nothing',
+    async (mutation, variable, field, value) => {
+      const g = await graphWith(() => Promise.resolve(RESULT));
+      app = g.app;
+      const signatures: Record<string, string> = {
+        draftArticle: '($input: DraftArticleInput!) { draftArticle(input: $input)',
+        reviseArticle: '($input: ReviseArticleInput!) { reviseArticle(id: "x1", input: $input)',
+        registerAuthor: '($name: String!) { registerAuthor(name: $name)',
+        renameAuthor: '($id: ID!) { renameAuthor(id: $id, name: "N")',
+        retractArticle: '($reason: String!) { retractArticle(id: "x1", reason: $reason)',
+        publishArticle: '($commandId: ID) { publishArticle(id: "x1", commandId: $commandId)',
+      };
+      const query = `mutation ${signatures[mutation]} { streamId } }`;
+
+      await fc.assert(
+        fc.asyncProperty(loneSurrogate, async (text) => {
+          const res = await postGraphql(app!, query, { [variable]: value(text) });
+          expect(res.body.errors).toEqual([
+            expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', field } }),
+          ]);
+        }),
+        { numRuns: 25 },
+      );
+      expect(g.commands.calls).toEqual([]);
+    },
+  );
 });

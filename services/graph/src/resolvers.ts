@@ -35,6 +35,51 @@ function given<T extends object>(args: T): Partial<Given<T>> {
   return Object.fromEntries(Object.entries(args).filter(([, v]) => v != null)) as Partial<Given<T>>;
 }
 
+/**
+ * The GraphQL argument behind a field of a gRPC command, so that a refusal from articles
+ * names what the client sent: `article_id` is `id` in most mutations, `input.articleId` in
+ * draftArticle. Fields not listed keep their name, camel-cased.
+ */
+const ARGUMENTS: Record<string, Record<string, string>> = {
+  draftArticle: {
+    article_id: 'input.articleId',
+    author_id: 'input.authorId',
+    command_id: 'input.commandId',
+    title: 'input.title',
+    body: 'input.body',
+    category: 'input.category',
+  },
+  reviseArticle: {
+    article_id: 'id',
+    title: 'input.title',
+    body: 'input.body',
+    category: 'input.category',
+  },
+  publishArticle: { article_id: 'id' },
+  retractArticle: { article_id: 'id' },
+  renameAuthor: { author_id: 'id' },
+};
+
+function argumentOf(mutation: string, wireField: string): string {
+  return (
+    ARGUMENTS[mutation]?.[wireField] ??
+    wireField.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+  );
+}
+
+/**
+ * gRPC carries strings as UTF-8, which cannot hold a lone surrogate: articles would store
+ * U+FFFD instead of what was sent. Such a string is refused here, naming its argument.
+ */
+function checkWellFormed(value: unknown, path = ''): void {
+  if (typeof value === 'string') {
+    if (!value.isWellFormed()) throw badUserInput(`${path} is not well-formed Unicode`, path);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, inner] of Object.entries(value))
+      checkWellFormed(inner, path ? `${path}.${key}` : key);
+  }
+}
+
 /** int64 positions leave as strings, so that no client rounds them. */
 const toGraphqlResult = (result: CommandResult) => ({
   ...result,
@@ -65,11 +110,16 @@ export function buildResolvers(
       throw badUserInput(`since "${since}" is not an RFC 3339 time`);
     return stats.list(kind, from.toISOString());
   };
-  const forward = async (call: () => Promise<CommandResult>) => {
+  const forward = async <A extends object>(
+    mutation: string,
+    args: A,
+    call: (args: A) => Promise<CommandResult>,
+  ) => {
+    checkWellFormed(args);
     try {
-      return toGraphqlResult(await call());
+      return toGraphqlResult(await call(args));
     } catch (err) {
-      throw toGraphqlError(err);
+      throw toGraphqlError(err, (wireField) => argumentOf(mutation, wireField));
     }
   };
   return {
@@ -117,12 +167,10 @@ export function buildResolvers(
         statsSince('author', since),
     },
     Mutation: {
-      draftArticle: (_: unknown, { input }: { input: DraftArticleInput }) => {
-        const { articleId, commandId, ...fields } = input;
-        return forward(() =>
+      draftArticle: (_: unknown, args: { input: DraftArticleInput }) =>
+        forward('draftArticle', args, ({ input: { articleId, commandId, ...fields } }) =>
           articles.draftArticle({ ...fields, ...given({ articleId, commandId }) }),
-        );
-      },
+        ),
       reviseArticle: (
         _: unknown,
         args: {
@@ -132,22 +180,19 @@ export function buildResolvers(
           commandId?: string | null;
         },
       ) =>
-        forward(() =>
+        forward('reviseArticle', args, ({ id, input, expectedVersion, commandId }) =>
           articles.reviseArticle({
-            articleId: args.id,
-            ...given(args.input),
-            ...given({ expectedVersion: args.expectedVersion, commandId: args.commandId }),
+            articleId: id,
+            ...given(input),
+            ...given({ expectedVersion, commandId }),
           }),
         ),
       publishArticle: (
         _: unknown,
         args: { id: string; expectedVersion?: number | null; commandId?: string | null },
       ) =>
-        forward(() =>
-          articles.publishArticle({
-            articleId: args.id,
-            ...given({ expectedVersion: args.expectedVersion, commandId: args.commandId }),
-          }),
+        forward('publishArticle', args, ({ id, expectedVersion, commandId }) =>
+          articles.publishArticle({ articleId: id, ...given({ expectedVersion, commandId }) }),
         ),
       retractArticle: (
         _: unknown,
@@ -158,30 +203,23 @@ export function buildResolvers(
           commandId?: string | null;
         },
       ) =>
-        forward(() =>
+        forward('retractArticle', args, ({ id, reason, expectedVersion, commandId }) =>
           articles.retractArticle({
-            articleId: args.id,
-            reason: args.reason,
-            ...given({ expectedVersion: args.expectedVersion, commandId: args.commandId }),
+            articleId: id,
+            reason,
+            ...given({ expectedVersion, commandId }),
           }),
         ),
       registerAuthor: (
         _: unknown,
         args: { name: string; authorId?: string | null; commandId?: string | null },
       ) =>
-        forward(() =>
-          articles.registerAuthor({
-            name: args.name,
-            ...given({ authorId: args.authorId, commandId: args.commandId }),
-          }),
+        forward('registerAuthor', args, ({ name, authorId, commandId }) =>
+          articles.registerAuthor({ name, ...given({ authorId, commandId }) }),
         ),
       renameAuthor: (_: unknown, args: { id: string; name: string; commandId?: string | null }) =>
-        forward(() =>
-          articles.renameAuthor({
-            authorId: args.id,
-            name: args.name,
-            ...given({ commandId: args.commandId }),
-          }),
+        forward('renameAuthor', args, ({ id, name, commandId }) =>
+          articles.renameAuthor({ authorId: id, name, ...given({ commandId }) }),
         ),
     },
     Article: {

@@ -10,6 +10,7 @@ import {
 } from '@fairflax/publishing-api';
 import { dataPath, type Closer, type EnvReader, type Logger } from '@fairflax/service-kit';
 import { buildApp } from './app.js';
+import { limitsFrom } from './limits.js';
 import { graphProjection } from './projection.js';
 import { ArticleSearch } from './search.js';
 import { ArticleStatsView } from './stats.js';
@@ -29,6 +30,7 @@ export async function startGraph({ env, logger, source }: GraphOptions): Promise
   const host = env.string('GRAPH_HOST', '127.0.0.1');
   const port = env.port('GRAPH_PORT', 4001);
   const articlesAddress = env.address('ARTICLES_ADDRESS', '127.0.0.1:50051');
+  const limits = limitsFrom(env);
 
   const db = openReadModel(dataPath(env, 'graph.sqlite'));
   const search = new ArticleSearch(db);
@@ -78,6 +80,7 @@ export async function startGraph({ env, logger, source }: GraphOptions): Promise
     commands,
     ...(stats && { stats }),
     feedStatus: log.status,
+    limits,
     logger: { level: logger.level, name: 'graph' },
   });
   await app.listen({ host, port });

@@ -99,3 +99,14 @@ export async function postGraphql(
     body: res.json<GraphqlResponse['body']>(),
   };
 }
+
+/** A hostile query: article -> author -> articles -> author ... `levels` selection sets deep. */
+export function nestedQuery(levels: number): string {
+  let selection = 'name';
+  for (let level = 2; level < levels; level += 2)
+    selection = `articles(count: 50) { title body author { ${selection} } }`;
+  return `{ article(id: "x1") { author { ${selection} } } }`;
+}
+
+export const aliasBomb = (aliases: number, count = 50) =>
+  `{ ${Array.from({ length: aliases }, (_, i) => `a${i}: search(text: "wind", count: ${count}) { body }`).join(' ')} }`;

@@ -1,0 +1,182 @@
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import type { EnvReader } from '@fairflax/service-kit';
+import {
+  GraphQLError,
+  isAbstractType,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  type GraphQLOutputType,
+  type GraphQLSchema,
+  type DocumentNode,
+  type ValidationRule,
+} from 'graphql';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { MAX_COUNT } from './pagination.js';
+
+/**
+ * What one GraphQL request may cost, checked before anything executes (the response size
+ * after). See "GraphQL limits" in the README for how the cost is counted.
+ */
+export interface GraphqlLimits {
+  /** Nesting of selection sets, fragments included. */
+  maxDepth: number;
+  /** Aliased fields in one operation. */
+  maxAliases: number;
+  /** Lexical tokens in the query text (a string literal is one token). */
+  maxTokens: number;
+  /** The cost budget: fields, times the size of each list they sit in. */
+  maxCost: number;
+  /** Bytes of the serialised response. */
+  maxResponseBytes: number;
+}
+
+export const DEFAULT_LIMITS: GraphqlLimits = {
+  maxDepth: 12,
+  maxAliases: 30,
+  maxTokens: 2_000,
+  maxCost: 10_000,
+  maxResponseBytes: 10 * 1024 * 1024,
+};
+
+export function limitsFrom(env: EnvReader): GraphqlLimits {
+  const d = DEFAULT_LIMITS;
+  return {
+    maxDepth: env.int('GRAPHQL_MAX_DEPTH', d.maxDepth, { min: 1, max: 1_000 }),
+    maxAliases: env.int('GRAPHQL_MAX_ALIASES', d.maxAliases, { min: 0, max: 10_000 }),
+    maxTokens: env.int('GRAPHQL_MAX_TOKENS', d.maxTokens, { min: 10, max: 1_000_000 }),
+    maxCost: env.int('GRAPHQL_MAX_COST', d.maxCost, { min: 1, max: 100_000_000 }),
+    maxResponseBytes: env.int('GRAPHQL_MAX_RESPONSE_BYTES', d.maxResponseBytes, {
+      min: 1_024,
+      max: 1_024 ** 3,
+    }),
+  };
+}
+
+/** A request refused by a limit: a request error, never executed. */
+export function limitError(code: string, message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code } });
+}
+
+/** Depth and alias limits as validation rules: they depend on the query text only. */
+export function limitRules(limits: GraphqlLimits): ValidationRule[] {
+  const report =
+    (code: string, message: string) =>
+    (context: { reportError(error: GraphQLError): void } | null) =>
+      context?.reportError(limitError(code, message));
+  return [
+    maxDepthRule({
+      n: limits.maxDepth,
+      propagateOnRejection: false,
+      onReject: [report('QUERY_TOO_DEEP', `query depth is limited to ${limits.maxDepth}`)],
+    }),
+    maxAliasesRule({
+      n: limits.maxAliases,
+      propagateOnRejection: false,
+      onReject: [
+        report('TOO_MANY_ALIASES', `a query may use at most ${limits.maxAliases} aliases`),
+      ],
+    }),
+  ] as ValidationRule[];
+}
+
+/** A body can be 100,000 characters: reading one weighs as much as this many other fields. */
+export const BODY_WEIGHT = 50;
+/** Introspection reads the schema in memory: ten of its fields weigh as much as one other. */
+export const INTROSPECTION_WEIGHT = 0.1;
+/** The assumed length of a list without a `count` argument (authors, stats). */
+export const UNBOUNDED_LIST_SIZE = 20;
+
+/** The longest list each introspection field can return for this schema. */
+function introspectionListSizes(schema: GraphQLSchema): Map<string, number> {
+  const types = Object.values(schema.getTypeMap());
+  const longest = (lengths: number[]) => Math.max(1, ...lengths);
+  const fieldsOf = types.flatMap((t) =>
+    isObjectType(t) || isInterfaceType(t) ? [Object.values(t.getFields())] : [],
+  );
+  const implementations = types.filter(isAbstractType).map((t) => schema.getPossibleTypes(t));
+  return new Map([
+    ['__Schema.types', types.length],
+    ['__Schema.directives', schema.getDirectives().length],
+    ['__Type.fields', longest(fieldsOf.map((fields) => fields.length))],
+    [
+      '__Type.inputFields',
+      longest(types.filter(isInputObjectType).map((t) => Object.keys(t.getFields()).length)),
+    ],
+    ['__Type.enumValues', longest(types.filter(isEnumType).map((t) => t.getValues().length))],
+    ['__Type.interfaces', longest(types.filter(isObjectType).map((t) => t.getInterfaces().length))],
+    ['__Type.possibleTypes', longest(implementations.map((list) => list.length))],
+    ['__Field.args', longest(fieldsOf.flat().map((field) => field.args.length))],
+    ['__Directive.args', longest(schema.getDirectives().map((d) => d.args.length))],
+  ]);
+}
+
+const sizesBySchema = new WeakMap<GraphQLSchema, Map<string, number>>();
+
+/**
+ * Each field costs 1 (a body BODY_WEIGHT, introspection INTROSPECTION_WEIGHT) plus its
+ * selection times the number of items it returns: `count` where the field takes one (clamped
+ * to what the resolver accepts, so a negative count cannot buy budget for its siblings), 1 for
+ * the lists inside a connection (its `articles` field counted them), the schema's longest for
+ * introspection lists, UNBOUNDED_LIST_SIZE for other lists.
+ */
+function costEstimator(schema: GraphQLSchema): ComplexityEstimator {
+  let sizes = sizesBySchema.get(schema);
+  if (!sizes) sizesBySchema.set(schema, (sizes = introspectionListSizes(schema)));
+  const introspectionSizes = sizes;
+  return ({ type, field, args, childComplexity }) => {
+    const introspection = type.name.startsWith('__');
+    let own = introspection ? INTROSPECTION_WEIGHT : 1;
+    if (type.name === 'Article' && field.name === 'body') own = BODY_WEIGHT;
+    const count: unknown = args['count'];
+    let items = 1;
+    if (typeof count === 'number') items = Math.min(Math.max(count, 1), MAX_COUNT);
+    else if (introspection) items = introspectionSizes.get(`${type.name}.${field.name}`) ?? 1;
+    else if (isList(field.type) && type.name !== 'ArticleConnection') items = UNBOUNDED_LIST_SIZE;
+    return own + items * childComplexity;
+  };
+}
+
+function isList(type: GraphQLOutputType): boolean {
+  return isListType(isNonNullType(type) ? type.ofType : type);
+}
+
+/**
+ * The cost of one operation with its variables (a `count: $n` is only known now), or a
+ * GraphQLError when it is over budget or cannot be costed.
+ */
+export function checkCost(
+  limits: GraphqlLimits,
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | undefined,
+): number {
+  let cost: number;
+  try {
+    cost = getComplexity({
+      schema,
+      query: document,
+      estimators: [costEstimator(schema)],
+      variables: variables ?? {},
+      ...(operationName !== undefined && { operationName }),
+      maxQueryNodes: limits.maxCost,
+    });
+  } catch (err) {
+    throw limitError(
+      'QUERY_TOO_COMPLEX',
+      `the query could not be costed within ${limits.maxCost}: ${(err as Error).message}`,
+    );
+  }
+  if (cost > limits.maxCost) {
+    throw limitError(
+      'QUERY_TOO_COMPLEX',
+      `the query costs ${Math.ceil(cost)}, more than the limit of ${limits.maxCost}`,
+    );
+  }
+  return cost;
+}
