@@ -1,7 +1,7 @@
 import type { Database, ProjectionRunner } from '@fairflax/projections';
 import { readYourWritesHook } from '@fairflax/projections';
 import type { ArticlesCommands } from '@fairflax/publishing-api';
-import { sendProblem } from '@fairflax/service-kit';
+import { problemResponses } from '@fairflax/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { getOperationAST } from 'graphql';
 import mercurius from 'mercurius';
@@ -34,7 +34,11 @@ export interface GraphDeps {
 
 export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
   const limits = deps.limits ?? DEFAULT_LIMITS;
-  const app = Fastify({ logger: deps.logger ?? false });
+  // Errors off the GraphQL path (unknown routes, malformed URLs) are problem+json; mercurius
+  // then takes over the error handler for its own routes.
+  const problems = problemResponses('graph');
+  const app = Fastify({ logger: deps.logger ?? false, ...problems.serverOptions });
+  problems.install(app);
   const readModel = new GraphReadModel(deps.db);
 
   // A client that got a globalPosition back from a mutation sends it as X-Min-Position; the
@@ -65,9 +69,6 @@ export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
   });
   graphqlOverHttp(app, { path: GRAPHQL_PATH, maxResponseBytes: limits.maxResponseBytes });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, 404, 'Not Found', `no route ${request.method} ${request.url.slice(0, 200)}`),
-  );
   app.get('/healthz', () => ({
     status: 'ok',
     position: deps.runner.globalPosition(),

@@ -166,14 +166,18 @@ describe('graph speaks GraphQL over HTTP', () => {
     );
   });
 
-  it('answers an unknown route with problem+json', async () => {
+  it.each([
+    ['an unknown route', 'GET', '/nope', 404],
+    ['a method the route does not serve', 'DELETE', '/healthz', 405],
+    ['a malformed URL', 'GET', '/healthz%E0%A4%A', 400],
+  ])('answers %s with problem+json', async (_, method, url, status) => {
     await graph();
 
-    const answer = await send({ method: 'GET', url: '/nope' });
+    const answer = await send({ method: method, url });
 
-    expect(answer.status).toBe(404);
+    expect(answer.status).toBe(status);
     expect(answer.type).toMatch(/^application\/problem\+json/);
-    expect(answer.body).toMatchObject({ status: 404, title: 'Not Found' });
+    expect(answer.body).toMatchObject({ status });
   });
 
   it('never answers 500, and gives every error a code, whatever the query text', async () => {

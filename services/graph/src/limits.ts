@@ -39,7 +39,7 @@ export const DEFAULT_LIMITS: GraphqlLimits = {
   maxDepth: 12,
   maxAliases: 30,
   maxTokens: 2_000,
-  maxCost: 10_000,
+  maxCost: 12_000,
   maxResponseBytes: 10 * 1024 * 1024,
 };
 
@@ -85,7 +85,7 @@ export function limitRules(limits: GraphqlLimits): ValidationRule[] {
 }
 
 /** A body can be 100,000 characters: reading one weighs as much as this many other fields. */
-export const BODY_WEIGHT = 50;
+export const BODY_WEIGHT = 200;
 /** Introspection reads the schema in memory: ten of its fields weigh as much as one other. */
 export const INTROSPECTION_WEIGHT = 0.1;
 /** The assumed length of a list without a `count` argument (authors, stats). */
