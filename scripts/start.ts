@@ -2,6 +2,11 @@
  * Starts all four services as separate processes with one command, prefixes their log lines
  * with the service name, and stops them all on Ctrl-C (SIGINT) or SIGTERM.
  *
+ * A service that crashes after it became ready is restarted with backoff while the others keep
+ * serving; a service that fails during start-up, or keeps crashing, stops them all
+ * (packages/service-kit/src/restart-policy.ts). A service is ready once its main() resolved:
+ * runMain says so over the IPC channel.
+ *
  *   pnpm start                     the system in services/
  *   pnpm start --system coupled    the coupled starting point (tutorial/coupled/services/)
  *   pnpm start --transport kafka   the same services over Kafka (KAFKA_BROKERS, default a local
@@ -13,7 +18,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { REPEATED_SIGNAL_MS } from '@fairflax/service-kit';
+import {
+  decideRestart,
+  formatDelay,
+  isReadyMessage,
+  NO_CRASHES,
+  REPEATED_SIGNAL_MS,
+  type CrashHistory,
+} from '@fairflax/service-kit';
 import { tsNodeArgs } from '@fairflax/testkit';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -54,9 +66,31 @@ if (transport === 'kafka' && !process.env['KAFKA_BROKERS']) {
   if (started.status !== 0) process.exit(started.status ?? 1);
 }
 const width = Math.max(...SERVICES.map((s) => s.length));
-const children = new Map<string, ChildProcess>();
+
+interface Service {
+  name: string;
+  dir: string;
+  color: number;
+  /** The running process; undefined while a restart waits. */
+  child?: ChildProcess;
+  /** When the running process said it was ready; undefined while it starts. */
+  readySince?: number;
+  everReady: boolean;
+  crashes: CrashHistory;
+  restart?: NodeJS.Timeout;
+}
+
+const services: Service[] = SERVICES.map((name, i) => ({
+  name,
+  dir: join(dir, name),
+  color: COLORS[i]!,
+  everReady: false,
+  crashes: NO_CRASHES,
+}));
 /** When the stop began; undefined while running. */
 let stoppingSince: number | undefined;
+/** Why the supervisor stopped everything on its own, to repeat last and exit non-zero. */
+let failure: string | undefined;
 
 function pipe(name: string, color: number, stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) {
   const prefix = out.isTTY
@@ -65,43 +99,92 @@ function pipe(name: string, color: number, stream: NodeJS.ReadableStream, out: N
   createInterface({ input: stream }).on('line', (line) => out.write(prefix + line + '\n'));
 }
 
-function stopAll(signal: NodeJS.Signals) {
+function running(): Service[] {
+  return services.filter((service) => service.child !== undefined);
+}
+
+function start(service: Service) {
+  const child = spawn(process.execPath, tsNodeArgs('src/main.ts'), {
+    cwd: service.dir,
+    env: { ...process.env, TRANSPORT: transport },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  service.child = child;
+  service.readySince = undefined;
+  pipe(service.name, service.color, child.stdout!, process.stdout);
+  pipe(service.name, service.color, child.stderr!, process.stderr);
+  child.on('message', (message) => {
+    if (!isReadyMessage(message) || service.child !== child) return;
+    service.readySince = Date.now();
+    service.everReady = true;
+    console.log(`${service.name} ready (pid ${child.pid})`);
+  });
+  child.on('exit', (code, signal) => exited(service, signal ?? `code ${code}`));
+}
+
+function exited(service: Service, cause: string) {
+  const { readySince } = service;
+  service.child = undefined;
+  if (stoppingSince !== undefined) {
+    console.log(`${service.name} exited (${cause})`);
+    exitOnceAllStopped();
+    return;
+  }
+  // A service still starting dies of the Ctrl-C the terminal sends the whole process group,
+  // and its exit can be seen before the supervisor's own SIGINT handler runs: that is a stop.
+  if (cause === 'SIGINT' && readySince === undefined) {
+    console.log(`${service.name} exited (${cause})`);
+    stopAll('SIGINT');
+    return;
+  }
+  const now = Date.now();
+  const decision = decideRestart(service.crashes, {
+    at: now,
+    everReady: service.everReady,
+    readyForMs: readySince === undefined ? 0 : now - readySince,
+  });
+  if (!decision.restart) {
+    failure = `${service.name} exited (${cause}): ${decision.reason}`;
+    console.log(`${failure}; stopping everything`);
+    stopAll(`${service.name} failed`);
+    return;
+  }
+  service.crashes = decision.history;
+  console.log(`${service.name} exited (${cause}); restarting in ${formatDelay(decision.delayMs)}`);
+  service.restart = setTimeout(() => {
+    service.restart = undefined;
+    console.log(`restarting ${service.name}`);
+    start(service);
+  }, decision.delayMs);
+}
+
+function stopAll(reason: string) {
   if (stoppingSince !== undefined) {
     // One Ctrl-C can arrive twice (from the terminal, and relayed by tsx): only a later one forces.
     if (Date.now() - stoppingSince < REPEATED_SIGNAL_MS) return;
-    for (const child of children.values()) child.kill('SIGKILL');
+    for (const { child } of services) child?.kill('SIGKILL');
     return;
   }
   stoppingSince = Date.now();
-  console.log(
-    `\nstopping ${[...children.keys()].join(', ')} (${signal}); press Ctrl-C again to force`,
-  );
-  for (const child of children.values()) child.kill('SIGTERM');
+  for (const service of services) clearTimeout(service.restart);
+  const names = running().map((service) => service.name);
+  console.log(`\nstopping ${names.join(', ')} (${reason}); press Ctrl-C again to force`);
+  for (const { child } of services) child?.kill('SIGTERM');
+  exitOnceAllStopped();
 }
 
-console.log(
-  `starting ${SERVICES.join(', ')} from ${dir.slice(root.length)} (transport: ${transport})`,
-);
-SERVICES.forEach((name, i) => {
-  const child = spawn(process.execPath, tsNodeArgs('src/main.ts'), {
-    cwd: join(dir, name),
-    env: { ...process.env, TRANSPORT: transport },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.set(name, child);
-  pipe(name, COLORS[i]!, child.stdout, process.stdout);
-  pipe(name, COLORS[i]!, child.stderr, process.stderr);
-  child.on('exit', (code, signal) => {
-    children.delete(name);
-    console.log(`${name} exited (${signal ?? `code ${code}`})`);
-    // One service dying takes the others down, so a broken start is never half running.
-    if (stoppingSince === undefined) {
-      process.exitCode = 1;
-      stopAll('SIGTERM');
-    }
-    if (children.size === 0) process.exit();
-  });
-});
+function exitOnceAllStopped() {
+  if (running().length > 0) return;
+  if (failure !== undefined) {
+    console.error(`stopped because ${failure}`);
+    process.exitCode = 1;
+  }
+  process.exit();
+}
 
 process.on('SIGINT', () => stopAll('SIGINT'));
 process.on('SIGTERM', () => stopAll('SIGTERM'));
+console.log(
+  `starting ${SERVICES.join(', ')} from ${dir.slice(root.length)} (transport: ${transport})`,
+);
+services.forEach(start);

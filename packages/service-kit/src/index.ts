@@ -1,6 +1,13 @@
 export { ConfigError, envReader, type EnvReader } from './config.js';
 export { createLogger, type Logger } from './logger.js';
-export { closeOnSignals, REPEATED_SIGNAL_MS, runMain, type Closer } from './lifecycle.js';
+export {
+  closeOnSignals,
+  isReadyMessage,
+  REPEATED_SIGNAL_MS,
+  runMain,
+  type Closer,
+} from './lifecycle.js';
+export { decideRestart, formatDelay, NO_CRASHES, type CrashHistory } from './restart-policy.js';
 export {
   problem,
   PROBLEM_CONTENT_TYPE,

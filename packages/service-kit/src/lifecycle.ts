@@ -51,12 +51,25 @@ export function closeOnSignals(logger: Logger, closers: Closer[], timeoutMs = 10
   process.on('SIGTERM', shutdown);
 }
 
+/** What a service sends over the IPC channel of a supervisor that started it (scripts/start.ts). */
+const READY_MESSAGE = { type: 'ready' } as const;
+
+export function isReadyMessage(message: unknown): boolean {
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    (message as { type?: unknown }).type === READY_MESSAGE.type
+  );
+}
+
 /**
- * Wraps a service's `main`: configuration errors print one line naming the variable and exit
- * with status 78 (EX_CONFIG); anything else is logged with its stack and exits with 1.
+ * Wraps a service's `main`: once it resolved (the service is listening), tells a supervisor
+ * that started it with an IPC channel that it is ready. Configuration errors print one line
+ * naming the variable and exit with status 78 (EX_CONFIG); anything else is logged with its
+ * stack and exits with 1.
  */
 export function runMain(service: string, main: () => Promise<void>): void {
-  main().catch((err: unknown) => {
+  main().then(tellSupervisorReady, (err: unknown) => {
     if (err instanceof ConfigError) {
       process.stderr.write(`${service}: invalid configuration: ${err.message}\n`);
       process.exit(78);
@@ -66,4 +79,12 @@ export function runMain(service: string, main: () => Promise<void>): void {
     );
     process.exit(1);
   });
+}
+
+function tellSupervisorReady(): void {
+  if (process.send === undefined || !process.connected) return;
+  // A channel the supervisor already closed is no reason to fail: the callback takes the error.
+  process.send(READY_MESSAGE, undefined, undefined, () => undefined);
+  // The channel is only for this message: it must not keep a finished one-shot command alive.
+  process.channel?.unref();
 }
