@@ -72,9 +72,20 @@ describe('the local state store (a SQLite file)', () => {
     ]).toEqual([0, undefined, 1]);
   });
 
-  it('refuses a second opener of the same directory', () => {
+  it('refuses a second opener of the same directory, naming the owner', () => {
     const dir = newDir();
     openStore(dir);
-    expect(() => LocalStateStore.open(dir)).toThrow(/in use by another process/);
+    expect(() => LocalStateStore.open(dir)).toThrow(
+      `state directory ${dir} is in use by process ${process.pid}`,
+    );
+  });
+
+  it('lets the directory be opened again once its store is closed', () => {
+    const dir = newDir();
+    const first = LocalStateStore.open(dir);
+    first.apply('counts', 0, [['a', '1']], 1);
+    first.close();
+    const second = openStore(dir);
+    expect(second.get('counts', 0, 'a')).toBe('1');
   });
 });

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from '@fairflax/sqlite';
+import { StateDirLock } from './state-dir-lock.js';
 
 /** One key's new value in a batch of state changes; `null` deletes the key (a changelog tombstone). */
 export type StateChange = readonly [key: string, value: string | null];
@@ -14,8 +15,10 @@ export type StateChange = readonly [key: string, value: string | null];
  * the changelog records before `checkpoint(store, partition)` applied in order. Rows and
  * checkpoint therefore only change together, in one SQLite transaction.
  *
- * The file is opened in exclusive locking mode: a second process pointed at the same state
- * directory fails at start-up instead of silently sharing (and corrupting) the state.
+ * One process owns the directory: a second one pointed at it while the owner lives fails at
+ * start-up, naming the owner's pid, instead of silently sharing (and corrupting) the state; the
+ * directory of an owner that died (SIGKILL) is taken over (see state-dir-lock.ts). The file is
+ * also opened in exclusive locking mode, an OS-level lock released when its process dies.
  */
 export class LocalStateStore {
   private readonly db: Database.Database;
@@ -28,7 +31,10 @@ export class LocalStateStore {
   >;
   private readonly upsertCheckpoint: Database.Statement<[string, number, number]>;
 
-  private constructor(readonly file: string) {
+  private constructor(
+    readonly file: string,
+    private readonly lock?: StateDirLock,
+  ) {
     // Nobody else may use the file (exclusive mode below), so waiting for a lock only delays
     // the "in use" error.
     this.db = new Database(file, { timeout: 250 });
@@ -50,9 +56,10 @@ export class LocalStateStore {
       `);
     } catch (err) {
       this.db.close();
+      lock?.release();
       if ((err as { code?: string }).code === 'SQLITE_BUSY') {
         throw new Error(
-          `state store ${file} is in use by another process: give each instance its own state directory`,
+          `state store ${file} is in use by another process that did not take the directory's lock: give each instance its own state directory`,
         );
       }
       throw err;
@@ -74,10 +81,14 @@ export class LocalStateStore {
     );
   }
 
-  /** Opens (creating if needed) `state.sqlite` in `dir`. */
+  /**
+   * Takes `dir` (refusing a live owner, taking over a dead one's) and opens (creating if needed)
+   * `state.sqlite` in it.
+   */
   static open(dir: string): LocalStateStore {
     mkdirSync(dir, { recursive: true });
-    return new LocalStateStore(join(dir, 'state.sqlite'));
+    const lock = StateDirLock.acquire(dir);
+    return new LocalStateStore(join(dir, 'state.sqlite'), lock);
   }
 
   get(store: string, partition: number, key: string): string | undefined {
@@ -130,5 +141,6 @@ export class LocalStateStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+    this.lock?.release();
   }
 }
