@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { waitFor } from '@fairflax/testkit';
 import { committedOffsets, readTopics, withAdmin, type LogRecord } from './kafka.js';
 import type { CrashSystem } from './system.js';
-import { RELAY_CHECKPOINT, type RunTopology } from './topology.js';
+import { graphStatsGroup, RELAY_CHECKPOINT, type RunTopology } from './topology.js';
 import { READ_SERVICES } from './types.js';
 
 /** Runs `query` on a read-only connection: the file belongs to a process that may be running. */
@@ -82,7 +82,10 @@ export interface QuiesceResult {
  * read service has applied every partition of the log up to its last event (its /healthz
  * position alone says only that the newest event arrived, not that every partition caught
  * up), and the stream processor has committed its input past the last record of the article
- * and repartition topics, twice in a row with the stats topic unchanged in between.
+ * and repartition topics, twice in a row with the stats topic unchanged in between; and then
+ * graph's follower of the stats topic has committed (so applied: it commits after applying)
+ * every record of it. Graph's categoryStats are compared with the topic afterwards, so a
+ * follower still catching up would otherwise show as keys that differ.
  */
 export async function quiesce(
   system: CrashSystem,
@@ -156,6 +159,20 @@ export async function quiesce(
         return stable;
       }),
     () => lastState,
+  );
+
+  const statsGroup = graphStatsGroup(system.options.runTag);
+  let statsState = '';
+  await until(
+    "graph's stats follower to apply the whole stats topic",
+    () =>
+      withAdmin(kafka, async (admin) => {
+        const statsEnds = endOfData(await readTopics(kafka, [topology.stats]), topology.stats);
+        const applied = await committedOffsets(admin, statsGroup, topology.stats);
+        statsState = `${statsGroup} committed ${describe(applied)} of ${describe(statsEnds)}`;
+        return covers(applied, statsEnds);
+      }),
+    () => statsState,
   );
   return { head, ms: Date.now() - started };
 }

@@ -28,3 +28,10 @@ export function runTopology(prefix: string): RunTopology {
 
 /** The relay's checkpoint row in the event store file (`relay-<transport>`, services/articles). */
 export const RELAY_CHECKPOINT = 'relay-kafka';
+
+/**
+ * The consumer group of graph's follower of the stats topic (`followTopic` in
+ * @fairflax/bus-kafka: `fairflax-<service>-<topic>-<replica id>`; the crash test gives each
+ * read service the run tag as its replica id).
+ */
+export const graphStatsGroup = (runTag: string) => `fairflax-graph-article-stats-${runTag}`;
