@@ -1,6 +1,12 @@
 /**
- * pnpm crash-test [--seed N | --seeds 1,2,3] [--commands N] [--concurrency N]
- *                 [--delivery exactly-once|at-least-once] [--json] [--keep-data]
+ * pnpm crash-test [--seed N | --seeds 1,2,3 | --seeds 1-20] [--commands N] [--concurrency N]
+ *                 [--delivery exactly-once|at-least-once] [--load N] [--processor-kills N]
+ *                 [--json] [--keep-data]
+ *
+ * --load N runs N busy loops (one core each) beside the services for every seed, and
+ * --processor-kills N adds N SIGKILLs of the stream processor, every second one right after
+ * the fault before it recovered (during its rebalance, or while the restarted broker's
+ * coordinators load). Many seeds are cheap with fewer commands: --seeds 1-20 --commands 1500.
  *
  * Runs the crash test (system-tests/crash) once per seed: the services on Kafka under a seeded
  * workload while articles, a read service and the stream processor are SIGKILLed and the broker
@@ -23,7 +29,7 @@ import {
 function usage(message: string): never {
   process.stderr.write(
     `${message}\nusage: pnpm crash-test [--seed N | --seeds 1,2,3] [--commands N] [--concurrency N] ` +
-      `[--delivery ${DELIVERY_MODES.join('|')}] [--json] [--keep-data]\n`,
+      `[--delivery ${DELIVERY_MODES.join('|')}] [--load N] [--processor-kills N] [--json] [--keep-data]\n`,
   );
   process.exit(2);
 }
@@ -42,13 +48,24 @@ const { values } = parseArgs({
     commands: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '8' },
     delivery: { type: 'string', default: 'exactly-once' },
+    load: { type: 'string', default: '0' },
+    'processor-kills': { type: 'string', default: '0' },
     json: { type: 'boolean', default: false },
     'keep-data': { type: 'boolean' },
   },
 });
 if (values.seed !== undefined && values.seeds !== undefined)
   usage('give --seed or --seeds, not both');
-const seeds = (values.seeds ?? values.seed ?? '1').split(',').map((s) => integer('seed', s, 0));
+/** `1,2,3`, `1-20`, or both (`1-5,9`). */
+const seeds = (values.seeds ?? values.seed ?? '1').split(',').flatMap((part) => {
+  const range = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(part);
+  if (!range) return [integer('seed', part, 0)];
+  const [from, to] = [Number(range[1]), Number(range[2])];
+  if (to < from) usage(`--seeds range ${part} runs backwards`);
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+});
+const load = integer('load', values.load, 0);
+const processorKills = integer('processor-kills', values['processor-kills'], 0);
 const commands = integer('commands', values.commands, 20);
 const concurrency = integer('concurrency', values.concurrency, 1);
 if (!(DELIVERY_MODES as readonly string[]).includes(values.delivery))
@@ -70,6 +87,8 @@ for (const seed of seeds) {
       commands,
       concurrency,
       delivery,
+      load,
+      processorKills,
       log: say,
       ...(values['keep-data'] !== undefined && { keepData: values['keep-data'] }),
     });

@@ -9,15 +9,32 @@ export interface PlannedFault {
   atCommand: number;
 }
 
+export interface FaultPlanOptions {
+  /**
+   * Further SIGKILLs of the stream processor (0 by default). Every second one strikes as soon
+   * as the fault before it has recovered: the processor is then killed while it rejoins its
+   * groups, claims its partitions and restores its state (a rebalance), or, after the broker
+   * restart, while its group and transaction coordinators are still loading.
+   */
+  processorKills?: number;
+}
+
 /**
  * One SIGKILL each for articles (which hosts the relay), one read service and the stream
- * processor, and one broker restart. The run from 10% to 90% of the commands is cut in four
- * equal windows, the faults are dealt to the windows in a seeded order, and each strikes at a
- * seeded point of its window: late enough for state to exist, spread out so that each one hits
- * a system under load rather than one still recovering from the previous fault.
+ * processor, and one broker restart, plus `processorKills` more of the stream processor. The
+ * run from 10% to 90% of the commands is cut in equal windows, the faults are dealt to the
+ * windows in a seeded order, and each strikes at a seeded point of its window: late enough for
+ * state to exist, spread out so that each one hits a system under load rather than one still
+ * recovering from the previous fault. Without `processorKills` a seed gives the same plan as
+ * it always did.
  */
-export function planFaults(seed: number, commands: number): PlannedFault[] {
+export function planFaults(
+  seed: number,
+  commands: number,
+  options: FaultPlanOptions = {},
+): PlannedFault[] {
   const random = seededRandom(subSeed(seed, 2));
+  const extra = options.processorKills ?? 0;
   const targets: PlannedFault['target'][] = [
     'articles',
     random.pick(READ_SERVICES),
@@ -28,11 +45,26 @@ export function planFaults(seed: number, commands: number): PlannedFault[] {
     const j = random.int(i + 1);
     [targets[i], targets[j]] = [targets[j]!, targets[i]!];
   }
-  const window = 0.8 / targets.length;
-  return targets.map((target, i) => ({
-    target,
-    atCommand: Math.max(1, Math.floor(commands * (0.1 + window * (i + random.next())))),
-  }));
+  // The extra kills go in after the shuffle, so that the four base faults keep their order.
+  const slots = targets.map((target) => ({ target, extra: false }));
+  for (let k = 0; k < extra; k++)
+    slots.splice(random.int(slots.length + 1), 0, { target: 'stream-processor', extra: true });
+  const window = 0.8 / (slots.length - Math.floor(extra / 2));
+  const plan: PlannedFault[] = [];
+  let windowIndex = 0;
+  let extraSeen = 0;
+  for (const { target, extra: isExtra } of slots) {
+    const previous = plan.at(-1);
+    if (isExtra && ++extraSeen % 2 === 0 && previous) {
+      // Back to back: due at once, it strikes as soon as the previous fault has recovered.
+      plan.push({ target, atCommand: previous.atCommand });
+      continue;
+    }
+    const at = Math.floor(commands * (0.1 + window * (windowIndex + random.next())));
+    plan.push({ target, atCommand: Math.max(1, at) });
+    windowIndex++;
+  }
+  return plan;
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -47,6 +79,7 @@ export class FaultInjector {
   readonly timeline: FaultRecord[] = [];
   private readonly pending: PlannedFault[];
   private readonly running: Promise<void>[] = [];
+  private stopped = false;
   private recovering: Promise<void> | undefined;
   private done = 0;
   private startedAt = Date.now();
@@ -73,7 +106,7 @@ export class FaultInjector {
   readonly onProgress = (done: number): void => {
     this.done = done;
     const fault = this.pending[0];
-    if (fault === undefined || fault.atCommand > done || this.recovering) return;
+    if (this.stopped || fault === undefined || fault.atCommand > done || this.recovering) return;
     this.pending.shift();
     void this.fire(fault);
   };
@@ -129,10 +162,24 @@ export class FaultInjector {
    */
   async settled(): Promise<void> {
     await Promise.all(this.running);
-    for (let fault = this.pending.shift(); fault !== undefined; fault = this.pending.shift()) {
+    for (
+      let fault = this.pending.shift();
+      fault !== undefined && !this.stopped;
+      fault = this.pending.shift()
+    ) {
       await this.fire(fault);
     }
     await Promise.all(this.running);
+  }
+
+  /**
+   * Strikes nothing more, and waits for the faults under way (a broker restart) to finish: a
+   * run that ends, even on an error, leaves nothing of its own behind for the next one.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.pending.length = 0;
+    await Promise.allSettled(this.running);
   }
 
   private async strike(fault: PlannedFault, atMs: number, afterCommands: number): Promise<void> {

@@ -112,7 +112,10 @@ export function formatReport(r: CrashReport): string {
   const lines: string[] = [];
   const { phases: p, commandStats: c, log, stats } = r;
   lines.push(
-    `seed ${r.seed} · ${r.delivery} · ${r.commands} commands, ${r.concurrency} in flight · topics ${r.topicPrefix}* · ${seconds(r.durationMs)} ` +
+    `seed ${r.seed} · ${r.delivery} · ${r.commands} commands, ${r.concurrency} in flight` +
+      (r.load > 0 ? ` · ${r.load} busy loops` : '') +
+      (r.processorKills > 0 ? ` · ${r.processorKills} extra processor kills` : '') +
+      ` · topics ${r.topicPrefix}* · ${seconds(r.durationMs)} ` +
       `(start ${seconds(p.startMs)}, commands ${seconds(p.driveMs)}, quiesce ${seconds(p.quiesceMs)}, verify ${seconds(p.verifyMs)})`,
   );
   lines.push('faults:');

@@ -9,6 +9,8 @@ function cleanRun(shutdown: ShutdownRecord[]): Omit<CrashReport, 'discrepancies'
     commands: 20,
     concurrency: 1,
     delivery: 'exactly-once',
+    load: 0,
+    processorKills: 0,
     topicPrefix: 't-',
     durationMs: 1,
     phases: { startMs: 0, driveMs: 0, quiesceMs: 0, verifyMs: 0 },

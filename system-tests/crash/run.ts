@@ -6,6 +6,7 @@ import type { StoredEvent } from '@fairflax/event-store';
 import { openSqliteEventStore } from '@fairflax/event-store-sqlite';
 import { driveCommands } from './driver.js';
 import { FaultInjector, planFaults } from './faults.js';
+import { MachineLoad } from './load.js';
 import { deleteRunArtifacts, kafkaClient, readTopics, startCrashBroker } from './kafka.js';
 import { quiesce } from './quiesce.js';
 import { assess } from './report.js';
@@ -52,12 +53,16 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
  */
 export async function runCrashTest(options: CrashOptions): Promise<CrashReport> {
   const { seed, commands, concurrency, delivery } = options;
+  const load = options.load ?? 0;
+  const processorKills = options.processorKills ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0)
     throw new Error(`seed must be a non-negative integer, got ${seed}`);
   if (!Number.isSafeInteger(commands) || commands < 20)
     throw new Error(`commands must be an integer of at least 20, got ${commands}`);
   if (!Number.isSafeInteger(concurrency) || concurrency < 1)
     throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isSafeInteger(processorKills) || processorKills < 0)
+    throw new Error(`processorKills must be a non-negative integer, got ${processorKills}`);
   const log = options.log ?? (() => undefined);
   const started = Date.now();
   const brokers = await startCrashBroker();
@@ -67,9 +72,10 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
   const rootDir = mkdtempSync(join(tmpdir(), `fairflax-crash-${seed}-`));
   const kafka = kafkaClient(brokers);
   const plan = planCommands(seed, commands);
-  const faults = planFaults(seed, commands);
+  const faults = planFaults(seed, commands, { processorKills });
+  const machineLoad = MachineLoad.start(load);
   log(
-    `seed ${seed}: ${commands} commands (${delivery}, ${concurrency} in flight), topics ${topicPrefix}*, data ${rootDir}`,
+    `seed ${seed}: ${commands} commands (${delivery}, ${concurrency} in flight${load > 0 ? `, ${load} busy loops beside` : ''}), topics ${topicPrefix}*, data ${rootDir}`,
   );
   log(
     `faults planned: ${faults.map((f) => `${f.target === 'broker' ? 'broker restart' : `SIGKILL ${f.target}`} after ${f.atCommand}`).join(', ')}`,
@@ -145,6 +151,8 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
       commands,
       concurrency,
       delivery,
+      load,
+      processorKills,
       topicPrefix,
       durationMs: Date.now() - started,
       phases: { startMs, driveMs, quiesceMs: settled.ms, verifyMs },
@@ -170,7 +178,10 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
       { cause: err },
     );
   } finally {
+    // Nothing of this seed may run on into the next: no process, no restart, no fault.
     await system?.killAll();
+    await injector.stop();
+    await machineLoad.stop();
     if (!keep) {
       rmSync(rootDir, { recursive: true, force: true });
       await deleteRunArtifacts(kafka, topicPrefix, runTag).catch((err: Error) =>

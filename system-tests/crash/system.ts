@@ -20,6 +20,10 @@ export interface CrashSystemOptions {
   /** Unique per run: replica ids (and so the read services' consumer groups) carry it. */
   runTag: string;
   delivery: DeliveryMode;
+  /** Starts one process (testkit's `startService`; a fake in unit tests). */
+  startProcess?: typeof startService;
+  /** How long a process may take to become ready before its start is given up (60 s). */
+  readyTimeoutMs?: number;
   /** Told about a process that exited without being asked to, and how long its restart took. */
   onUnplannedExit?: (
     service: ServiceName,
@@ -33,18 +37,37 @@ export interface CrashSystemOptions {
  * The five services as real processes on Kafka, each with its own data folder, restartable on
  * the same ports and data. Like a supervisor, it restarts a process that exits on its own (a
  * service that cannot reach the broker at start-up gives up and exits, for instance).
+ *
+ * It kills exactly what it started: every process is tracked from the moment it is spawned
+ * until it exits, a start that is given up on (not ready in time) is killed before the next
+ * attempt, and once `killAll` or `stopAll` has begun nothing is started or restarted any more,
+ * and no process of this system outlives it.
  */
 export class CrashSystem {
   private readonly processes = new Map<ServiceName, RunningService>();
+  /** Every process spawned and not yet exited, the current ones and any other. */
+  private readonly children = new Set<RunningService>();
   /** Exits that were asked for (kill, stop): not restarted. */
   private readonly expectedExit = new Set<RunningService>();
-  private stopping = false;
+  private readonly stopped = new AbortController();
   private readonly restarting = new Map<ServiceName, Promise<number>>();
+  private readonly startProcess: typeof startService;
 
   private constructor(
     readonly options: CrashSystemOptions,
     readonly ports: Record<'articles' | 'articlesMetrics' | 'graph' | 'rss' | 'sitemap', number>,
-  ) {}
+  ) {
+    this.startProcess = options.startProcess ?? startService;
+  }
+
+  private get stopping(): boolean {
+    return this.stopped.signal.aborted;
+  }
+
+  /** Processes of this system still running (for tests and the stray check). */
+  get runningProcesses(): number {
+    return [...this.children].filter((c) => c.running).length;
+  }
 
   static async start(options: CrashSystemOptions): Promise<CrashSystem> {
     const ports = {
@@ -134,33 +157,52 @@ export class CrashSystem {
   }
 
   private async launch(name: ServiceName): Promise<RunningService> {
+    if (this.stopping) throw new Error(`not starting ${name}: the system is stopping`);
     const readyPort = name === 'stream-processor' ? undefined : this.ports[name];
-    const service = await startService(
-      {
-        name,
-        dir: join(SERVICES_DIR, name),
-        env: this.env(name),
-        ...(readyPort !== undefined && { readyPort }),
-      },
-      60_000,
-    );
-    this.processes.set(name, service);
-    void service.exited.then((code) => this.exited(name, service, code));
-    if (name === 'stream-processor') {
-      await waitFor(
-        'the stream processor to start',
-        () => {
-          if (!service.running)
-            throw new Error(`stream-processor exited with ${service.child.exitCode}`);
-          return service.logs.includes('"stream processor running"');
+    const timeoutMs = this.options.readyTimeoutMs ?? 60_000;
+    let spawned: RunningService | undefined;
+    try {
+      const service = await this.startProcess(
+        {
+          name,
+          dir: join(SERVICES_DIR, name),
+          env: this.env(name),
+          ...(readyPort !== undefined && { readyPort }),
+          onSpawn: (child) => {
+            spawned = child;
+            this.children.add(child);
+            void child.exited.then(() => this.children.delete(child));
+          },
         },
-        60_000,
-        100,
-      ).catch((err: Error) => {
-        throw new Error(`${err.message}\n--- stream-processor output ---\n${tail(service.logs)}`);
-      });
+        timeoutMs,
+      );
+      if (name === 'stream-processor') {
+        await waitFor(
+          'the stream processor to start',
+          () => {
+            if (!service.running)
+              throw new Error(`stream-processor exited with ${service.child.exitCode}`);
+            return service.logs.includes('"stream processor running"');
+          },
+          timeoutMs,
+          100,
+        ).catch((err: Error) => {
+          throw new Error(`${err.message}\n--- stream-processor output ---\n${tail(service.logs)}`);
+        });
+      }
+      if (this.stopping) throw new Error(`${name} started while the system was stopping`);
+      this.processes.set(name, service);
+      void service.exited.then((code) => this.exited(name, service, code));
+      return service;
+    } catch (err) {
+      // A start given up on must not live on: a slow stream processor would keep its state
+      // directory locked against every later attempt, and outlive the run.
+      if (spawned) {
+        this.expectedExit.add(spawned);
+        await spawned.kill();
+      }
+      throw err;
     }
-    return service;
   }
 
   private exited(name: ServiceName, service: RunningService, code: number | null): void {
@@ -169,7 +211,8 @@ export class CrashSystem {
     const started = Date.now();
     const lastOutput = tail(service.logs, 4);
     const restart = this.relaunch(name).then((downMs) => {
-      this.options.onUnplannedExit?.(name, code, Date.now() - started, lastOutput);
+      if (!this.stopping)
+        this.options.onUnplannedExit?.(name, code, Date.now() - started, lastOutput);
       return downMs;
     });
     // A restart that keeps failing is reported by settled() (and crashAndRestart), not as an
@@ -187,8 +230,8 @@ export class CrashSystem {
         await this.launch(name);
         return Date.now() - started;
       } catch (err) {
-        if (attempt >= 5) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 1_000 * attempt));
+        if (attempt >= 5 || this.stopping) throw err;
+        await pause(1_000 * attempt, this.stopped.signal);
       }
     }
   }
@@ -215,9 +258,12 @@ export class CrashSystem {
     await Promise.all(this.restarting.values());
   }
 
-  /** Graceful stop (SIGTERM, SIGKILL after 15 s) in the order a deployment would drain. */
+  /**
+   * Graceful stop (SIGTERM, SIGKILL after 15 s) in the order a deployment would drain; then
+   * kills any other process of this system still running (a start under way).
+   */
   async stopAll(): Promise<ShutdownRecord[]> {
-    this.stopping = true;
+    this.stopped.abort();
     const order: ServiceName[][] = [['stream-processor', ...READ_SERVICES], ['articles']];
     const results = [];
     for (const group of order) {
@@ -241,14 +287,21 @@ export class CrashSystem {
         )),
       );
     }
+    await this.killAll();
     return results;
   }
 
+  /**
+   * SIGKILLs every process this system started that is still running, waits for their exits
+   * and for restarts under way to give up; nothing is started after it returns.
+   */
   async killAll(): Promise<void> {
-    this.stopping = true;
-    await Promise.all(
-      [...this.processes.values()].map((s) => (this.expectedExit.add(s), s.kill())),
-    );
+    this.stopped.abort();
+    const killEverything = () =>
+      Promise.all([...this.children].map((s) => (this.expectedExit.add(s), s.kill())));
+    await killEverything();
+    await Promise.allSettled([...this.restarting.values()]);
+    await killEverything();
   }
 
   /** The last lines each process wrote, for error messages. */
@@ -260,6 +313,19 @@ export class CrashSystem {
       )
       .join('\n');
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function tail(text: string, lines = 30): string {

@@ -12,6 +12,13 @@ export interface CrashOptions {
   concurrency: number;
   /** Passed to every service as KAFKA_DELIVERY. */
   delivery: DeliveryMode;
+  /**
+   * Busy-loop processes (one core each) running beside the services for the whole seed (0 by
+   * default): the loaded mode, in which the system shares the machine with other work.
+   */
+  load?: number;
+  /** Further SIGKILLs of the stream processor, half of them right after a recovery (0 by default). */
+  processorKills?: number;
   /** Progress lines (the fault timeline); silent by default. */
   log?: (line: string) => void;
   /**
@@ -162,6 +169,9 @@ export interface CrashReport {
   commands: number;
   concurrency: number;
   delivery: DeliveryMode;
+  /** Busy-loop processes beside the services, and extra stream processor kills. */
+  load: number;
+  processorKills: number;
   topicPrefix: string;
   /** Where the run's files are, when they were kept. */
   dataDir?: string;

@@ -10,7 +10,9 @@ import {
 /**
  * The exactly-once promise, end to end, under crashes: articles (with its relay), one read
  * service and the stream processor SIGKILLed and the broker restarted while commands flow.
- * CRASH_SEEDS=1,2,3 and CRASH_COMMANDS=5000 by default; CRASH_LONG=1 runs 10 seeds of 20000.
+ * CRASH_SEEDS=1,2,3 and CRASH_COMMANDS=5000 by default; CRASH_LONG=1 runs 10 seeds of 20000,
+ * then the loaded variant: 20 seeds of 1500 with two busy loops beside the services and four
+ * more stream processor kills (CRASH_LOAD and CRASH_PROCESSOR_KILLS set them for any run).
  * CRASH_KEEP_DATA=1 keeps each run's files and topics for a look afterwards.
  */
 const long = process.env['CRASH_LONG'] === '1';
@@ -19,16 +21,42 @@ const seeds = (process.env['CRASH_SEEDS'] ?? (long ? '1,2,3,4,5,6,7,8,9,10' : '1
   .map(Number);
 const commands = Number(process.env['CRASH_COMMANDS'] ?? (long ? 20_000 : 5_000));
 const concurrency = Number(process.env['CRASH_CONCURRENCY'] ?? 8);
+const load = Number(process.env['CRASH_LOAD'] ?? 0);
+const processorKills = Number(process.env['CRASH_PROCESSOR_KILLS'] ?? 0);
 // About a minute per 5000 commands, plus broker and consumer-group recovery; generous.
-const timeout = 180_000 + commands * 60;
+const timeoutOf = (commands: number, load: number) => (180_000 + commands * 60) * (1 + load);
 
-describe('exactly-once delivery under crashes', () => {
+interface Variant {
+  name: string;
+  seeds: number[];
+  commands: number;
+  load: number;
+  processorKills: number;
+}
+const variants: Variant[] = [
+  { name: 'under crashes', seeds, commands, load, processorKills },
+  ...(long
+    ? [
+        {
+          name: 'under crashes on a busy machine',
+          seeds: Array.from({ length: 20 }, (_, i) => i + 1),
+          commands: 1_500,
+          load: 2,
+          processorKills: 4,
+        },
+      ]
+    : []),
+];
+
+describe.each(variants)('exactly-once delivery $name', (variant) => {
+  const { commands, load, processorKills } = variant;
+  const timeout = timeoutOf(commands, load);
   const reports: CrashReport[] = [];
   afterAll(async () => {
     if (process.env['CRASH_KEEP_DATA'] !== '1') await stopCrashBroker();
   }, 60_000);
 
-  for (const seed of seeds) {
+  for (const seed of variant.seeds) {
     it(
       `loses and duplicates nothing, in the log, the read models and the counts (seed ${seed})`,
       { timeout },
@@ -38,13 +66,15 @@ describe('exactly-once delivery under crashes', () => {
           commands,
           concurrency,
           delivery: 'exactly-once',
+          load,
+          processorKills,
           keepData: process.env['CRASH_KEEP_DATA'] === '1',
           log: (line) => console.log(line),
         });
         reports.push(report);
         console.log(`${formatReport(report)}\n\n${formatSummary(reports)}`);
 
-        expect(report.faults.filter((f) => f.kind !== 'exit')).toHaveLength(4);
+        expect(report.faults.filter((f) => f.kind !== 'exit')).toHaveLength(4 + processorKills);
         // Every service rides out the broker restart; none gives up and exits on its own.
         expect(report.faults.filter((f) => f.kind === 'exit').map((f) => f.line)).toEqual([]);
         expect(report.commandStats.rejected, 'valid commands rejected').toBe(0);

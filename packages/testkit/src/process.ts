@@ -15,6 +15,11 @@ export interface ServiceSpec {
   env?: Record<string, string>;
   /** The process counts as started once this loopback port accepts connections. */
   readyPort?: number;
+  /**
+   * Told about the process as soon as it is spawned, before it is ready: a supervisor that
+   * must be able to kill everything it started (even a start it gave up on) tracks it here.
+   */
+  onSpawn?: (service: RunningService) => void;
 }
 
 /**
@@ -78,6 +83,7 @@ export async function startService(spec: ServiceSpec, timeoutMs = 30_000): Promi
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const service = new RunningService(spec, child);
+  spec.onSpawn?.(service);
   if (spec.readyPort !== undefined) {
     const port = spec.readyPort;
     try {
