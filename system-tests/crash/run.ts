@@ -91,6 +91,8 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
       topicPrefix,
       runTag,
       delivery,
+      // Starting a service on a busy machine takes longer (tsx compiles it on every start).
+      readyTimeoutMs: 60_000 * (1 + Math.min(load, 2)),
       onUnplannedExit: (service, code, downMs, lastOutput) =>
         injector.unplannedExit(service, code, downMs, lastOutput),
     });
