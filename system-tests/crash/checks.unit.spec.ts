@@ -5,7 +5,7 @@ import { planFaults } from './faults.js';
 import type { LogRecord } from './kafka.js';
 import { diffTables, type TableRows } from './tables.js';
 import { checkLog } from './verify-log.js';
-import { expectedCounts, lastValues } from './verify-stats.js';
+import { checkRepartition, expectedCounts, lastValues } from './verify-stats.js';
 import { planCommands } from './workload.js';
 
 const topics = { article: 'p-article', author: 'p-author' };
@@ -190,5 +190,36 @@ describe('the table diff', () => {
       changedColumns: { lastmod: 2 },
     });
     expect(diff.samples[0]).toBe('["a"]: lastmod live 1, rebuilt 2');
+  });
+});
+
+describe('the repartition check', () => {
+  const publication = (key: string, offset: number): LogRecord => ({
+    topic: 'p-repartition',
+    partition: 0,
+    offset,
+    key,
+    value: Buffer.from('{}'),
+    headers: {},
+  });
+
+  it('counts the keys whose committed publications differ from the recount', () => {
+    const expected = new Map([
+      ['category:news:h', 2],
+      ['author:a:h', 1],
+    ]);
+    const records = [
+      publication('category:news:h', 0),
+      publication('category:news:h', 1),
+      publication('author:a:h', 2),
+      publication('author:a:h', 3),
+      publication('author:b:h', 4),
+    ];
+    expect(checkRepartition(expected, records)).toEqual({
+      keysDiffering: 2,
+      publications: 5,
+      samples: ['author:a:h: 2 on the topic, 1 expected', 'author:b:h: 1 on the topic, 0 expected'],
+    });
+    expect(checkRepartition(expected, records.slice(0, 3)).keysDiffering).toBe(0);
   });
 });

@@ -62,6 +62,10 @@ export function assess(
       .join(', ')})`,
   );
   add(
+    stats.repartition.keysDiffering,
+    `repartition topic: ${stats.repartition.keysDiffering} keys whose committed publications differ from the recount (${stats.repartition.samples[0] ?? ''})`,
+  );
+  add(
     stats.graphView.differing,
     `graph: ${stats.graphView.differing} categoryStats rows differ from the stats topic (${stats.graphView.samples[0] ?? ''})`,
   );
@@ -169,6 +173,10 @@ export function formatReport(r: CrashReport): string {
   );
   for (const d of [...stats.overcounted, ...stats.undercounted].slice(0, 8))
     lines.push(`  ${d.key}: ${d.actual} counted, ${d.expected} expected`);
+  lines.push(
+    `repartition topic: ${stats.repartition.publications} publications read committed, ${stats.repartition.keysDiffering} keys unlike the recount`,
+    ...stats.repartition.samples.map((s) => `  ${s}`),
+  );
   lines.push(
     `shutdown (SIGTERM): ${r.shutdown.map((s) => `${s.service} ${s.exitCode ?? s.signal} in ${seconds(s.ms)}`).join(', ')}`,
   );

@@ -44,6 +44,7 @@ function cleanRun(shutdown: ShutdownRecord[]): Omit<CrashReport, 'discrepancies'
       undercounted: [],
       totalDifference: 0,
       graphView: { keys: 0, differing: 0, samples: [] },
+      repartition: { keysDiffering: 0, publications: 0, samples: [] },
       equal: true,
     },
     shutdown,

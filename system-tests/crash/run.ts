@@ -145,6 +145,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
       events,
       await readTopics(kafka, [topology.stats]),
       system.readModelPath('graph'),
+      await readTopics(kafka, [topology.repartition]),
     );
     const verifyMs = Date.now() - verifyStarted;
 

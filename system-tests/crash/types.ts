@@ -152,6 +152,12 @@ export interface StatsCheck {
   totalDifference: number;
   /** Graph's categoryStats table against the topic's last values (graph follows the topic). */
   graphView: { keys: number; differing: number; samples: string[] };
+  /**
+   * The repartition topic (the first stage's output, read committed) counted per key against
+   * the recount: says which stage a wrong count comes from. Equal while the stats differ: the
+   * second stage counted records it should not have (or missed some).
+   */
+  repartition: { keysDiffering: number; publications: number; samples: string[] };
   equal: boolean;
 }
 

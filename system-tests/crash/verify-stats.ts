@@ -107,12 +107,32 @@ function graphStats(graphDbPath: string): Map<string, number> {
   }
 }
 
+/** Publications per statistic key on the repartition topic, against the recount. */
+export function checkRepartition(
+  expected: ReadonlyMap<string, number>,
+  repartitionRecords: readonly LogRecord[],
+): StatsCheck['repartition'] {
+  const published = new Map<string, number>();
+  for (const r of repartitionRecords)
+    if (r.key !== null) published.set(r.key, (published.get(r.key) ?? 0) + 1);
+  const samples: string[] = [];
+  let keysDiffering = 0;
+  for (const key of [...new Set([...expected.keys(), ...published.keys()])].sort()) {
+    const [want, got] = [expected.get(key) ?? 0, published.get(key) ?? 0];
+    if (want === got) continue;
+    keysDiffering++;
+    if (samples.length < 5) samples.push(`${key}: ${got} on the topic, ${want} expected`);
+  }
+  return { keysDiffering, publications: repartitionRecords.length, samples };
+}
+
 /** (c) The stats topic against the recount, key by key, and graph's view against the topic. */
 export function checkStats(
   topic: string,
   events: readonly StoredEvent[],
   statsRecords: readonly LogRecord[],
   graphDbPath: string,
+  repartitionRecords: readonly LogRecord[] = [],
 ): StatsCheck {
   const expected = expectedCounts(events);
   const { values: actual, malformed } = lastValues(statsRecords);
@@ -144,6 +164,7 @@ export function checkStats(
     undercounted,
     totalDifference: sum(actual) - sum(expected),
     graphView: { keys: graph.size, differing, samples },
+    repartition: checkRepartition(expected, repartitionRecords),
     equal: overcounted.length === 0 && undercounted.length === 0 && malformed.length === 0,
   };
 }
