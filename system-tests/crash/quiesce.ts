@@ -75,6 +75,8 @@ const describe = (m: Map<string | number, number>) => [...m].map(([k, v]) => `${
 export interface QuiesceResult {
   head: number;
   ms: number;
+  /** How long each wait took, in order: what the system was slowest to finish. */
+  steps: string[];
 }
 
 /**
@@ -95,13 +97,17 @@ export async function quiesce(
 ): Promise<QuiesceResult> {
   const started = Date.now();
   const deadline = started + timeoutMs;
+  const steps: string[] = [];
   const until = async <T>(
     what: string,
     check: () => Promise<T | false>,
     detail: () => Promise<string> | string,
   ) => {
+    const stepStarted = Date.now();
     try {
-      return await waitFor(what, check, Math.max(deadline - Date.now(), 1_000), 250);
+      const result = await waitFor(what, check, Math.max(deadline - Date.now(), 1_000), 250);
+      steps.push(`${what} ${((Date.now() - stepStarted) / 1000).toFixed(1)}s`);
+      return result;
     } catch (err) {
       const state = await Promise.resolve(detail()).catch(
         (e: Error) => `(state unavailable: ${e.message})`,
@@ -174,5 +180,5 @@ export async function quiesce(
       }),
     () => statsState,
   );
-  return { head, ms: Date.now() - started };
+  return { head, ms: Date.now() - started, steps };
 }

@@ -116,7 +116,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
 
     const settled = await quiesce(system, kafka, topology, QUIESCE_TIMEOUT_MS);
     log(
-      `[+${seconds(Date.now() - driveStarted)}] quiet: every service caught up with position ${settled.head} in ${seconds(settled.ms)}`,
+      `[+${seconds(Date.now() - driveStarted)}] quiet: every service caught up with position ${settled.head} in ${seconds(settled.ms)} (${settled.steps.join(', ')})`,
     );
     const shutdown = await system.stopAll();
 
