@@ -6,17 +6,20 @@
  *   pnpm tutorial:branches --force    replace existing branches
  *   pnpm tutorial:branches --check    generate into a temporary clone and run each branch's
  *                                     install, type-check and tests there
+ *     --main-report <vitest json>     main's test report of the same commit: a branch then runs
+ *                                     only the tests that could behave otherwise than on main
  *
  * Only committed files are used, so the branches are reproducible from a commit: the same
  * HEAD gives the same branch commits (dates and author come from HEAD and the manifest).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateBranches, git } from './tutorial/generate.js';
+import { planBranchTests, type Tree, type WorkspacePackage } from './tutorial/reuse.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     check: { type: 'boolean', default: false },
     repo: { type: 'string', default: repoRoot },
     keep: { type: 'boolean', default: false },
+    'main-report': { type: 'string' },
   },
 });
 
@@ -36,6 +40,65 @@ function run(cwd: string, command: string, args: string[]): boolean {
     env: { ...process.env, CI: 'true' },
   });
   return result.status === 0;
+}
+
+function treeOf(repo: string, revision: string): Tree {
+  const tree = new Map<string, string>();
+  for (const line of git(repo, ['ls-tree', '-r', '-z', revision]).split('\0')) {
+    const [meta, path] = line.split('\t');
+    if (meta && path) tree.set(path, meta.split(' ')[2]!);
+  }
+  return tree;
+}
+
+function workspacePackages(worktree: string, tree: Tree): WorkspacePackage[] {
+  return [...tree.keys()]
+    .filter((path) => path.endsWith('/package.json'))
+    .map((path) => {
+      const json = JSON.parse(readFileSync(join(worktree, path), 'utf8')) as Record<
+        string,
+        Record<string, string> | string | undefined
+      >;
+      const specs = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies']
+        .map((field) => json[field])
+        .filter((deps): deps is Record<string, string> => typeof deps === 'object');
+      return {
+        dir: path.slice(0, -'/package.json'.length),
+        name: typeof json['name'] === 'string' ? json['name'] : path,
+        dependsOn: specs.flatMap((deps) =>
+          Object.keys(deps).filter((name) => deps[name]!.startsWith('workspace:')),
+        ),
+      };
+    });
+}
+
+/** Test files that passed in a vitest JSON report written in this repository. */
+function passedIn(report: string): Set<string> {
+  const { testResults } = JSON.parse(readFileSync(report, 'utf8')) as {
+    testResults: { name: string; status: string }[];
+  };
+  return new Set(
+    testResults
+      .filter((file) => file.status === 'passed' && file.name.startsWith(repoRoot))
+      .map((file) => file.name.slice(repoRoot.length)),
+  );
+}
+
+/** The branch's test command: every test, or with main's report only those that could differ. */
+function branchTests(clone: string, branch: string, tree: string): string[] | undefined {
+  const report = values['main-report'];
+  if (report === undefined) return [];
+  const branchTree = treeOf(clone, branch);
+  const { run, reused } = planBranchTests({
+    branch: branchTree,
+    main: treeOf(clone, 'HEAD'),
+    packages: workspacePackages(tree, branchTree),
+    passedOnMain: passedIn(report),
+  });
+  console.log(
+    `\n${branch}: ${run.length} test files to run; ${reused.length} passed on main with everything they read unchanged`,
+  );
+  return run.length === 0 ? undefined : run;
 }
 
 /** Generates the branches in a throwaway clone and runs each one's own checks there. */
@@ -51,16 +114,17 @@ function checkBranches(): boolean {
       const tree = join(dir, branch);
       git(clone, ['worktree', 'add', '--quiet', tree, branch]);
       const pnpm = ['-y', 'pnpm@10'];
-      const ok =
+      const installed =
         run(tree, 'npx', [
           ...pnpm,
           'install',
           '--prefer-offline',
           '--no-frozen-lockfile',
           '--reporter=append-only',
-        ]) &&
-        run(tree, 'npx', [...pnpm, 'typecheck']) &&
-        run(tree, 'npx', [...pnpm, 'test']);
+        ]) && run(tree, 'npx', [...pnpm, 'typecheck']);
+      const tests = installed ? branchTests(clone, branch, tree) : [];
+      const ok =
+        installed && (tests === undefined || run(tree, 'npx', [...pnpm, 'test', ...tests]));
       console.log(`\n${ok ? 'PASS' : 'FAIL'} ${branch}`);
       if (!ok) failed.push(branch);
       if (!values.keep) rmSync(tree, { recursive: true, force: true });
