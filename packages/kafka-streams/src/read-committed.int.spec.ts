@@ -1,6 +1,12 @@
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectTestKafka, createTopic, deleteTestTopics, unique } from '../test/kafka.js';
+import {
+  connectTestKafka,
+  createTopic,
+  deleteTestTopics,
+  eventually,
+  unique,
+} from '../test/kafka.js';
 import { readTopic } from './topic-reader.js';
 
 /**
@@ -63,7 +69,12 @@ describe('read_committed over interleaved transactions of several producers', ()
       await c.send(send('committed'));
       await c.commit();
 
-      const values = (await readTopic(kafka, topic)).map((r) => r.value);
+      // The commit returns before its markers are written: read until it is visible.
+      let values: (string | null)[] = [];
+      await eventually('the committed record to be readable', async () => {
+        values = (await readTopic(kafka, topic)).map((r) => r.value);
+        return values.includes('committed');
+      });
       expect(values).toEqual(['committed']);
     } finally {
       for (const producer of [first, second, third]) await producer?.disconnect();
