@@ -48,63 +48,66 @@ const variants: Variant[] = [
     : []),
 ];
 
-describe.each(variants)('exactly-once delivery $name', (variant) => {
-  const { commands, load, processorKills } = variant;
-  const timeout = timeoutOf(commands, load);
-  const reports: CrashReport[] = [];
-  afterAll(async () => {
-    if (process.env['CRASH_KEEP_DATA'] !== '1') await stopCrashBroker();
-  }, 60_000);
+for (const variant of variants)
+  describe(`exactly-once delivery ${variant.name}`, () => {
+    const { commands, load, processorKills } = variant;
+    const timeout = timeoutOf(commands, load);
+    const reports: CrashReport[] = [];
+    afterAll(async () => {
+      if (process.env['CRASH_KEEP_DATA'] !== '1') await stopCrashBroker();
+    }, 60_000);
 
-  for (const seed of variant.seeds) {
-    it(
-      `loses and duplicates nothing, in the log, the read models and the counts (seed ${seed})`,
-      { timeout },
-      async () => {
-        const report = await runCrashTest({
-          seed,
-          commands,
-          concurrency,
-          delivery: 'exactly-once',
-          load,
-          processorKills,
-          keepData: process.env['CRASH_KEEP_DATA'] === '1',
-          log: (line) => console.log(line),
-        });
-        reports.push(report);
-        console.log(`${formatReport(report)}\n\n${formatSummary(reports)}`);
+    for (const seed of variant.seeds) {
+      it(
+        `loses and duplicates nothing, in the log, the read models and the counts (seed ${seed})`,
+        { timeout },
+        async () => {
+          const report = await runCrashTest({
+            seed,
+            commands,
+            concurrency,
+            delivery: 'exactly-once',
+            load,
+            processorKills,
+            keepData: process.env['CRASH_KEEP_DATA'] === '1',
+            log: (line) => console.log(line),
+          });
+          reports.push(report);
+          console.log(`${formatReport(report)}\n\n${formatSummary(reports)}`);
 
-        expect(report.faults.filter((f) => f.kind !== 'exit')).toHaveLength(4 + processorKills);
-        // Every service rides out the broker restart; none gives up and exits on its own.
-        expect(report.faults.filter((f) => f.kind === 'exit').map((f) => f.line)).toEqual([]);
-        expect(report.commandStats.rejected, 'valid commands rejected').toBe(0);
-        expect(report.commandStats.lost, 'acknowledged commands lost').toBe(0);
-        expect(report.log.duplicates, 'duplicate records in the log').toBe(0);
-        expect(report.log.missing, 'events missing from the log').toBe(0);
-        expect(report.log.mismatched, 'log records unlike the store').toBe(0);
-        for (const model of report.readModels) {
-          const sensitive = model.orderSensitive.map((o) => o.table);
+          expect(report.faults.filter((f) => f.kind !== 'exit')).toHaveLength(4 + processorKills);
+          // Every service rides out the broker restart; none gives up and exits on its own.
+          expect(report.faults.filter((f) => f.kind === 'exit').map((f) => f.line)).toEqual([]);
+          expect(report.commandStats.rejected, 'valid commands rejected').toBe(0);
+          expect(report.commandStats.lost, 'acknowledged commands lost').toBe(0);
+          expect(report.log.duplicates, 'duplicate records in the log').toBe(0);
+          expect(report.log.missing, 'events missing from the log').toBe(0);
+          expect(report.log.mismatched, 'log records unlike the store').toBe(0);
+          for (const model of report.readModels) {
+            const sensitive = model.orderSensitive.map((o) => o.table);
+            expect(
+              model.tables.filter((t) => !t.equal).map((t) => t.table),
+              `${model.service} tables whose checksum differs from the rebuild` +
+                (sensitive.length > 0 ? ` (order-sensitive tables: ${sensitive.join(', ')})` : ''),
+            ).toEqual([]);
+            expect(
+              model.articles.versionMismatches,
+              `${model.service} articles at the wrong version`,
+            ).toBe(0);
+            expect(model.articles.live, `${model.service} article count`).toBe(
+              model.articles.store,
+            );
+            expect(model.deadLetters, `${model.service} events parked as dead letters`).toBe(0);
+          }
+          expect(report.stats.overcounted, 'overcounted statistics').toEqual([]);
+          expect(report.stats.undercounted, 'undercounted statistics').toEqual([]);
+          expect(report.stats.totalDifference).toBe(0);
           expect(
-            model.tables.filter((t) => !t.equal).map((t) => t.table),
-            `${model.service} tables whose checksum differs from the rebuild` +
-              (sensitive.length > 0 ? ` (order-sensitive tables: ${sensitive.join(', ')})` : ''),
-          ).toEqual([]);
-          expect(
-            model.articles.versionMismatches,
-            `${model.service} articles at the wrong version`,
+            report.stats.graphView.differing,
+            "graph's categoryStats rows unlike the topic",
           ).toBe(0);
-          expect(model.articles.live, `${model.service} article count`).toBe(model.articles.store);
-          expect(model.deadLetters, `${model.service} events parked as dead letters`).toBe(0);
-        }
-        expect(report.stats.overcounted, 'overcounted statistics').toEqual([]);
-        expect(report.stats.undercounted, 'undercounted statistics').toEqual([]);
-        expect(report.stats.totalDifference).toBe(0);
-        expect(
-          report.stats.graphView.differing,
-          "graph's categoryStats rows unlike the topic",
-        ).toBe(0);
-        expect(report.discrepancies).toBe(0);
-      },
-    );
-  }
-});
+          expect(report.discrepancies).toBe(0);
+        },
+      );
+    }
+  });
