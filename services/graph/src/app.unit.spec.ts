@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from './app.js';
-import { events as e, graphReadSide, postGraphql, recordingCommands } from './testing.js';
+import { events as e, graphWithOneArticle, postGraphql } from './testing.js';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -9,16 +8,9 @@ afterEach(async () => {
 });
 
 async function graph(feedStatus?: () => object) {
-  const side = graphReadSide();
-  side.given(e.registered('a1', 'Ada Lovelace'), e.drafted('x1', 1), e.published('x1', 10));
-  app = await buildApp({
-    db: side.db,
-    runner: side.runner,
-    search: side.search,
-    commands: recordingCommands(),
-    ...(feedStatus && { feedStatus }),
-  });
-  return { side, app };
+  const graph = await graphWithOneArticle(feedStatus && { feedStatus });
+  app = graph.app;
+  return graph;
 }
 
 const ARTICLE_X2 = '{ article(id: "x2") { id status } }';

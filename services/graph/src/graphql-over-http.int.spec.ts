@@ -1,26 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { auditServer } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from './app.js';
-import {
-  aliasBomb,
-  events as e,
-  graphReadSide,
-  nestedQuery,
-  recordingCommands,
-} from './testing.js';
+import { aliasBomb, graphWithOneArticle, nestedQuery } from './testing.js';
 
 let app: FastifyInstance;
 let url: string;
 beforeAll(async () => {
-  const side = graphReadSide();
-  side.given(e.registered('a1', 'Ada Lovelace'), e.drafted('x1', 1), e.published('x1', 10));
-  app = await buildApp({
-    db: side.db,
-    runner: side.runner,
-    search: side.search,
-    commands: recordingCommands(),
-  });
+  ({ app } = await graphWithOneArticle());
   url = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(() => app.close());

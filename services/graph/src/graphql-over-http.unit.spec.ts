@@ -2,9 +2,8 @@ import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from './app.js';
 import { acceptsGraphqlResponseJson } from './graphql-over-http.js';
-import { events as e, graphReadSide, recordingCommands } from './testing.js';
+import { graphWithOneArticle, recordingCommands } from './testing.js';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -12,8 +11,6 @@ afterEach(async () => {
 });
 
 async function graph(commandAnswer?: () => Promise<never>) {
-  const side = graphReadSide();
-  side.given(e.registered('a1', 'Ada Lovelace'), e.drafted('x1', 1), e.published('x1', 10));
   const logged: { level: number; msg: string }[] = [];
   const stream = new Writable({
     write(line: Buffer, _encoding, done) {
@@ -21,13 +18,10 @@ async function graph(commandAnswer?: () => Promise<never>) {
       done();
     },
   });
-  app = await buildApp({
-    db: side.db,
-    runner: side.runner,
-    search: side.search,
+  ({ app } = await graphWithOneArticle({
     commands: recordingCommands(commandAnswer),
     logger: { level: 'warn', stream },
-  });
+  }));
   return { app, logged };
 }
 

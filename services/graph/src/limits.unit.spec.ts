@@ -2,16 +2,8 @@ import { ConfigError, envReader } from '@fairflax/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { getIntrospectionQuery } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from './app.js';
 import { DEFAULT_LIMITS, limitsFrom, type GraphqlLimits } from './limits.js';
-import {
-  aliasBomb,
-  events as e,
-  graphReadSide,
-  nestedQuery,
-  postGraphql,
-  recordingCommands,
-} from './testing.js';
+import { aliasBomb, graphWithOneArticle, nestedQuery, postGraphql } from './testing.js';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -19,15 +11,7 @@ afterEach(async () => {
 });
 
 async function graph(limits: Partial<GraphqlLimits> = {}) {
-  const side = graphReadSide();
-  side.given(e.registered('a1', 'Ada Lovelace'), e.drafted('x1', 1), e.published('x1', 10));
-  app = await buildApp({
-    db: side.db,
-    runner: side.runner,
-    search: side.search,
-    commands: recordingCommands(),
-    limits: { ...DEFAULT_LIMITS, ...limits },
-  });
+  ({ app } = await graphWithOneArticle({ limits: { ...DEFAULT_LIMITS, ...limits } }));
   return app;
 }
 

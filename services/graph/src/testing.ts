@@ -8,6 +8,7 @@ import {
 } from '@fairflax/projections';
 import { eventLog, newsroomEventsBy } from '@fairflax/projections/testing';
 import type { FastifyInstance } from 'fastify';
+import { buildApp, type GraphDeps } from './app.js';
 import type { ArticlesCommands, CommandResult } from '@fairflax/publishing-api';
 import { graphProjection } from './projection.js';
 import { ArticleSearch } from './search.js';
@@ -98,6 +99,29 @@ export async function postGraphql(
     headers: res.headers,
     body: res.json<GraphqlResponse['body']>(),
   };
+}
+
+/**
+ * graph over a read model holding one published article (`x1`, by Ada Lovelace, author `a1`),
+ * with commands that fail unless `deps` says otherwise.
+ */
+export async function graphWithOneArticle(
+  deps: Partial<Omit<GraphDeps, 'db' | 'runner' | 'search'>> = {},
+): Promise<{ app: FastifyInstance; side: GraphReadSide }> {
+  const side = graphReadSide();
+  side.given(
+    events.registered('a1', 'Ada Lovelace'),
+    events.drafted('x1', 1),
+    events.published('x1', 10),
+  );
+  const app = await buildApp({
+    db: side.db,
+    runner: side.runner,
+    search: side.search,
+    commands: recordingCommands(),
+    ...deps,
+  });
+  return { app, side };
 }
 
 /** A hostile query: article -> author -> articles -> author ... `levels` selection sets deep. */
