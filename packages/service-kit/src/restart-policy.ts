@@ -3,9 +3,8 @@
  * gives up and stops the whole system instead. Pure: the caller passes the clock in.
  */
 export interface RestartPolicy {
-  /** The delay before restarting a service whose previous run was stable (or the first crash). */
+  /** The first delay, and the delay after a stable run; each crash after a short run doubles it. */
   initialDelayMs: number;
-  /** Each crash after a short run doubles the delay, up to this. */
   maxDelayMs: number;
   /** A run at least this long (from ready to exit) counts as stable: the delay starts over. */
   stableAfterMs: number;
@@ -22,18 +21,16 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = {
   crashWindowMs: 60_000,
 };
 
-/** What the policy remembers about one service's crashes. */
 export interface CrashHistory {
-  /** When the crashes within the last window happened, oldest first. */
+  /** The crashes within the last window, oldest first. */
   readonly crashedAt: readonly number[];
-  /** The delay before the latest restart; 0 before the first. */
+  /** 0 before the first restart. */
   readonly lastDelayMs: number;
 }
 
 export const NO_CRASHES: CrashHistory = { crashedAt: [], lastDelayMs: 0 };
 
 export interface Crash {
-  /** When the service exited. */
   at: number;
   /** Whether it ever became ready: an exit before that is a failed start, not a crash. */
   everReady: boolean;
@@ -71,7 +68,6 @@ export function decideRestart(
   return { restart: true, delayMs, history: { crashedAt, lastDelayMs: delayMs } };
 }
 
-/** `500` → `0.5 s`, `60000` → `60 s`. */
 export function formatDelay(ms: number): string {
   return `${ms / 1000} s`;
 }

@@ -23,15 +23,11 @@ import { MAX_COUNT } from './pagination.js';
  * after). See "GraphQL limits" in the README for how the cost is counted.
  */
 export interface GraphqlLimits {
-  /** Nesting of selection sets, fragments included. */
   maxDepth: number;
-  /** Aliased fields in one operation. */
   maxAliases: number;
   /** Lexical tokens in the query text (a string literal is one token). */
   maxTokens: number;
-  /** The cost budget: fields, times the size of each list they sit in. */
   maxCost: number;
-  /** Bytes of the serialised response. */
   maxResponseBytes: number;
 }
 
@@ -57,7 +53,6 @@ export function limitsFrom(env: EnvReader): GraphqlLimits {
   };
 }
 
-/** A request refused by a limit: a request error, never executed. */
 export function limitError(code: string, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code } });
 }
@@ -145,10 +140,7 @@ function isList(type: GraphQLOutputType): boolean {
   return isListType(isNonNullType(type) ? type.ofType : type);
 }
 
-/**
- * The cost of one operation with its variables (a `count: $n` is only known now), or a
- * GraphQLError when it is over budget or cannot be costed.
- */
+/** Throws a GraphQLError when the operation, with its variables, is over budget. */
 export function checkCost(
   limits: GraphqlLimits,
   schema: GraphQLSchema,
