@@ -1,12 +1,14 @@
 /**
  * pnpm crash-test [--seed N | --seeds 1,2,3 | --seeds 1-20] [--commands N] [--concurrency N]
  *                 [--delivery exactly-once|at-least-once] [--load N] [--processor-kills N]
- *                 [--json] [--keep-data]
+ *                 [--commit-kills N] [--json] [--keep-data]
  *
  * --load N runs N busy loops (one core each) beside the services for every seed, and
  * --processor-kills N adds N SIGKILLs of the stream processor, every second one right after
  * the fault before it recovered (during its rebalance, or while the restarted broker's
- * coordinators load). Many seeds are cheap with fewer commands: --seeds 1-20 --commands 1500.
+ * coordinators load). --commit-kills N adds N kills of the stream processor between the produce
+ * and the commit of its transactions (system-tests/crash/commit-window.ts). Many seeds are cheap
+ * with fewer commands: --seeds 1-20 --commands 1500.
  *
  * Runs the crash test (system-tests/crash) once per seed: the services on Kafka under a seeded
  * workload while articles, a read service and the stream processor are SIGKILLed and the broker
@@ -29,7 +31,7 @@ import {
 function usage(message: string): never {
   process.stderr.write(
     `${message}\nusage: pnpm crash-test [--seed N | --seeds 1,2,3] [--commands N] [--concurrency N] ` +
-      `[--delivery ${DELIVERY_MODES.join('|')}] [--load N] [--processor-kills N] [--json] [--keep-data]\n`,
+      `[--delivery ${DELIVERY_MODES.join('|')}] [--load N] [--processor-kills N] [--commit-kills N] [--json] [--keep-data]\n`,
   );
   process.exit(2);
 }
@@ -50,6 +52,7 @@ const { values } = parseArgs({
     delivery: { type: 'string', default: 'exactly-once' },
     load: { type: 'string', default: '0' },
     'processor-kills': { type: 'string', default: '0' },
+    'commit-kills': { type: 'string', default: '0' },
     json: { type: 'boolean', default: false },
     'keep-data': { type: 'boolean' },
   },
@@ -66,6 +69,7 @@ const seeds = (values.seeds ?? values.seed ?? '1').split(',').flatMap((part) => 
 });
 const load = integer('load', values.load, 0);
 const processorKills = integer('processor-kills', values['processor-kills'], 0);
+const commitKills = integer('commit-kills', values['commit-kills'], 0);
 const commands = integer('commands', values.commands, 20);
 const concurrency = integer('concurrency', values.concurrency, 1);
 if (!(DELIVERY_MODES as readonly string[]).includes(values.delivery))
@@ -89,6 +93,7 @@ for (const seed of seeds) {
       delivery,
       load,
       processorKills,
+      commitKills,
       log: say,
       ...(values['keep-data'] !== undefined && { keepData: values['keep-data'] }),
     });

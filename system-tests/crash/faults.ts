@@ -7,6 +7,8 @@ export interface PlannedFault {
   target: ServiceName | 'broker';
   /** Strikes once this many commands have completed. */
   atCommand: number;
+  /** A stream processor kill aimed between produce and commit (see commit-window.ts). */
+  inCommit?: true;
 }
 
 export interface FaultPlanOptions {
@@ -17,6 +19,11 @@ export interface FaultPlanOptions {
    * restart, while its group and transaction coordinators are still loading.
    */
   processorKills?: number;
+  /**
+   * Further kills of the stream processor inside the window between its transactions' produce
+   * and their commit (0 by default), each in a window of the run of its own.
+   */
+  commitKills?: number;
 }
 
 /**
@@ -46,14 +53,22 @@ export function planFaults(
     [targets[i], targets[j]] = [targets[j]!, targets[i]!];
   }
   // The extra kills go in after the shuffle, so that the four base faults keep their order.
-  const slots = targets.map((target) => ({ target, extra: false }));
+  const slots: { target: PlannedFault['target']; extra: boolean; inCommit?: true }[] = targets.map(
+    (target) => ({ target, extra: false }),
+  );
   for (let k = 0; k < extra; k++)
     slots.splice(random.int(slots.length + 1), 0, { target: 'stream-processor', extra: true });
+  for (let k = 0; k < (options.commitKills ?? 0); k++)
+    slots.splice(random.int(slots.length + 1), 0, {
+      target: 'stream-processor',
+      extra: false,
+      inCommit: true,
+    });
   const window = 0.8 / (slots.length - Math.floor(extra / 2));
   const plan: PlannedFault[] = [];
   let windowIndex = 0;
   let extraSeen = 0;
-  for (const { target, extra: isExtra } of slots) {
+  for (const { target, extra: isExtra, inCommit } of slots) {
     const previous = plan.at(-1);
     if (isExtra && ++extraSeen % 2 === 0 && previous) {
       // Back to back: due at once, it strikes as soon as the previous fault has recovered.
@@ -61,10 +76,16 @@ export function planFaults(
       continue;
     }
     const at = Math.floor(commands * (0.1 + window * (windowIndex + random.next())));
-    plan.push({ target, atCommand: Math.max(1, at) });
+    plan.push({ target, atCommand: Math.max(1, at), ...(inCommit && { inCommit }) });
     windowIndex++;
   }
   return plan;
+}
+
+export interface Crashed {
+  downMs: number;
+  /** What the kill found (how many transactions were open), for the fault line. */
+  detail?: string;
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -84,9 +105,12 @@ export class FaultInjector {
   private done = 0;
   private startedAt = Date.now();
 
-  /** `crash` SIGKILLs a service and restarts it, resolving with how long it was down. */
+  /**
+   * `crash` kills a service (SIGKILL, or inside its commit window) and restarts it, resolving
+   * with how long it was down and what the kill found.
+   */
   constructor(
-    private readonly crash: (service: ServiceName) => Promise<number>,
+    private readonly crash: (fault: PlannedFault & { target: ServiceName }) => Promise<Crashed>,
     faults: readonly PlannedFault[],
     private readonly log: (line: string) => void,
   ) {
@@ -192,14 +216,15 @@ export class FaultInjector {
       this.record({ kind: 'broker-restart', target: 'broker', atMs, afterCommands, downMs, line });
       return;
     }
-    const downMs = await this.crash(fault.target);
+    const { downMs, detail } = await this.crash({ ...fault, target: fault.target });
+    const how = fault.inCommit ? 'SIGKILL in the commit window of' : 'SIGKILL';
     this.record({
-      kind: 'sigkill',
+      kind: fault.inCommit ? 'commit-kill' : 'sigkill',
       target: fault.target,
       atMs,
       afterCommands,
       downMs,
-      line: `${where} SIGKILL ${fault.target}; restarted in ${seconds(downMs)}`,
+      line: `${where} ${how} ${fault.target}${detail ? ` (${detail})` : ''}; restarted in ${seconds(downMs)}`,
     });
   }
 

@@ -11,8 +11,17 @@ const { Kafka: KafkaClient, logLevel } = kafkajs;
 /**
  * The crash test restarts its broker mid-run, so it runs one of its own (kafka.sh on these
  * ports, data apart): suites and services on the shared broker are not cut off by it.
+ * CRASH_KAFKA_PORT moves it (the controller takes the next port), so that a long run can go on
+ * beside `pnpm test`.
  */
-export const CRASH_BROKER: DedicatedBroker = { port: 9392, controllerPort: 9393 };
+export const CRASH_BROKER: DedicatedBroker = crashBroker(process.env['CRASH_KAFKA_PORT']);
+
+function crashBroker(setting: string | undefined): DedicatedBroker {
+  const port = Number(setting?.trim() || 9392);
+  if (!Number.isInteger(port) || port < 1024 || port > 65534)
+    throw new Error(`CRASH_KAFKA_PORT must be a port from 1024 to 65534, got "${setting}"`);
+  return { port, controllerPort: port + 1 };
+}
 
 const brokerLock = new BrokerLock(
   join(tmpdir(), `fairflax-crash-broker-${CRASH_BROKER.port}.lock`),

@@ -27,6 +27,25 @@ describe('the loaded mode', () => {
     }
   });
 
+  it('adds kills in the commit window, each in a window of its own, and keeps the rest of the plan', () => {
+    for (const seed of [1, 2, 3, 7, 11]) {
+      const plan = planFaults(seed, 1_500, { processorKills: 2, commitKills: 3 });
+      expect(plan).toHaveLength(9);
+      expect(plan.filter((f) => f.inCommit)).toHaveLength(3);
+      expect(plan.filter((f) => f.inCommit).every((f) => f.target === 'stream-processor')).toBe(
+        true,
+      );
+      const at = plan.map((f) => f.atCommand);
+      expect(at).toEqual([...at].sort((a, b) => a - b));
+      for (const [i, fault] of plan.entries())
+        if (fault.inCommit && i > 0)
+          expect(fault.atCommand).toBeGreaterThan(plan[i - 1]!.atCommand);
+      expect(planFaults(seed, 1_500, { processorKills: 2 })).toEqual(
+        planFaults(seed, 1_500, { processorKills: 2, commitKills: 0 }),
+      );
+    }
+  });
+
   it('starts one busy process per worker and leaves none running after stop', async () => {
     const load = MachineLoad.start(2);
     expect(load.workers).toBe(2);

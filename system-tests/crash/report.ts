@@ -119,6 +119,7 @@ export function formatReport(r: CrashReport): string {
     `seed ${r.seed} · ${r.delivery} · ${r.commands} commands, ${r.concurrency} in flight` +
       (r.load > 0 ? ` · ${r.load} busy loops` : '') +
       (r.processorKills > 0 ? ` · ${r.processorKills} extra processor kills` : '') +
+      (r.commitKills > 0 ? ` · ${r.commitKills} kills in the commit window` : '') +
       ` · topics ${r.topicPrefix}* · ${seconds(r.durationMs)} ` +
       `(start ${seconds(p.startMs)}, commands ${seconds(p.driveMs)}, quiesce ${seconds(p.quiesceMs)}, verify ${seconds(p.verifyMs)})`,
   );

@@ -11,6 +11,7 @@ function cleanRun(shutdown: ShutdownRecord[]): Omit<CrashReport, 'discrepancies'
     delivery: 'exactly-once',
     load: 0,
     processorKills: 0,
+    commitKills: 0,
     topicPrefix: 't-',
     durationMs: 1,
     phases: { startMs: 0, driveMs: 0, quiesceMs: 0, verifyMs: 0 },

@@ -55,6 +55,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
   const { seed, commands, concurrency, delivery } = options;
   const load = options.load ?? 0;
   const processorKills = options.processorKills ?? 0;
+  const commitKills = options.commitKills ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0)
     throw new Error(`seed must be a non-negative integer, got ${seed}`);
   if (!Number.isSafeInteger(commands) || commands < 20)
@@ -63,6 +64,8 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
     throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
   if (!Number.isSafeInteger(processorKills) || processorKills < 0)
     throw new Error(`processorKills must be a non-negative integer, got ${processorKills}`);
+  if (!Number.isSafeInteger(commitKills) || commitKills < 0)
+    throw new Error(`commitKills must be a non-negative integer, got ${commitKills}`);
   const log = options.log ?? (() => undefined);
   const started = Date.now();
   const brokers = await startCrashBroker();
@@ -72,18 +75,22 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
   const rootDir = mkdtempSync(join(tmpdir(), `fairflax-crash-${seed}-`));
   const kafka = kafkaClient(brokers);
   const plan = planCommands(seed, commands);
-  const faults = planFaults(seed, commands, { processorKills });
+  const faults = planFaults(seed, commands, { processorKills, commitKills });
   const machineLoad = MachineLoad.start(load);
   log(
     `seed ${seed}: ${commands} commands (${delivery}, ${concurrency} in flight${load > 0 ? `, ${load} busy loops beside` : ''}), topics ${topicPrefix}*, data ${rootDir}`,
   );
   log(
-    `faults planned: ${faults.map((f) => `${f.target === 'broker' ? 'broker restart' : `SIGKILL ${f.target}`} after ${f.atCommand}`).join(', ')}`,
+    `faults planned: ${faults.map((f) => `${f.target === 'broker' ? 'broker restart' : `SIGKILL ${f.target}${f.inCommit ? ' in its commit window' : ''}`} after ${f.atCommand}`).join(', ')}`,
   );
 
   let system: CrashSystem | undefined;
   let keep = options.keepData === true;
-  const injector = new FaultInjector((service) => system!.crashAndRestart(service), faults, log);
+  const injector = new FaultInjector(
+    (fault) => system!.crashAndRestart(fault.target, fault.inCommit ? 'in-commit' : 'sigkill'),
+    faults,
+    log,
+  );
   try {
     system = await CrashSystem.start({
       rootDir,
@@ -156,6 +163,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
       delivery,
       load,
       processorKills,
+      commitKills,
       topicPrefix,
       durationMs: Date.now() - started,
       phases: { startMs, driveMs, quiesceMs: settled.ms, verifyMs },

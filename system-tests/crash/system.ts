@@ -1,14 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Crashed } from './faults.js';
 import { freePort, startService, waitFor, type RunningService } from '@fairflax/testkit';
 import {
+  COMMIT_WINDOW_LINE,
   READ_SERVICES,
   type DeliveryMode,
   type ServiceName,
   type ShutdownRecord,
 } from './types.js';
 
+/** Loaded into every stream processor: a kill can then be aimed at its commit window. */
+const COMMIT_WINDOW_PRELOAD = fileURLToPath(new URL('./commit-window.ts', import.meta.url));
 export const SERVICES_DIR = fileURLToPath(new URL('../../services', import.meta.url));
 export const PUBLIC_URL = 'https://news.fairflax.example';
 const ALL: readonly ServiceName[] = ['articles', ...READ_SERVICES, 'stream-processor'];
@@ -167,6 +171,7 @@ export class CrashSystem {
           name,
           dir: join(SERVICES_DIR, name),
           env: this.env(name),
+          ...(name === 'stream-processor' && { imports: [COMMIT_WINDOW_PRELOAD] }),
           ...(readyPort !== undefined && { readyPort }),
           onSpawn: (child) => {
             spawned = child;
@@ -242,15 +247,34 @@ export class CrashSystem {
     return service;
   }
 
-  /** SIGKILL, then start again on the same ports and data; resolves with the time it was down. */
-  async crashAndRestart(name: ServiceName): Promise<number> {
+  /**
+   * SIGKILL, then start again on the same ports and data; resolves with the time it was down.
+   * `in-commit` asks the stream processor to kill itself between produce and commit (see
+   * commit-window.ts), and SIGKILLs it when it has not within 10 s.
+   */
+  async crashAndRestart(
+    name: ServiceName,
+    how: 'sigkill' | 'in-commit' = 'sigkill',
+  ): Promise<Crashed> {
     await this.restarting.get(name);
     const started = Date.now();
     const service = this.service(name);
     this.expectedExit.add(service);
-    await service.kill();
+    let detail: string | undefined;
+    if (how === 'in-commit') {
+      if (name !== 'stream-processor') throw new Error(`${name} has no commit window to kill in`);
+      service.child.kill('SIGUSR2');
+      const timer = setTimeout(() => void service.kill(), 10_000);
+      await service.exited;
+      clearTimeout(timer);
+      const line = service.logs.split('\n').find((l) => l.startsWith(COMMIT_WINDOW_LINE));
+      detail =
+        line?.slice(COMMIT_WINDOW_LINE.length).trim() ?? 'not in a commit: killed after 10 s';
+    } else {
+      await service.kill();
+    }
     await this.relaunch(name);
-    return Date.now() - started;
+    return { downMs: Date.now() - started, ...(detail !== undefined && { detail }) };
   }
 
   /** Waits for restarts of processes that exited on their own. */

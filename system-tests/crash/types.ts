@@ -19,6 +19,8 @@ export interface CrashOptions {
   load?: number;
   /** Further SIGKILLs of the stream processor, half of them right after a recovery (0 by default). */
   processorKills?: number;
+  /** Stream processor kills between produce and commit of its transactions (0 by default). */
+  commitKills?: number;
   /** Progress lines (the fault timeline); silent by default. */
   log?: (line: string) => void;
   /**
@@ -30,13 +32,19 @@ export interface CrashOptions {
   keepData?: boolean;
 }
 
+/** What commit-window.ts writes before it kills the stream processor. */
+export const COMMIT_WINDOW_LINE = 'commit-window kill:';
+
 export type ServiceName = 'articles' | 'graph' | 'rss' | 'sitemap' | 'stream-processor';
 export const READ_SERVICES = ['graph', 'rss', 'sitemap'] as const;
 export type ReadServiceName = (typeof READ_SERVICES)[number];
 
 export interface FaultRecord {
-  /** `sigkill` and `broker-restart` are planned; `exit` is a process that died on its own. */
-  kind: 'sigkill' | 'broker-restart' | 'exit';
+  /**
+   * `sigkill`, `commit-kill` (inside the commit window) and `broker-restart` are planned; `exit`
+   * is a process that died on its own.
+   */
+  kind: 'sigkill' | 'commit-kill' | 'broker-restart' | 'exit';
   target: ServiceName | 'broker';
   /** Since the first command was sent. */
   atMs: number;
@@ -178,6 +186,7 @@ export interface CrashReport {
   /** Busy-loop processes beside the services, and extra stream processor kills. */
   load: number;
   processorKills: number;
+  commitKills: number;
   topicPrefix: string;
   /** Where the run's files are, when they were kept. */
   dataDir?: string;

@@ -10,9 +10,11 @@ import {
 /**
  * The exactly-once promise, end to end, under crashes: articles (with its relay), one read
  * service and the stream processor SIGKILLed and the broker restarted while commands flow.
- * CRASH_SEEDS=1,2,3 and CRASH_COMMANDS=5000 by default; CRASH_LONG=1 runs 10 seeds of 20000,
- * then the loaded variant: 20 seeds of 1500 with two busy loops beside the services and four
- * more stream processor kills (CRASH_LOAD and CRASH_PROCESSOR_KILLS set them for any run).
+ * CRASH_SEEDS=1,2,3 and CRASH_COMMANDS=5000 by default, with one stream processor kill aimed
+ * between produce and commit. CRASH_LONG=1 runs 10 seeds of 20000, then the loaded variant:
+ * 20 seeds of 1500 with two busy loops beside the services, two more stream processor kills
+ * and three in its commit window (CRASH_LOAD, CRASH_PROCESSOR_KILLS and CRASH_COMMIT_KILLS
+ * set them for any run).
  * CRASH_KEEP_DATA=1 keeps each run's files and topics for a look afterwards.
  */
 const long = process.env['CRASH_LONG'] === '1';
@@ -23,6 +25,7 @@ const commands = Number(process.env['CRASH_COMMANDS'] ?? (long ? 20_000 : 5_000)
 const concurrency = Number(process.env['CRASH_CONCURRENCY'] ?? 8);
 const load = Number(process.env['CRASH_LOAD'] ?? 0);
 const processorKills = Number(process.env['CRASH_PROCESSOR_KILLS'] ?? 0);
+const commitKills = Number(process.env['CRASH_COMMIT_KILLS'] ?? 1);
 // About a minute per 5000 commands, plus broker and consumer-group recovery; generous.
 const timeoutOf = (commands: number, load: number) => (180_000 + commands * 60) * (1 + load);
 
@@ -32,9 +35,10 @@ interface Variant {
   commands: number;
   load: number;
   processorKills: number;
+  commitKills: number;
 }
 const variants: Variant[] = [
-  { name: 'under crashes', seeds, commands, load, processorKills },
+  { name: 'under crashes', seeds, commands, load, processorKills, commitKills },
   ...(long
     ? [
         {
@@ -42,7 +46,8 @@ const variants: Variant[] = [
           seeds: Array.from({ length: 20 }, (_, i) => i + 1),
           commands: 1_500,
           load: 2,
-          processorKills: 4,
+          processorKills: 2,
+          commitKills: 3,
         },
       ]
     : []),
@@ -50,7 +55,7 @@ const variants: Variant[] = [
 
 for (const variant of variants)
   describe(`exactly-once delivery ${variant.name}`, () => {
-    const { commands, load, processorKills } = variant;
+    const { commands, load, processorKills, commitKills } = variant;
     const timeout = timeoutOf(commands, load);
     const reports: CrashReport[] = [];
     afterAll(async () => {
@@ -69,13 +74,16 @@ for (const variant of variants)
             delivery: 'exactly-once',
             load,
             processorKills,
+            commitKills,
             keepData: process.env['CRASH_KEEP_DATA'] === '1',
             log: (line) => console.log(line),
           });
           reports.push(report);
           console.log(`${formatReport(report)}\n\n${formatSummary(reports)}`);
 
-          expect(report.faults.filter((f) => f.kind !== 'exit')).toHaveLength(4 + processorKills);
+          expect(report.faults.filter((f) => f.kind !== 'exit')).toHaveLength(
+            4 + processorKills + commitKills,
+          );
           // Every service rides out the broker restart; none gives up and exits on its own.
           expect(report.faults.filter((f) => f.kind === 'exit').map((f) => f.line)).toEqual([]);
           expect(report.commandStats.rejected, 'valid commands rejected').toBe(0);

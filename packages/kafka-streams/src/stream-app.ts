@@ -166,6 +166,7 @@ export async function startStreamApp(options: StreamAppOptions): Promise<StreamA
           applicationId,
           instanceId,
           changelog: changelogs[i]?.name ?? '',
+          inputPartitions: changelogs[i]?.partitions ?? 1,
           sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
           heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
           onAssignment: options.onAssignment ?? (() => {}),

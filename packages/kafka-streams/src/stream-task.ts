@@ -32,6 +32,8 @@ export interface StreamTaskDeps {
   applicationId: string;
   instanceId: string;
   changelog: string;
+  /** Partitions of each input topic: as many batches, one per partition, run at once. */
+  inputPartitions: number;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   onAssignment: (task: string, partitions: readonly number[]) => void;
@@ -135,8 +137,13 @@ export class StreamTask {
       // kafkajs' own rule (start again when its retries ran out or the error is retriable),
       // widened to an unreachable broker, as while the only broker restarts: kafkajs gives up on
       // that one, yet the same consumer works again once the broker is back. The rest (say, a
-      // TypeError in a processor, which kafkajs does not retry) is fatal.
-      const restart = isRetriableKafkaError(payload.error) || isBrokerUnavailable(payload.error);
+      // TypeError in a processor, which kafkajs does not retry) is fatal. A failed claim or
+      // restore is not: it runs again for the next batch (its own consumer may have stopped
+      // with the broker, which kafkajs reports as a group "not initialized").
+      const restart =
+        isRetriableKafkaError(payload.error) ||
+        isBrokerUnavailable(payload.error) ||
+        causedBy(payload.error, StateNotReadyError);
       this.deps.logger.error(
         { task: this.definition.name, err: payload.error, restart },
         'consumer crashed',
@@ -155,6 +162,8 @@ export class StreamTask {
       // Offsets are resolved by hand once the batch is committed: a batch abandoned half-way
       // (shutdown, rebalance, error) must be fetched again, not skipped.
       eachBatchAutoResolve: false,
+      // A slow batch (a transaction waiting on its coordinator) holds up its partition only.
+      partitionsConsumedConcurrently: this.deps.inputPartitions,
       eachBatch: (payload) => this.processBatch(payload),
     });
   }
@@ -244,7 +253,7 @@ export class StreamTask {
       } catch (err) {
         // Try again on the next batch rather than failing every batch from now on.
         if (current === this.restoring) this.scheduleRestore();
-        throw err;
+        throw new StateNotReadyError(this.definition.name, err);
       }
       if (current === this.restoring) return;
     }
@@ -387,6 +396,28 @@ export class StreamTask {
     }
     payload.resolveOffset(batch.lastOffset());
   }
+}
+
+/** A batch arrived while its partitions' claim or restore had failed; it is fetched again. */
+export class StateNotReadyError extends Error {
+  constructor(task: string, cause: unknown) {
+    super(
+      `task ${task}: state not ready (${cause instanceof Error ? cause.message : String(cause)})`,
+      {
+        cause,
+      },
+    );
+    this.name = 'StateNotReadyError';
+  }
+}
+
+function causedBy(err: unknown, type: new (...args: never[]) => Error): boolean {
+  let current: unknown = err;
+  for (let depth = 0; typeof current === 'object' && current !== null && depth < 8; depth++) {
+    if (current instanceof type) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 function inputRecordOf(batch: Batch, message: KafkaMessage): InputRecord {

@@ -2,7 +2,7 @@ import kafkajs, { type Admin } from 'kafkajs';
 import { scriptedConsumers, type ScriptedConsumers } from '@fairflax/kafka-errors/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LocalStateStore } from './state-store.js';
-import { StreamTask } from './stream-task.js';
+import { StateNotReadyError, StreamTask } from './stream-task.js';
 import { recordingLogger, type LogEntry } from '../test/kafka.js';
 
 const { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } =
@@ -21,6 +21,7 @@ function taskOn(consumer: ScriptedConsumers, log: LogEntry[] = []) {
       applicationId: 'app',
       instanceId: 'one',
       changelog: 'app-count-changelog',
+      inputPartitions: 3,
       sessionTimeoutMs: 6_000,
       heartbeatIntervalMs: 500,
       onAssignment: () => {},
@@ -67,6 +68,22 @@ describe('a stream task whose consumer crashed', () => {
 
     expect(consumer.calls).toEqual(['connect#1', 'subscribe#1', 'run#1']);
     expect(fatal).toEqual([bug]);
+  });
+
+  it('starts again after a batch found its claim or restore failed, whatever that failure was', async () => {
+    const consumer = scriptedConsumers();
+    const { task, fatal } = taskOn(consumer);
+    await task.start();
+    // What the restore's own consumer throws when the broker restart stopped it before its seek.
+    const stopped = new KafkaJSNonRetriableError(
+      'Consumer group was not initialized, consumer#run must be called first',
+    );
+
+    consumer.crash(new StateNotReadyError('count', stopped));
+    await vi.advanceTimersByTimeAsync(500);
+
+    expect(consumer.calls).toEqual(['connect#1', 'subscribe#1', 'run#1', 'connect#1', 'run#1']);
+    expect(fatal).toEqual([]);
   });
 
   it('closes without waiting for a restart that is connecting, which then leaves at once', async () => {

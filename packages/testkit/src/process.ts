@@ -13,6 +13,8 @@ export interface ServiceSpec {
   /** The entry point, relative to `dir`; `src/main.ts` by default. */
   entry?: string;
   env?: Record<string, string>;
+  /** Modules to preload after the TypeScript loader (`node --import`), such as a fault injector. */
+  imports?: readonly string[];
   /** The process counts as started once this loopback port accepts connections. */
   readyPort?: number;
   /**
@@ -26,8 +28,15 @@ export interface ServiceSpec {
  * Node arguments that run a TypeScript entry point from source: workspace packages resolve to
  * their `src/` through the "source" export condition, and tsx compiles on the fly.
  */
-export function tsNodeArgs(entry: string): string[] {
-  return ['--conditions=source', '--import', tsxLoader, '--enable-source-maps', entry];
+export function tsNodeArgs(entry: string, imports: readonly string[] = []): string[] {
+  return [
+    '--conditions=source',
+    '--import',
+    tsxLoader,
+    ...imports.flatMap((module) => ['--import', module]),
+    '--enable-source-maps',
+    entry,
+  ];
 }
 
 export class RunningService {
@@ -77,7 +86,7 @@ export class RunningService {
 
 /** Starts a service from source as a real process and waits until its port answers. */
 export async function startService(spec: ServiceSpec, timeoutMs = 30_000): Promise<RunningService> {
-  const child = spawn(process.execPath, tsNodeArgs(spec.entry ?? 'src/main.ts'), {
+  const child = spawn(process.execPath, tsNodeArgs(spec.entry ?? 'src/main.ts', spec.imports), {
     cwd: spec.dir,
     env: { ...process.env, LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn', ...spec.env },
     stdio: ['ignore', 'pipe', 'pipe'],
