@@ -1,9 +1,10 @@
-import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Kafka, type Producer, type Transaction } from 'kafkajs';
 import {
   topicPartition,
   type BatchCommitter,
   type InputPartition,
   type ProcessedBatch,
+  type WrittenOffsets,
 } from './committer.js';
 import { silentLogger, type StreamLogger } from './processor.js';
 import { classifyTransactionError, errorTypeOf } from '@fairflax/kafka-errors';
@@ -62,43 +63,16 @@ export interface ExactlyOnceCommitter extends BatchCommitter {
 export const transactionalIdOf = (groupId: string, topic: string, partition: number) =>
   `${groupId}-${topic}-${partition}`;
 
-interface PartitionSlot {
-  readonly id: string;
-  producer?: TransactionalProducer;
-  /**
-   * Whether the producer was initialised by `claim`, after which the task re-read its position.
-   * One initialised by the committer itself (lazily, or after a failure) takes the partition
-   * over too, and is only trusted once the group's offset shows nobody else moved it.
-   */
-  claimed: boolean;
-  /** Why the partition is refused until the next claim. */
-  blocked?: string;
-  /** One operation at a time per producer: a kafkajs producer holds one transaction. */
-  queue: Promise<unknown>;
-}
-
 /**
- * Commits each batch in one Kafka transaction: its output, repartition and changelog records,
- * and its input offset (`sendOffsets`), so that read_committed consumers see all of a batch or
- * none of it, and the offset moves if and only if its records are visible.
- *
- * kafkajs has no KIP-447 fencing (its TxnOffsetCommit is v0-1), so each input partition gets
- * its own transactional producer, with id `<applicationId>-<task>-<topic>-<partition>` (the same
- * on every instance). Initialising it (InitProducerId, which kafkajs runs on the first
- * `transaction()`, not on `connect()`) bumps the id's epoch: the previous owner of the partition
- * can no longer write or commit, and its open transaction is aborted (or completed, if its
- * commit had begun).
- *
- * Transient coordinator errors abort the transaction (or, when aborting fails, discard the
- * producer, whose replacement's initialisation aborts it) and run the whole batch again, with
- * capped exponential backoff. A commit that failed has an unknown outcome: the producer is
- * re-initialised, which settles it, and the group's offset says whether it went through.
+ * Commits each batch of an input partition as one Kafka transaction of that partition's own
+ * producer (kafkajs has no KIP-447 fencing): outputs, changelog records and the input offset
+ * become visible together or not at all. The README ("Exactly-once") tells the claim protocol.
  */
 export function exactlyOnceCommitter(
   kafka: Kafka,
   options: ExactlyOnceOptions = {},
 ): ExactlyOnceCommitter {
-  return transactionalCommitter(kafkaTransactionPorts(kafka, options), options);
+  return new TransactionalCommitter(kafkaTransactionPorts(kafka, options), options);
 }
 
 /** The committer over any ports: kafkajs' in production, fakes in unit tests. */
@@ -106,93 +80,144 @@ export function transactionalCommitter(
   ports: TransactionPorts,
   options: ExactlyOnceOptions = {},
 ): ExactlyOnceCommitter {
-  const { retries = 8, initialBackoffMs = 20, maxBackoffMs = 2_000 } = options;
-  const logger = options.logger ?? silentLogger;
-  const groups = new Map<string, Map<string, PartitionSlot>>();
-  let closed = false;
+  return new TransactionalCommitter(ports, options);
+}
 
-  const slotOf = (groupId: string, topic: string, partition: number): PartitionSlot => {
-    const slots = groups.get(groupId) ?? new Map<string, PartitionSlot>();
-    groups.set(groupId, slots);
-    const id = transactionalIdOf(groupId, topic, partition);
-    const slot = slots.get(id) ?? { id, claimed: false, queue: Promise.resolve() };
-    slots.set(id, slot);
-    return slot;
-  };
+/** An input partition's producer; one operation at a time, as a kafkajs producer holds one transaction. */
+class PartitionSlot {
+  producer?: TransactionalProducer;
+  /**
+   * Whether the producer was initialised by `claim`, after which the task re-read its position.
+   * One the committer initialised itself (lazily, or after a failure) takes the partition over
+   * too, and is only trusted once the group's offset shows nobody else moved it.
+   */
+  claimed = false;
+  /** Why the partition is refused until the next claim. */
+  blocked?: string;
+  private queue: Promise<unknown> = Promise.resolve();
 
-  const serialized = <T>(slot: PartitionSlot, work: () => Promise<T>): Promise<T> => {
-    const run = slot.queue.then(work, work);
-    slot.queue = run.catch(() => undefined);
+  constructor(readonly id: string) {}
+
+  /** Runs `work` once everything queued before it has settled, whether it failed or not. */
+  serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
     return run;
-  };
+  }
+}
 
-  const discard = async (slot: PartitionSlot) => {
-    const { producer } = slot;
-    slot.producer = undefined;
-    await producer?.disconnect().catch(() => undefined);
-  };
+type Stage = 'begin' | 'send' | 'commit';
 
-  /** A connected producer whose InitProducerId has run: it owns the partition from now on. */
-  const open = async (slot: PartitionSlot): Promise<TransactionalProducer> => {
-    const producer = ports.createProducer(slot.id);
-    try {
-      await producer.connect();
-      // Nothing is added to this transaction, so the abort sends nothing: the point is the
-      // InitProducerId that kafkajs runs before the first transaction.
-      const initialised = await producer.transaction();
-      await initialised.abort();
-    } catch (err) {
-      await producer.disconnect().catch(() => undefined);
-      throw err;
-    }
-    slot.producer = producer;
-    return producer;
-  };
+/** One try at a batch's transaction; a failure says how far it got. */
+type Attempt =
+  | { ok: true; written: Map<string, number> }
+  | {
+      ok: false;
+      error: unknown;
+      stage: Stage;
+      transaction: Transaction | undefined;
+      written: Map<string, number>;
+    };
 
-  const block = async (slot: PartitionSlot, reason: string, cause?: unknown) => {
-    slot.blocked = reason;
-    await discard(slot);
-    logger.warn(
-      { transactionalId: slot.id, reason, err: cause },
-      'partition refused until claimed',
+/**
+ * Transient coordinator errors abort the transaction and run the whole batch again, with capped
+ * backoff. A commit that failed has an unknown outcome: re-initialising the producer settles it,
+ * and the group's offset says which way it went.
+ */
+class TransactionalCommitter implements ExactlyOnceCommitter {
+  readonly transactional = true;
+  private readonly retries: number;
+  private readonly initialBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly logger: StreamLogger;
+  /** Per group, its partitions' slots by transactional id. */
+  private readonly groups = new Map<string, Map<string, PartitionSlot>>();
+  private closed = false;
+
+  constructor(
+    private readonly ports: TransactionPorts,
+    options: ExactlyOnceOptions = {},
+  ) {
+    const { retries = 8, initialBackoffMs = 20, maxBackoffMs = 2_000 } = options;
+    this.retries = retries;
+    this.initialBackoffMs = initialBackoffMs;
+    this.maxBackoffMs = maxBackoffMs;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  commit(batch: ProcessedBatch): Promise<WrittenOffsets> {
+    const { groupId, topic, partition } = batch.input;
+    const slot = this.slotOf(groupId, topic, partition);
+    return slot.serialized(() => this.commitInSlot(slot, batch));
+  }
+
+  async claim(groupId: string, partitions: readonly InputPartition[]): Promise<void> {
+    if (this.closed) throw new Error('the exactly-once committer is closed');
+    const wanted = new Set(partitions.map((p) => transactionalIdOf(groupId, p.topic, p.partition)));
+    const released = [...(this.groups.get(groupId)?.values() ?? [])].filter(
+      (slot) => !wanted.has(slot.id),
     );
-    return new PartitionFencedError(slot.id, reason, { cause });
-  };
+    const work = [
+      ...released.map((slot) => slot.serialized(() => this.release(slot))),
+      ...partitions.map(({ topic, partition }) => {
+        const slot = this.slotOf(groupId, topic, partition);
+        return slot.serialized(() => this.takeOver(slot));
+      }),
+    ];
+    const failed = (await Promise.allSettled(work)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
 
-  /** The producer for a batch; one the committer initialised itself must not be behind the group. */
-  const producerFor = async (slot: PartitionSlot, { input }: ProcessedBatch) => {
-    if (slot.producer) return slot.producer;
-    const producer = await open(slot);
-    if (!slot.claimed) {
-      const committed = await ports.committedOffset(input.groupId, input.topic, input.partition);
-      if (committed !== undefined && committed > input.fromOffset)
-        throw await block(
-          slot,
-          `the group is at ${committed}, past this batch (${input.fromOffset})`,
-        );
-      slot.claimed = true;
+  async close(): Promise<void> {
+    this.closed = true;
+    const slots = [...this.groups.values()].flatMap((slots) => [...slots.values()]);
+    await Promise.all(slots.map((slot) => slot.serialized(() => this.discard(slot))));
+    await this.ports.close();
+  }
+
+  private async commitInSlot(slot: PartitionSlot, batch: ProcessedBatch): Promise<WrittenOffsets> {
+    for (let tries = 0; ; tries++) {
+      if (this.closed) throw new Error('the exactly-once committer is closed');
+      if (slot.blocked) throw new PartitionFencedError(slot.id, slot.blocked);
+      const result = await this.attempt(slot, batch);
+      if (result.ok) return result.written;
+      const { error, stage, transaction } = result;
+      if (error instanceof PartitionFencedError) throw error;
+      const kind = classifyTransactionError(error);
+      if (kind === 'fenced') throw await this.block(slot, 'fenced by a newer producer', error);
+      if (stage === 'commit') {
+        if ((await this.settleCommit(slot, batch, error)) === 'committed') return result.written;
+      } else if (transaction) {
+        // Aborting leaves the producer usable; when it fails, a new producer's InitProducerId
+        // aborts the transaction instead (and is checked against the group's offset).
+        await transaction.abort().catch(() => this.release(slot));
+      } else {
+        await this.release(slot);
+      }
+      if (kind !== 'transient' || tries >= this.retries) throw error;
+      const pause = Math.min(this.initialBackoffMs * 2 ** tries, this.maxBackoffMs);
+      this.logger.debug(
+        { transactionalId: slot.id, stage, type: errorTypeOf(error), attempt: tries + 1, pause },
+        'transaction failed, retrying',
+      );
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
-    return producer;
-  };
+  }
 
-  /** One try at the batch's transaction; a failure says how far it got. */
-  const attempt = async (slot: PartitionSlot, batch: ProcessedBatch) => {
+  private async attempt(slot: PartitionSlot, batch: ProcessedBatch): Promise<Attempt> {
     const { input } = batch;
     const written = new Map<string, number>();
-    let stage: 'begin' | 'send' | 'commit' = 'begin';
-    let transaction: Awaited<ReturnType<TransactionalProducer['transaction']>> | undefined;
+    let stage: Stage = 'begin';
+    let transaction: Transaction | undefined;
     try {
-      const producer = await producerFor(slot, batch);
+      const producer = await this.producerFor(slot, batch);
       transaction = await producer.transaction();
       stage = 'send';
       const topicMessages = [...batch.records, batch.changelog].filter(
         (r) => r.messages.length > 0,
       );
       if (topicMessages.length > 0) {
-        const metadata = await transaction.sendBatch({
-          topicMessages: [...topicMessages],
-          acks: -1,
-        });
+        const metadata = await transaction.sendBatch({ topicMessages, acks: -1 });
         for (const m of metadata) {
           if (m.baseOffset !== undefined)
             written.set(topicPartition(m.topicName, m.partition), Number(m.baseOffset));
@@ -209,110 +234,117 @@ export function transactionalCommitter(
       });
       stage = 'commit';
       await transaction.commit();
-      return { ok: true as const, written };
+      return { ok: true, written };
     } catch (error) {
-      return { ok: false as const, error, stage, transaction, written };
+      return { ok: false, error, stage, transaction, written };
     }
-  };
+  }
+
+  /** The producer for a batch; one the committer initialised itself must not be behind the group. */
+  private async producerFor(
+    slot: PartitionSlot,
+    { input }: ProcessedBatch,
+  ): Promise<TransactionalProducer> {
+    if (slot.producer) return slot.producer;
+    const producer = await this.open(slot);
+    if (!slot.claimed) {
+      const { groupId, topic, partition, fromOffset } = input;
+      const committed = await this.ports.committedOffset(groupId, topic, partition);
+      if (committed !== undefined && committed > fromOffset)
+        throw await this.block(
+          slot,
+          `the group is at ${committed}, past this batch (${fromOffset})`,
+        );
+      slot.claimed = true;
+    }
+    return producer;
+  }
 
   /** After a failed commit: re-initialising settles the transaction; the group's offset says how. */
-  const settleCommit = async (slot: PartitionSlot, { input }: ProcessedBatch, cause: unknown) => {
+  private async settleCommit(
+    slot: PartitionSlot,
+    { input }: ProcessedBatch,
+    cause: unknown,
+  ): Promise<'committed' | 'aborted'> {
     try {
-      await discard(slot);
-      await open(slot);
-      const committed = await ports.committedOffset(input.groupId, input.topic, input.partition);
-      if (committed === input.nextOffset) return 'committed';
-      if (committed === undefined || committed <= input.fromOffset) return 'aborted';
-      throw new Error(`the group is at ${committed}, past this batch (${input.fromOffset})`);
+      await this.discard(slot);
+      await this.open(slot);
+      const { groupId, topic, partition, fromOffset, nextOffset } = input;
+      const committed = await this.ports.committedOffset(groupId, topic, partition);
+      if (committed === nextOffset) return 'committed';
+      if (committed === undefined || committed <= fromOffset) return 'aborted';
+      throw new Error(`the group is at ${committed}, past this batch (${fromOffset})`);
     } catch (err) {
       const reason =
         classifyTransactionError(err) === 'fenced'
           ? 'fenced while settling a failed commit'
           : `could not settle a failed commit (${err instanceof Error ? err.message : String(err)})`;
-      throw await block(slot, reason, cause);
+      throw await this.block(slot, reason, cause);
     }
-  };
+  }
 
-  const commitInSlot = async (slot: PartitionSlot, batch: ProcessedBatch) => {
-    for (let tries = 0; ; tries++) {
-      if (closed) throw new Error('the exactly-once committer is closed');
-      if (slot.blocked) throw new PartitionFencedError(slot.id, slot.blocked);
-      const result = await attempt(slot, batch);
-      if (result.ok) return result.written;
-      const { error, stage, transaction } = result;
-      if (error instanceof PartitionFencedError) throw error;
-      const kind = classifyTransactionError(error);
-      if (kind === 'fenced') throw await block(slot, 'fenced by a newer producer', error);
-      if (stage === 'commit') {
-        if ((await settleCommit(slot, batch, error)) === 'committed') return result.written;
-      } else if (transaction) {
-        // Aborting leaves the producer usable; when it fails, a new producer's InitProducerId
-        // aborts the transaction instead (and is checked against the group's offset).
-        await transaction.abort().catch(async () => {
-          await discard(slot);
-          slot.claimed = false;
-        });
-      } else {
-        await discard(slot);
-        slot.claimed = false;
-      }
-      if (kind !== 'transient' || tries >= retries) throw error;
-      const pause = Math.min(initialBackoffMs * 2 ** tries, maxBackoffMs);
-      logger.debug(
-        { transactionalId: slot.id, stage, type: errorTypeOf(error), attempt: tries + 1, pause },
-        'transaction failed, retrying',
-      );
-      await new Promise((resolve) => setTimeout(resolve, pause));
+  private async block(
+    slot: PartitionSlot,
+    reason: string,
+    cause?: unknown,
+  ): Promise<PartitionFencedError> {
+    slot.blocked = reason;
+    await this.discard(slot);
+    this.logger.warn(
+      { transactionalId: slot.id, reason, err: cause },
+      'partition refused until claimed',
+    );
+    return new PartitionFencedError(slot.id, reason, { cause });
+  }
+
+  /**
+   * Always a fresh InitProducerId, even for a partition held before: another instance may have
+   * owned it in between without this one noticing (after a long pause).
+   */
+  private async takeOver(slot: PartitionSlot): Promise<void> {
+    await this.release(slot);
+    await this.open(slot);
+    slot.claimed = true;
+    slot.blocked = undefined;
+  }
+
+  /** Drops the producer and the claim: the next producer must check the group's offset first. */
+  private async release(slot: PartitionSlot): Promise<void> {
+    await this.discard(slot);
+    slot.claimed = false;
+  }
+
+  /** A connected producer whose InitProducerId has run: it owns the partition from now on. */
+  private async open(slot: PartitionSlot): Promise<TransactionalProducer> {
+    const producer = this.ports.createProducer(slot.id);
+    try {
+      await producer.connect();
+      // An empty transaction, so the abort sends nothing: the point is the InitProducerId that
+      // kafkajs runs before the first transaction.
+      const initialised = await producer.transaction();
+      await initialised.abort();
+    } catch (err) {
+      await producer.disconnect().catch(() => undefined);
+      throw err;
     }
-  };
+    slot.producer = producer;
+    return producer;
+  }
 
-  return {
-    transactional: true,
+  private async discard(slot: PartitionSlot): Promise<void> {
+    const { producer } = slot;
+    slot.producer = undefined;
+    await producer?.disconnect().catch(() => undefined);
+  }
 
-    commit(batch) {
-      const { groupId, topic, partition } = batch.input;
-      const slot = slotOf(groupId, topic, partition);
-      return serialized(slot, () => commitInSlot(slot, batch));
-    },
-
-    async claim(groupId, partitions) {
-      if (closed) throw new Error('the exactly-once committer is closed');
-      const wanted = new Set(
-        partitions.map((p) => transactionalIdOf(groupId, p.topic, p.partition)),
-      );
-      const released = [...(groups.get(groupId)?.values() ?? [])].filter((s) => !wanted.has(s.id));
-      const work = [
-        ...released.map((slot) =>
-          serialized(slot, async () => {
-            slot.claimed = false;
-            await discard(slot);
-          }),
-        ),
-        ...partitions.map(({ topic, partition }) => {
-          const slot = slotOf(groupId, topic, partition);
-          return serialized(slot, async () => {
-            // Always a fresh InitProducerId, even for a partition held before: another instance
-            // may have owned it in between without this one noticing (after a long pause).
-            await discard(slot);
-            slot.claimed = false;
-            await open(slot);
-            slot.claimed = true;
-            slot.blocked = undefined;
-          });
-        }),
-      ];
-      const results = await Promise.allSettled(work);
-      const failed = results.find((r) => r.status === 'rejected');
-      if (failed) throw failed.reason;
-    },
-
-    async close() {
-      closed = true;
-      const slots = [...groups.values()].flatMap((slots) => [...slots.values()]);
-      await Promise.all(slots.map((slot) => serialized(slot, () => discard(slot))));
-      await ports.close();
-    },
-  };
+  private slotOf(groupId: string, topic: string, partition: number): PartitionSlot {
+    const slots = this.groups.get(groupId) ?? new Map<string, PartitionSlot>();
+    this.groups.set(groupId, slots);
+    const id = transactionalIdOf(groupId, topic, partition);
+    const slot = slots.get(id) ?? new PartitionSlot(id);
+    slots.set(id, slot);
+    return slot;
+  }
 }
 
 /** Producers and offset look-ups on a kafkajs client; the admin client connects on first use. */

@@ -22,7 +22,7 @@ export const PROCESSING_GUARANTEES = [
  */
 const EXACTLY_ONCE = './exactly-once.js';
 
-interface ExactlyOnceModule {
+export interface ExactlyOnceModule {
   exactlyOnceCommitter(kafka: Kafka, options: { logger?: StreamLogger }): BatchCommitter;
 }
 

@@ -1,6 +1,11 @@
-import { Kafka, logLevel, Partitioners, type logCreator, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type logCreator, type Producer } from 'kafkajs';
 import { atLeastOnceCommitter, type BatchCommitter } from './committer.js';
-import { loadExactlyOnce, processingGuaranteeOf, type ProcessingGuarantee } from './guarantee.js';
+import {
+  loadExactlyOnce,
+  processingGuaranteeOf,
+  type ExactlyOnceModule,
+  type ProcessingGuarantee,
+} from './guarantee.js';
 import { silentLogger, type StreamLogger, type TaskDefinition } from './processor.js';
 import { LocalStateStore } from './state-store.js';
 import { StreamTask } from './stream-task.js';
@@ -43,37 +48,13 @@ export interface StreamAppOptions {
 
 /**
  * A running instance of a stream application: one consumer group member per task, one SQLite
- * state file; one transactional producer per input partition held (exactly-once), or one shared
- * producer (at-least-once).
- *
- * Guarantees, with either processing guarantee:
- * - Instances with the same `applicationId` share each task's input partitions; a rebalance
- *   follows every join, graceful leave, or crash (after `sessionTimeoutMs`).
- * - A partition's records are processed in offset order, one batch at a time, only once its
- *   state is restored up to the end of its changelog.
- * - The local store is updated only after the batch's commit succeeded, so it is never ahead of
- *   the changelog; consumers (tasks and restores) read committed records only.
- *
- * Exactly-once (the default, from tutorial step 4 on):
- * - A batch's outputs, changelog records and input offset are committed in one Kafka
- *   transaction: a read_committed reader sees all of them or none, and the offset moves only
- *   with them. A crash or a rebalance at any point re-processes the batch from state that does
- *   not contain it, so every input record affects the state and the outputs once.
- * - After every rebalance, each instance first claims its partitions (a new producer epoch per
- *   partition), which fences the previous owner, even one that has not noticed it lost them,
- *   and aborts its open transaction; only then does it restore state and read the group's offset.
- * - Readers using read_uncommitted, and side effects inside processors (there should be none),
- *   are outside the guarantee; so are tasks with several input topics run on more than one
- *   instance (one producer per topic-partition, see the README).
- *
- * At-least-once:
- * - A batch's outputs are acknowledged by the broker (acks=all) before its changelog records
- *   are written, and those before its input offset is committed: the state never records a
- *   batch whose outputs may be missing, so re-processing it from restored state loses nothing.
- * - A crash or a rebalance between produce and commit re-processes the batch: its outputs and
- *   state changes can be applied twice. Outputs keyed like a table (the last value per key on a
- *   compacted topic) converge unless a counter was incremented twice. Nothing fences a member
- *   that lost its partitions without noticing.
+ * state file. Instances with the same `applicationId` share each task's input partitions. A
+ * partition's records are processed in offset order, one batch at a time, once its state is
+ * restored; the local store is updated only after the batch's commit, so it is never ahead of
+ * the changelog. Exactly-once commits a batch's outputs, changelog records and input offset in
+ * one transaction and fences the previous owner at every rebalance; at-least-once can apply a
+ * batch twice after a crash or a rebalance. Tasks with several input topics are only safe on one
+ * instance. See the README, "Guarantees and limits".
  */
 export interface StreamApp {
   readonly instanceId: string;
@@ -93,101 +74,145 @@ export async function startStreamApp(options: StreamAppOptions): Promise<StreamA
   const guarantee = processingGuaranteeOf(options.processingGuarantee);
   // Loaded before anything is opened: a build without it fails here, leaving nothing to close.
   const exactlyOnce = guarantee === 'exactly-once' ? await loadExactlyOnce() : undefined;
-
-  const store = LocalStateStore.open(options.stateDir);
-  const kafka = new Kafka({
-    clientId: `${applicationId}-${instanceId}`,
-    brokers: [...options.brokers],
-    logLevel: logLevel.WARN,
-    logCreator: kafkaLogs(logger),
-  });
-  const admin = kafka.admin();
-  let producer: Producer | undefined;
-  let committer: BatchCommitter;
-  if (exactlyOnce) {
-    committer = exactlyOnce.exactlyOnceCommitter(kafka, { logger });
-  } else {
-    // At-least-once shares one producer; idempotent, so that a retried produce request does
-    // not duplicate records.
-    producer = kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false,
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
-    committer = atLeastOnceCommitter(producer);
-  }
-  const tasks: StreamTask[] = [];
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await Promise.allSettled(tasks.map((task) => task.close()));
-    await Promise.allSettled([committer.close?.(), producer?.disconnect(), admin.disconnect()]);
-    store.close();
-    logger.info({ instanceId }, 'stream app stopped');
-  };
-
+  const app = new RunningStreamApp(options, exactlyOnce);
   try {
-    await admin.connect();
-    const declared = (options.topics ?? []).map((t) => ({
-      ...t,
-      partitions: t.partitions ?? options.partitions ?? 3,
-    }));
-    // Everything that must already exist is checked before anything is created.
-    const partitionsOf = async (topic: string) =>
-      declared.find((t) => t.name === topic)?.partitions ?? (await partitionCount(admin, topic));
-    const changelogs: TopicSpec[] = [];
-    for (const task of options.tasks) {
-      const inputs = typeof task.input === 'string' ? [task.input] : task.input;
-      const counts = await Promise.all(inputs.map(partitionsOf));
-      if (new Set(counts).size !== 1) {
-        throw new Error(
-          `task ${task.name}: inputs ${inputs.join(', ')} are not co-partitioned (${counts.join(', ')} partitions)`,
-        );
-      }
-      changelogs.push({
-        name: changelogTopic(applicationId, task.name),
-        cleanupPolicy: 'compact',
-        partitions: counts[0] ?? 0,
-      });
-      for (const output of task.outputs) await partitionsOf(output);
-    }
-    await ensureTopics(admin, [...declared, ...changelogs]);
-    await producer?.connect();
-    for (const [i, definition] of options.tasks.entries()) {
-      tasks.push(
-        new StreamTask(definition, {
-          kafka,
-          admin,
-          store,
-          committer,
-          logger,
-          applicationId,
-          instanceId,
-          changelog: changelogs[i]?.name ?? '',
-          inputPartitions: changelogs[i]?.partitions ?? 1,
-          sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
-          heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
-          onAssignment: options.onAssignment ?? (() => {}),
-          onFatalError: options.onFatalError ?? (() => {}),
-        }),
-      );
-    }
-    await Promise.all(tasks.map((task) => task.start()));
+    await app.start();
   } catch (err) {
-    await close();
+    await app.close();
     throw err;
   }
   logger.info(
     { instanceId, applicationId, tasks: names, processingGuarantee: guarantee },
     'stream app started',
   );
+  return app;
+}
+
+/** Opens the store and the clients on construction; `close` releases them however far `start` got. */
+class RunningStreamApp implements StreamApp {
+  readonly instanceId: string;
+  private readonly logger: StreamLogger;
+  private readonly store: LocalStateStore;
+  private readonly kafka: Kafka;
+  private readonly admin: Admin;
+  private readonly committer: BatchCommitter;
+  /** At-least-once only: shared by every task. */
+  private readonly producer?: Producer;
+  private readonly tasks: StreamTask[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly options: StreamAppOptions,
+    exactlyOnce: ExactlyOnceModule | undefined,
+  ) {
+    this.instanceId = options.instanceId;
+    this.logger = options.logger ?? silentLogger;
+    this.store = LocalStateStore.open(options.stateDir);
+    this.kafka = new Kafka({
+      clientId: `${options.applicationId}-${options.instanceId}`,
+      brokers: [...options.brokers],
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogs(this.logger),
+    });
+    this.admin = this.kafka.admin();
+    if (exactlyOnce) {
+      this.committer = exactlyOnce.exactlyOnceCommitter(this.kafka, { logger: this.logger });
+    } else {
+      // Idempotent, so that a retried produce request does not duplicate records.
+      this.producer = this.kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
+        idempotent: true,
+        maxInFlightRequests: 1,
+      });
+      this.committer = atLeastOnceCommitter(this.producer);
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.admin.connect();
+    const changelogs = await this.createTopics();
+    await this.producer?.connect();
+    for (const [i, definition] of this.options.tasks.entries())
+      this.tasks.push(this.taskFor(definition, changelogs[i]));
+    await Promise.all(this.tasks.map((task) => task.start()));
+  }
+
+  assignment(): Record<string, readonly number[]> {
+    return Object.fromEntries(this.tasks.map((task) => [task.definition.name, task.partitions]));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled(this.tasks.map((task) => task.close()));
+    await Promise.allSettled([
+      this.committer.close?.(),
+      this.producer?.disconnect(),
+      this.admin.disconnect(),
+    ]);
+    this.store.close();
+    this.logger.info({ instanceId: this.instanceId }, 'stream app stopped');
+  }
+
+  /**
+   * Creates the declared topics and the changelogs, returned in task order. Everything that must
+   * already exist is checked before anything is created.
+   */
+  private async createTopics(): Promise<TopicSpec[]> {
+    const { options, admin } = this;
+    const declared = (options.topics ?? []).map((t) => ({
+      ...t,
+      partitions: t.partitions ?? options.partitions ?? 3,
+    }));
+    const partitionsOf = async (topic: string) =>
+      declared.find((t) => t.name === topic)?.partitions ?? (await partitionCount(admin, topic));
+    const changelogs: TopicSpec[] = [];
+    for (const task of options.tasks) {
+      changelogs.push(await changelogOf(options.applicationId, task, partitionsOf));
+      for (const output of task.outputs) await partitionsOf(output);
+    }
+    await ensureTopics(admin, [...declared, ...changelogs]);
+    return changelogs;
+  }
+
+  private taskFor(definition: TaskDefinition, changelog: TopicSpec | undefined): StreamTask {
+    const { options } = this;
+    return new StreamTask(definition, {
+      kafka: this.kafka,
+      admin: this.admin,
+      store: this.store,
+      committer: this.committer,
+      logger: this.logger,
+      applicationId: options.applicationId,
+      instanceId: options.instanceId,
+      changelog: changelog?.name ?? '',
+      inputPartitions: changelog?.partitions ?? 1,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
+      onAssignment: options.onAssignment ?? (() => {}),
+      onFatalError: options.onFatalError ?? (() => {}),
+    });
+  }
+}
+
+/** A task's changelog has one partition per input partition, so its inputs must be co-partitioned. */
+async function changelogOf(
+  applicationId: string,
+  task: TaskDefinition,
+  partitionsOf: (topic: string) => Promise<number>,
+): Promise<TopicSpec> {
+  const inputs = typeof task.input === 'string' ? [task.input] : task.input;
+  const counts = await Promise.all(inputs.map(partitionsOf));
+  if (new Set(counts).size !== 1) {
+    throw new Error(
+      `task ${task.name}: inputs ${inputs.join(', ')} are not co-partitioned (${counts.join(', ')} partitions)`,
+    );
+  }
   return {
-    instanceId,
-    assignment: () =>
-      Object.fromEntries(tasks.map((task) => [task.definition.name, task.partitions])),
-    close,
+    name: changelogTopic(applicationId, task.name),
+    cleanupPolicy: 'compact',
+    partitions: counts[0] ?? 0,
   };
 }
 
