@@ -106,10 +106,9 @@ export const DELIVERY_GUARANTEES = ['exactly-once', 'at-least-once'] as const;
 export type DeliveryGuarantee = (typeof DELIVERY_GUARANTEES)[number];
 
 /**
- * KAFKA_DELIVERY: `exactly-once` writes through Kafka transactions; `at-least-once` is the
- * step-2 wiring, kept to show what a crash does without them (`pnpm crash-test`). The default is
- * the strongest this build has: exactly-once, except in the tutorial branches before step 4,
- * which do not contain it (there, asking for it explicitly is an error naming the step).
+ * KAFKA_DELIVERY: `exactly-once` writes through Kafka transactions; `at-least-once` does not, and
+ * shows what a crash does without them (`pnpm crash-test`). The default is the strongest this
+ * build has (see features.ts).
  */
 export function deliveryFrom(
   env: KafkaEnv,
@@ -123,7 +122,7 @@ export function deliveryFrom(
   }
   if (value === 'exactly-once' && !available) {
     throw new KafkaConfigError(
-      'KAFKA_DELIVERY=exactly-once is not part of this tutorial step (step 4, exactly-once, adds it)',
+      'KAFKA_DELIVERY=exactly-once is not available: this build has no transactional sink',
     );
   }
   return value as DeliveryGuarantee;

@@ -1,14 +1,7 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { BusMessage, RelaySink } from '@fairflax/bus';
+import { transactionalSink } from './features.js';
 import type { KafkaBus } from './kafka-bus.js';
 import type { KafkaLogger } from './options.js';
-
-/**
- * The exactly-once pieces live in modules of their own, loaded only when used: the tutorial's
- * step-2 branch (at-least-once) is generated without them, and still builds and runs.
- */
-const TRANSACTIONAL_SINK = './transactional-sink.js';
 
 export interface TransactionalSinkOptions {
   /** Creates the topics and lends its kafkajs client. */
@@ -41,22 +34,17 @@ export interface ClosableRelaySink extends RelaySink {
   write(batch: ReadonlyMap<string, readonly BusMessage[]>, position: number): Promise<void>;
 }
 
-interface TransactionalSinkModule {
-  TransactionalRelaySink: new (options: TransactionalSinkOptions) => ClosableRelaySink;
-}
+export type TransactionalSinkFactory = (options: TransactionalSinkOptions) => ClosableRelaySink;
 
-/** Whether this build holds the exactly-once relay (source or compiled). */
+/** Whether this build holds the exactly-once relay (see features.ts). */
 export function exactlyOnceAvailable(): boolean {
-  return ['.ts', '.js'].some((ext) =>
-    existsSync(fileURLToPath(new URL(TRANSACTIONAL_SINK.replace(/\.js$/, ext), import.meta.url))),
-  );
+  return transactionalSink !== undefined;
 }
 
-export async function loadTransactionalSink(
-  options: TransactionalSinkOptions,
-): Promise<ClosableRelaySink> {
-  // A specifier in a variable: the compiler must not insist on a module a step may lack.
-  const specifier: string = TRANSACTIONAL_SINK;
-  const module = (await import(specifier)) as TransactionalSinkModule;
-  return new module.TransactionalRelaySink(options);
+export function createTransactionalSink(options: TransactionalSinkOptions): ClosableRelaySink {
+  if (!transactionalSink)
+    throw new Error(
+      'the exactly-once relay is not available: this build has no transactional sink',
+    );
+  return transactionalSink(options);
 }

@@ -18,7 +18,7 @@ import {
 import { sleep } from './clients.js';
 import { KafkaBus } from './kafka-bus.js';
 import { consoleLogger, type KafkaLogger } from './options.js';
-import { loadTransactionalSink } from './delivery.js';
+import { createTransactionalSink } from './delivery.js';
 
 export interface KafkaRelayOptions {
   /** The articles event store. */
@@ -87,9 +87,9 @@ export function startKafkaRelay(options: KafkaRelayOptions): KafkaRelay {
   });
   const initialMs = options.retryBackoff?.initialMs ?? 500;
   const maxMs = options.retryBackoff?.maxMs ?? 10_000;
-  const sink: Promise<RelaySink & { close?: () => Promise<void> }> =
+  const sink: RelaySink & { close?: () => Promise<void> } =
     delivery === 'exactly-once'
-      ? loadTransactionalSink({
+      ? createTransactionalSink({
           bus,
           transactionalId: `${prefix}fairflax-articles-relay`,
           positionTopic: `${prefix}fairflax-articles-relay-position`,
@@ -97,7 +97,7 @@ export function startKafkaRelay(options: KafkaRelayOptions): KafkaRelay {
           logger,
           signal,
         })
-      : Promise.resolve(atLeastOnceSink(bus, checkpoint));
+      : atLeastOnceSink(bus, checkpoint);
   const status: KafkaRelayStatus = {
     brokers,
     delivery,
@@ -112,7 +112,7 @@ export function startKafkaRelay(options: KafkaRelayOptions): KafkaRelay {
   const run = async () => {
     for (let failures = 0; !signal.aborted;) {
       try {
-        await relayToSink(store, await sink, {
+        await relayToSink(store, sink, {
           signal,
           topicOf: (streamId) => prefix + aggregateOf(streamId),
           onRelayed: (position) => {
@@ -137,7 +137,7 @@ export function startKafkaRelay(options: KafkaRelayOptions): KafkaRelay {
       }
     }
     signal.removeEventListener('abort', onAbort);
-    await (await sink.catch(() => undefined))?.close?.();
+    await sink.close?.();
     await bus.close();
   };
   const stopped = run().catch((err: unknown) => {

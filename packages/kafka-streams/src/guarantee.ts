@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Kafka } from 'kafkajs';
 import type { BatchCommitter } from './committer.js';
+import { transactionalCommitter } from './features.js';
 import type { StreamLogger } from './processor.js';
 
 /**
@@ -16,28 +15,21 @@ export const PROCESSING_GUARANTEES = [
   'at-least-once',
 ] as const satisfies readonly ProcessingGuarantee[];
 
-/**
- * The exactly-once committer lives in a module of its own, loaded only when used: the tutorial's
- * step-2 branch (at-least-once) is generated without it, and still builds and runs.
- */
-const EXACTLY_ONCE = './exactly-once.js';
+export type ExactlyOnceFactory = (
+  kafka: Kafka,
+  options: { logger?: StreamLogger },
+) => BatchCommitter;
 
-export interface ExactlyOnceModule {
-  exactlyOnceCommitter(kafka: Kafka, options: { logger?: StreamLogger }): BatchCommitter;
+/** The exactly-once committer of this build (see features.ts), if it has one. */
+export function exactlyOnceFactory(): ExactlyOnceFactory | undefined {
+  return transactionalCommitter;
 }
 
-/** Whether this build holds the exactly-once committer (source or compiled). */
 export function exactlyOnceAvailable(): boolean {
-  return ['.ts', '.js'].some((ext) =>
-    existsSync(fileURLToPath(new URL(EXACTLY_ONCE.replace(/\.js$/, ext), import.meta.url))),
-  );
+  return transactionalCommitter !== undefined;
 }
 
-/**
- * The guarantee a stream app runs with: the one asked for, else the strongest this build has
- * (exactly-once, except in the tutorial branches before step 4, which do not contain it; there,
- * asking for it is an error naming the step).
- */
+/** The guarantee a stream app runs with: the one asked for, else the strongest this build has. */
 export function processingGuaranteeOf(
   requested: ProcessingGuarantee | undefined,
   available = exactlyOnceAvailable(),
@@ -50,15 +42,8 @@ export function processingGuaranteeOf(
   }
   if (guarantee === 'exactly-once' && !available) {
     throw new Error(
-      'processingGuarantee exactly-once is not part of this tutorial step (step 4, exactly-once, adds it)',
+      'processingGuarantee exactly-once is not available: this build has no transactional committer',
     );
   }
   return guarantee;
-}
-
-/** Loads the exactly-once committer's module; fails when this build does not hold it. */
-export async function loadExactlyOnce(): Promise<ExactlyOnceModule> {
-  // A specifier in a variable: the compiler must not insist on a module a step may lack.
-  const specifier: string = EXACTLY_ONCE;
-  return (await import(specifier)) as ExactlyOnceModule;
 }

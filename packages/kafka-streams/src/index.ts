@@ -22,8 +22,6 @@ export {
   type TopicRecords,
   type WrittenOffsets,
 } from './committer.js';
-// The exactly-once committer (./exactly-once.js) is not exported: stream apps load it when they
-// run exactly-once, and the tutorial's step-2 branch does not contain it.
 export { LocalStateStore, type StateChange } from './state-store.js';
 export {
   changelogTopic,

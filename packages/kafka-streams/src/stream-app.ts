@@ -1,9 +1,9 @@
 import { Kafka, logLevel, Partitioners, type Admin, type logCreator, type Producer } from 'kafkajs';
 import { atLeastOnceCommitter, type BatchCommitter } from './committer.js';
 import {
-  loadExactlyOnce,
+  exactlyOnceFactory,
   processingGuaranteeOf,
-  type ExactlyOnceModule,
+  type ExactlyOnceFactory,
   type ProcessingGuarantee,
 } from './guarantee.js';
 import { silentLogger, type StreamLogger, type TaskDefinition } from './processor.js';
@@ -72,8 +72,7 @@ export async function startStreamApp(options: StreamAppOptions): Promise<StreamA
   if (new Set(names).size !== names.length)
     throw new Error(`task names must be unique: ${names.join(', ')}`);
   const guarantee = processingGuaranteeOf(options.processingGuarantee);
-  // Loaded before anything is opened: a build without it fails here, leaving nothing to close.
-  const exactlyOnce = guarantee === 'exactly-once' ? await loadExactlyOnce() : undefined;
+  const exactlyOnce = guarantee === 'exactly-once' ? exactlyOnceFactory() : undefined;
   const app = new RunningStreamApp(options, exactlyOnce);
   try {
     await app.start();
@@ -103,7 +102,7 @@ class RunningStreamApp implements StreamApp {
 
   constructor(
     private readonly options: StreamAppOptions,
-    exactlyOnce: ExactlyOnceModule | undefined,
+    exactlyOnce: ExactlyOnceFactory | undefined,
   ) {
     this.instanceId = options.instanceId;
     this.logger = options.logger ?? silentLogger;
@@ -116,7 +115,7 @@ class RunningStreamApp implements StreamApp {
     });
     this.admin = this.kafka.admin();
     if (exactlyOnce) {
-      this.committer = exactlyOnce.exactlyOnceCommitter(this.kafka, { logger: this.logger });
+      this.committer = exactlyOnce(this.kafka, { logger: this.logger });
     } else {
       // Idempotent, so that a retried produce request does not duplicate records.
       this.producer = this.kafka.producer({

@@ -48,7 +48,7 @@ function name(env: EnvReader, variable: string, fallback: string): string {
 
 /**
  * Reads and validates the configuration; every error names its variable. `exactlyOnce` says
- * whether this build holds the exactly-once committer (the tutorial adds it in step 4).
+ * whether this build holds the exactly-once committer (kafka-streams' features.ts).
  */
 export function readConfig(
   env: EnvReader,
@@ -87,7 +87,7 @@ export function readConfig(
   if (delivery === 'exactly-once' && !exactlyOnce) {
     throw new ConfigError(
       'KAFKA_DELIVERY',
-      'exactly-once is not part of this tutorial step (step 4, exactly-once, adds it)',
+      'exactly-once is not available: this build has no transactional committer',
     );
   }
   return {

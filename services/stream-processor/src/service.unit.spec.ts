@@ -40,7 +40,7 @@ describe('stream processor configuration', () => {
       expect.objectContaining({
         name: 'ConfigError',
         variable: 'KAFKA_DELIVERY',
-        message: expect.stringMatching(/not part of this tutorial step \(step 4/) as unknown,
+        message: expect.stringMatching(/exactly-once is not available/) as unknown,
       }),
     );
   });
