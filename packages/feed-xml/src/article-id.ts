@@ -5,12 +5,7 @@ const ENCODED_SURROGATE = /%ED%([AB][0-9A-F])%([89AB][0-9A-F])/i;
 
 const percent = (byte: number) => `%${byte.toString(16).toUpperCase()}`;
 
-/**
- * `encodeURIComponent`, made total: a lone surrogate becomes the percent-encoding of its three
- * generalized UTF-8 (WTF-8) bytes instead of throwing. The result is ASCII without XML
- * specials or whitespace, so it reaches feed readers unchanged, and `decodeArticleId` gives
- * back exactly the id encoded.
- */
+/** A total `encodeURIComponent`: a lone surrogate becomes WTF-8; `decodeArticleId` inverts it. */
 export function encodeArticleId(id: string): string {
   try {
     return encodeURIComponent(id);

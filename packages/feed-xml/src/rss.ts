@@ -22,7 +22,7 @@ export interface RssChannel {
 
 const line = (tag: string, value: string) => `<${tag}>${escapeXml(value)}</${tag}>`;
 
-/** Renders the first part of an item: everything but the closing tag, so callers can cache it. */
+/** A whole `<item>`, closing tag included: `renderRss` joins such strings as they are. */
 export function renderRssItem(item: RssItem): string {
   return (
     '<item>' +

@@ -8,7 +8,6 @@ export interface SitemapUrl {
 /** The sitemaps.org protocol caps one file at 50,000 URLs. */
 export const SITEMAP_MAX_URLS = 50_000;
 
-/** Renders a sitemaps.org urlset. Throws if given more URLs than one sitemap file may hold. */
 export function renderSitemap(urls: readonly SitemapUrl[]): string {
   if (urls.length > SITEMAP_MAX_URLS) {
     throw new RangeError(`a sitemap holds at most ${SITEMAP_MAX_URLS} URLs, got ${urls.length}`);
@@ -30,10 +29,7 @@ export interface NewsSitemapUrl extends SitemapUrl {
   published: Date;
 }
 
-/**
- * Renders a Google News sitemap (the news: extension). Only articles published in the last two
- * days belong in it; the caller filters, since only the caller knows "now".
- */
+/** A news sitemap holds only the last two days' articles; the caller, who knows "now", filters. */
 export function renderNewsSitemap(
   publication: { name: string; language: string },
   urls: readonly NewsSitemapUrl[],
