@@ -1,26 +1,11 @@
-/**
- * What a kafkajs error means for the code that got it. Kafka reports errors by type and code,
- * kafkajs wraps them (a retried error ends up as the `cause` of KafkaJSNumberOfRetriesExceeded),
- * and some of its names differ from Java's; these functions look through the whole chain.
- */
+// kafkajs wraps retried errors in `cause` and renames some types: look through the whole chain.
 
-/**
- * How a failed step of a Kafka transaction is handled:
- * - `fenced`: another producer with the same transactional id took over (or the coordinator
- *   expired ours). Retrying would be wrong, not just useless: the partition has a new owner.
- * - `transient`: the coordinator is busy or moving; the same transaction, started afresh after
- *   a pause, is expected to go through.
- * - `fatal`: anything else (a record too large, a missing topic, a bug). The committer does not
- *   retry it; the batch is rejected and the consumer redelivers it after its own back-off.
- */
+/** `fenced`: a new owner took over, so retrying would be wrong; `transient`: try afresh. */
 export type TransactionFailure = 'fenced' | 'transient' | 'fatal';
 
 /**
- * Kafka error types (kafkajs' names, which differ from Java's for codes 14 to 16) and codes.
- * PRODUCER_FENCED (90) is newer than kafkajs' table, which reports it as an unknown code; brokers
- * answer kafkajs' old request versions with INVALID_PRODUCER_EPOCH instead. INVALID_TXN_STATE and
- * INVALID_PRODUCER_ID_MAPPING mean the coordinator no longer knows our transaction as we do,
- * which after a takeover is the same situation.
+ * Brokers answer kafkajs' old request versions INVALID_PRODUCER_EPOCH, not PRODUCER_FENCED (90);
+ * after a takeover, INVALID_TXN_STATE and INVALID_PRODUCER_ID_MAPPING mean the same.
  */
 const FENCED = new Set([
   'INVALID_PRODUCER_EPOCH',
@@ -53,7 +38,7 @@ const TRANSIENT_NAMES = new Set([
   'KafkaJSConnectionClosedError',
   'KafkaJSRequestTimeoutError',
 ]);
-/** kafkajs' own refusals when a previous operation on the producer has not settled (#430, #1068). */
+/** kafkajs' refusals while a previous operation on the producer has not settled (#430, #1068). */
 const TRANSIENT_MESSAGES = /already an ongoing transaction|another (concurrent )?operation/i;
 
 interface ErrorFields {
@@ -64,7 +49,6 @@ interface ErrorFields {
   cause?: unknown;
 }
 
-/** The error and the errors it wraps (kafkajs wraps retried errors in `cause`), outermost first. */
 function chainOf(err: unknown): ErrorFields[] {
   const chain: ErrorFields[] = [];
   let current: unknown = err;
@@ -76,7 +60,7 @@ function chainOf(err: unknown): ErrorFields[] {
   return chain;
 }
 
-/** Classifies an error thrown by a kafkajs transaction call; a fence anywhere in the chain wins. */
+/** A fence anywhere in the chain wins. */
 export function classifyTransactionError(err: unknown): TransactionFailure {
   const chain = chainOf(err);
   const is = (types: Set<string>, codes: Set<number>) =>
@@ -95,29 +79,21 @@ export function classifyTransactionError(err: unknown): TransactionFailure {
   return transient ? 'transient' : 'fatal';
 }
 
-/** The Kafka error type of a failure, for logs: the innermost one that has a type. */
+/** The innermost type in the chain, for logs. */
 export function errorTypeOf(err: unknown): string | undefined {
   const typed = chainOf(err).filter((e) => typeof e.type === 'string');
   const innermost = typed.at(-1)?.type;
   return typeof innermost === 'string' ? innermost : undefined;
 }
 
-/**
- * Whether kafkajs would restart a consumer that crashed with this error (when its
- * `restartOnFailure` allows it): its retries ran out, or the original error is retriable.
- */
+/** kafkajs' own rule for restarting a crashed consumer. */
 export function isRetriableKafkaError(err: unknown): boolean {
   const chain = chainOf(err);
   if (chain[0]?.name === 'KafkaJSNumberOfRetriesExceeded') return true;
   return (chain.at(-1) as { retriable?: unknown } | undefined)?.retriable === true;
 }
 
-/**
- * kafkajs errors that mean no broker (or no group coordinator) could be reached. kafkajs gives
- * up on some of them as "non-retriable" (KafkaJSGroupCoordinatorNotFound when every broker
- * refused the connection, during a broker restart), so a consumer that crashed with one will
- * not restart by itself, although the same call succeeds once the broker is back.
- */
+/** kafkajs gives up on some, though the same call succeeds once the broker is back. */
 const UNREACHABLE_NAMES = new Set([
   ...TRANSIENT_NAMES,
   'KafkaJSGroupCoordinatorNotFound',
@@ -126,11 +102,7 @@ const UNREACHABLE_NAMES = new Set([
   'KafkaJSLockTimeout',
 ]);
 
-/**
- * True when an error says the cluster could not be reached or was moving (a broker restarting,
- * a coordinator or leader moving), rather than that a request or a record was wrong. A client
- * that fails with one should start again after a pause, however kafkajs labelled it.
- */
+/** Unreachable or moving (not a bad request): start again after a pause, whatever kafkajs says. */
 export function isBrokerUnavailable(err: unknown): boolean {
   const chain = chainOf(err);
   if (chain.some((e) => typeof e.name === 'string' && UNREACHABLE_NAMES.has(e.name))) return true;

@@ -1,11 +1,6 @@
 import type { Admin } from 'kafkajs';
 
-/**
- * Waits until every partition of `topics` has a leader. Right after a topic is created, above
- * all on a broker that has just started, the metadata names no leader for a while, or answers
- * UNKNOWN_TOPIC_OR_PARTITION: both are waited out. Whatever still stands after `timeoutMs` is an
- * error, with the last failure as its cause.
- */
+/** A new topic (on a fresh broker above all) has no leader, or is unknown, for a while. */
 export async function waitForLeaders(
   admin: Pick<Admin, 'fetchTopicMetadata'>,
   topics: readonly string[],

@@ -2,18 +2,13 @@ import type { Kafka } from 'kafkajs';
 
 type Listener = (event: { payload: object }) => void;
 
-/** Stand-ins for kafkajs consumers, for unit tests of code that starts, restarts and closes them. */
+/** For unit tests of code that starts, restarts and closes kafkajs consumers. */
 export interface ScriptedConsumers {
-  /**
-   * Every call made on every consumer, in order, tagged with the consumer's number in order of
-   * creation: `connect#1`, `subscribe#1`, `run#1`, `disconnect#1`, `connect#2` ...
-   */
+  /** Every call in order, tagged by consumer: `connect#1`, `run#1`, `disconnect#1`, `connect#2`. */
   readonly calls: string[];
-  /** A client whose `consumer()` makes the next scripted consumer. */
   readonly kafka: Kafka;
   /** Emits CRASH on the newest consumer, as kafkajs does when it gave up (`restart: false`). */
   crash(error: Error): void;
-  /** Makes the next `connect()` wait until the returned function is called. */
   holdConnect(): () => void;
 }
 

@@ -9,26 +9,19 @@ import {
 import { silentLogger, type StreamLogger } from './processor.js';
 import { classifyTransactionError, errorTypeOf } from '@fairflax/kafka-errors';
 
-/** The calls the committer makes on a kafkajs transactional producer (a fake in unit tests). */
 export type TransactionalProducer = Pick<Producer, 'connect' | 'disconnect' | 'transaction'>;
 
-/** What the committer needs from Kafka besides a batch: producers, and the groups' offsets. */
 export interface TransactionPorts {
-  /** A new, not yet connected, transactional producer with this id. */
   createProducer(transactionalId: string): TransactionalProducer;
-  /** The group's committed offset of a partition (the next offset to read); undefined when none. */
+  /** The next offset to read; undefined when none is committed. */
   committedOffset(groupId: string, topic: string, partition: number): Promise<number | undefined>;
   close(): Promise<void>;
 }
 
 export interface ExactlyOnceOptions {
-  /** Further attempts of a batch's transaction after transient errors (8 by default). */
+  /** Further attempts after transient errors (8). */
   retries?: number;
-  /**
-   * Pause before the first further attempt (20 ms: a CONCURRENT_TRANSACTIONS answer means the
-   * previous commit's markers are being written, which is quick), doubled after each one up to
-   * `maxBackoffMs` (2 s).
-   */
+  /** 20 ms, doubled up to `maxBackoffMs` (2 s): CONCURRENT_TRANSACTIONS clears quickly. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   /** How long the coordinator lets a transaction stay open before aborting it (60 s). */
@@ -36,11 +29,7 @@ export interface ExactlyOnceOptions {
   logger?: StreamLogger;
 }
 
-/**
- * The committer refuses a partition until it is claimed again: its producer was fenced, or a
- * commit's outcome could not be settled, so what this instance knows about the partition (its
- * position, its state) may be out of date.
- */
+/** Refused until claimed again: what this instance knows about the partition may be stale. */
 export class PartitionFencedError extends Error {
   constructor(
     readonly transactionalId: string,
@@ -52,22 +41,16 @@ export class PartitionFencedError extends Error {
   }
 }
 
-/** A committer that fences: `claim` and `close` are always there. */
 export interface ExactlyOnceCommitter extends BatchCommitter {
   readonly transactional: true;
   claim(groupId: string, partitions: readonly InputPartition[]): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The transactional id of a task's input partition: `<applicationId>-<task>-<topic>-<partition>`. */
 export const transactionalIdOf = (groupId: string, topic: string, partition: number) =>
   `${groupId}-${topic}-${partition}`;
 
-/**
- * Commits each batch of an input partition as one Kafka transaction of that partition's own
- * producer (kafkajs has no KIP-447 fencing): outputs, changelog records and the input offset
- * become visible together or not at all. The README ("Exactly-once") tells the claim protocol.
- */
+/** One transaction per batch, by its input partition's own producer: README, "Exactly-once". */
 export function exactlyOnceCommitter(
   kafka: Kafka,
   options: ExactlyOnceOptions = {},
@@ -75,7 +58,6 @@ export function exactlyOnceCommitter(
   return new TransactionalCommitter(kafkaTransactionPorts(kafka, options), options);
 }
 
-/** The committer over any ports: kafkajs' in production, fakes in unit tests. */
 export function transactionalCommitter(
   ports: TransactionPorts,
   options: ExactlyOnceOptions = {},
@@ -83,22 +65,16 @@ export function transactionalCommitter(
   return new TransactionalCommitter(ports, options);
 }
 
-/** An input partition's producer; one operation at a time, as a kafkajs producer holds one transaction. */
+/** One operation at a time: a kafkajs producer holds one transaction. */
 class PartitionSlot {
   producer?: TransactionalProducer;
-  /**
-   * Whether the producer was initialised by `claim`, after which the task re-read its position.
-   * One the committer initialised itself (lazily, or after a failure) takes the partition over
-   * too, and is only trusted once the group's offset shows nobody else moved it.
-   */
+  /** False for a producer opened outside `claim`: trusted once the group's offset shows no move. */
   claimed = false;
-  /** Why the partition is refused until the next claim. */
   blocked?: string;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly id: string) {}
 
-  /** Runs `work` once everything queued before it has settled, whether it failed or not. */
   serialized<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work, work);
     this.queue = run.catch(() => undefined);
@@ -108,7 +84,6 @@ class PartitionSlot {
 
 type Stage = 'begin' | 'send' | 'commit';
 
-/** One try at a batch's transaction; a failure says how far it got. */
 type Attempt =
   | { ok: true; written: Map<string, number> }
   | {
@@ -119,18 +94,12 @@ type Attempt =
       written: Map<string, number>;
     };
 
-/**
- * Transient coordinator errors abort the transaction and run the whole batch again, with capped
- * backoff. A commit that failed has an unknown outcome: re-initialising the producer settles it,
- * and the group's offset says which way it went.
- */
 class TransactionalCommitter implements ExactlyOnceCommitter {
   readonly transactional = true;
   private readonly retries: number;
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly logger: StreamLogger;
-  /** Per group, its partitions' slots by transactional id. */
   private readonly groups = new Map<string, Map<string, PartitionSlot>>();
   private closed = false;
 
@@ -188,8 +157,7 @@ class TransactionalCommitter implements ExactlyOnceCommitter {
       if (stage === 'commit') {
         if ((await this.settleCommit(slot, batch, error)) === 'committed') return result.written;
       } else if (transaction) {
-        // Aborting leaves the producer usable; when it fails, a new producer's InitProducerId
-        // aborts the transaction instead (and is checked against the group's offset).
+        // If that fails, the next producer's InitProducerId aborts it (checked against the group).
         await transaction.abort().catch(() => this.release(slot));
       } else {
         await this.release(slot);
@@ -240,7 +208,7 @@ class TransactionalCommitter implements ExactlyOnceCommitter {
     }
   }
 
-  /** The producer for a batch; one the committer initialised itself must not be behind the group. */
+  /** A producer the committer initialised itself must not be behind the group. */
   private async producerFor(
     slot: PartitionSlot,
     { input }: ProcessedBatch,
@@ -260,7 +228,7 @@ class TransactionalCommitter implements ExactlyOnceCommitter {
     return producer;
   }
 
-  /** After a failed commit: re-initialising settles the transaction; the group's offset says how. */
+  /** Re-initialising settles a failed commit; the group's offset says which way it went. */
   private async settleCommit(
     slot: PartitionSlot,
     { input }: ProcessedBatch,
@@ -297,10 +265,7 @@ class TransactionalCommitter implements ExactlyOnceCommitter {
     return new PartitionFencedError(slot.id, reason, { cause });
   }
 
-  /**
-   * Always a fresh InitProducerId, even for a partition held before: another instance may have
-   * owned it in between without this one noticing (after a long pause).
-   */
+  /** Always a fresh InitProducerId: another instance may have owned it in between, unnoticed. */
   private async takeOver(slot: PartitionSlot): Promise<void> {
     await this.release(slot);
     await this.open(slot);
@@ -319,8 +284,7 @@ class TransactionalCommitter implements ExactlyOnceCommitter {
     const producer = this.ports.createProducer(slot.id);
     try {
       await producer.connect();
-      // An empty transaction, so the abort sends nothing: the point is the InitProducerId that
-      // kafkajs runs before the first transaction.
+      // Empty: the point is the InitProducerId kafkajs runs before the first transaction.
       const initialised = await producer.transaction();
       await initialised.abort();
     } catch (err) {
@@ -347,7 +311,6 @@ class TransactionalCommitter implements ExactlyOnceCommitter {
   }
 }
 
-/** Producers and offset look-ups on a kafkajs client; the admin client connects on first use. */
 export function kafkaTransactionPorts(
   kafka: Kafka,
   options: Pick<ExactlyOnceOptions, 'transactionTimeoutMs'> = {},
@@ -371,14 +334,10 @@ export function kafkaTransactionPorts(
         idempotent: true,
         maxInFlightRequests: 1,
         transactionTimeout: options.transactionTimeoutMs ?? 60_000,
-        // The same murmur2 partitioner as Java clients and the at-least-once producer, so a
-        // key lands on the same partition whichever guarantee wrote it.
+        // As the at-least-once producer: a key's partition does not depend on the guarantee.
         createPartitioner: Partitioners.DefaultPartitioner,
         allowAutoTopicCreation: false,
-        // kafkajs retries CONCURRENT_TRANSACTIONS on AddPartitionsToTxn inside sendBatch; right
-        // after a commit that is the usual case, and its default 300 ms first pause would cost
-        // more than the transaction. Bounded, because a failed transaction is aborted and retried
-        // whole by the committer anyway.
+        // CONCURRENT_TRANSACTIONS right after a commit is usual: a 300 ms first pause costs more.
         retry: { retries: 6, initialRetryTime: 20, maxRetryTime: 1_000 },
       }),
     async committedOffset(groupId, topic, partition) {

@@ -2,24 +2,19 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
-/** What the lock file says about the process that owns a state directory. */
 export interface StateDirOwner {
   pid: number;
   host: string;
-  /** The process's start time as the kernel tells it (Linux), so that a reused pid is not taken for the owner. */
+  /** From the kernel (Linux), so that a reused pid is not taken for the owner. */
   started?: string;
   since: string;
 }
 
-/** What the lock asks of the system; the real process table by default, fakes in tests. */
 export interface ProcessTable {
-  /** Whether a process with this pid exists. */
   isAlive(pid: number): boolean;
-  /** The process's start time (Linux `/proc/<pid>/stat`), undefined where that cannot be read. */
   startTime(pid: number): string | undefined;
 }
 
-/** Thrown when a live process owns the state directory. */
 export class StateDirInUseError extends Error {
   constructor(
     readonly dir: string,
@@ -33,18 +28,11 @@ export class StateDirInUseError extends Error {
   }
 }
 
-/**
- * One owner per state directory, by a `LOCK` file that names it (pid, host, start time).
- * A live owner is refused with its pid; the lock of a dead one (a SIGKILLed instance) is taken
- * over. The SQLite file itself is also opened in exclusive mode, an OS-level lock that dies
- * with its process: this file is what makes the refusal say who, and keeps a new instance from
- * waiting on a lock whose owner is gone.
- */
+/** Besides SQLite's lock, so a refusal names the live owner; a dead owner's lock is taken over. */
 export class StateDirLock {
   private constructor(
     readonly path: string,
     readonly owner: StateDirOwner,
-    /** The dead owner whose lock was taken over, if any. */
     readonly tookOverFrom: StateDirOwner | undefined,
   ) {}
 
@@ -74,7 +62,6 @@ export class StateDirLock {
     }
   }
 
-  /** Removes the lock file if it is still this process's. */
   release(): void {
     const current = readOwner(this.path);
     if (current?.pid === this.owner.pid && current.since === this.owner.since)
@@ -97,11 +84,7 @@ function readOwner(path: string): StateDirOwner | undefined {
   }
 }
 
-/**
- * An owner on another host cannot be checked, so it counts as live (a state directory on a
- * shared volume). On this host: its pid must exist and, where start times can be read, be the
- * same process, not a later one that reused the pid.
- */
+/** An owner on another host (a shared volume) cannot be checked, so it counts as live. */
 function isLiveOwner(owner: StateDirOwner, self: StateDirOwner, processes: ProcessTable): boolean {
   if (owner.host !== self.host) return true;
   if (owner.pid === self.pid) return owner.started === self.started;

@@ -3,22 +3,12 @@ import { join } from 'node:path';
 import Database from '@fairflax/sqlite';
 import { StateDirLock } from './state-dir-lock.js';
 
-/** One key's new value in a batch of state changes; `null` deletes the key (a changelog tombstone). */
+/** `null` deletes the key (a changelog tombstone). */
 export type StateChange = readonly [key: string, value: string | null];
 
 /**
- * The local state of one application instance: a single SQLite file holding every store's
- * keys, partitioned like the store's input, with the changelog offset each (store, partition)
- * reflects.
- *
- * The invariant the restore logic relies on: for each (store, partition), the rows are exactly
- * the changelog records before `checkpoint(store, partition)` applied in order. Rows and
- * checkpoint therefore only change together, in one SQLite transaction.
- *
- * One process owns the directory: a second one pointed at it while the owner lives fails at
- * start-up, naming the owner's pid, instead of silently sharing (and corrupting) the state; the
- * directory of an owner that died (SIGKILL) is taken over (see state-dir-lock.ts). The file is
- * also opened in exclusive locking mode, an OS-level lock released when its process dies.
+ * Per (store, partition) the rows are exactly the changelog before `checkpoint`, so both change
+ * together. One process owns the directory (state-dir-lock.ts), and SQLite's lock is exclusive.
  */
 export class LocalStateStore {
   private readonly db: Database.Database;
@@ -35,14 +25,12 @@ export class LocalStateStore {
     readonly file: string,
     private readonly lock?: StateDirLock,
   ) {
-    // Nobody else may use the file (exclusive mode below), so waiting for a lock only delays
-    // the "in use" error.
+    // Nobody else may use the file (exclusive mode): waiting would only delay the error.
     this.db = new Database(file, { timeout: 250 });
     try {
       this.db.pragma('locking_mode = EXCLUSIVE');
       this.db.pragma('journal_mode = WAL');
-      // NORMAL may lose the last commits on power loss; the checkpoint goes back with them, so
-      // the next start restores the difference from the changelog.
+      // May lose the last commits on power loss: the checkpoint goes back with them.
       this.db.pragma('synchronous = NORMAL');
       this.db.exec(`
         CREATE TABLE IF NOT EXISTS state (
@@ -81,10 +69,6 @@ export class LocalStateStore {
     );
   }
 
-  /**
-   * Takes `dir` (refusing a live owner, taking over a dead one's) and opens (creating if needed)
-   * `state.sqlite` in it.
-   */
   static open(dir: string): LocalStateStore {
     mkdirSync(dir, { recursive: true });
     const lock = StateDirLock.acquire(dir);
@@ -95,15 +79,12 @@ export class LocalStateStore {
     return this.selectValue.get(store, partition, key)?.value;
   }
 
-  /**
-   * The changelog offset up to which (exclusive) this partition's rows are complete, or
-   * undefined when this instance never held the partition (or lost its state directory).
-   */
+  /** Rows are complete up to this changelog offset (exclusive); undefined when never held here. */
   checkpoint(store: string, partition: number): number | undefined {
     return this.selectCheckpoint.get(store, partition)?.changelog_offset;
   }
 
-  /** Applies changes and moves the checkpoint, atomically. */
+  /** Atomically with the checkpoint. */
   apply(
     store: string,
     partition: number,
@@ -119,7 +100,6 @@ export class LocalStateStore {
     })();
   }
 
-  /** Forgets a partition (rows and checkpoint), before restoring it from scratch. */
   clear(store: string, partition: number): void {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM state WHERE store = ? AND partition = ?').run(store, partition);
@@ -129,7 +109,6 @@ export class LocalStateStore {
     })();
   }
 
-  /** Number of keys a store holds for a partition: for logs and tests. */
   size(store: string, partition: number): number {
     const row = this.db
       .prepare<[string, number], { n: number }>(

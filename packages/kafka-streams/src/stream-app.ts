@@ -12,59 +12,36 @@ import { StreamTask } from './stream-task.js';
 import { changelogTopic, ensureTopics, partitionCount, type TopicSpec } from './topics.js';
 
 export interface StreamAppOptions {
-  /** Shared by every instance of the application: names consumer groups and internal topics. */
   applicationId: string;
   /** This instance, unique among the running ones: client id, log field, restore group suffix. */
   instanceId: string;
   brokers: readonly string[];
-  /** This instance's own directory for its SQLite state file; never shared between instances. */
+  /** Never shared between instances. */
   stateDir: string;
   tasks: readonly TaskDefinition[];
-  /**
-   * Topics the tasks write to (outputs, repartition topics): created on start when missing,
-   * checked when present. Changelog topics are not listed: they are created for every task with
-   * its input's partition count.
-   */
+  /** Outputs and repartition topics (not changelogs): created if missing, else checked. */
   topics?: ReadonlyArray<Omit<TopicSpec, 'partitions'> & { partitions?: number }>;
-  /** Partitions of the listed topics that give none; 3 by default. */
+  /** For listed topics that give none; 3 by default. */
   partitions?: number;
-  /**
-   * 'exactly-once' by default when this build has it (`exactlyOnceAvailable()`), else
-   * 'at-least-once'; asking for 'exactly-once' in a build without it fails the start.
-   */
+  /** 'exactly-once' when this build has it (`exactlyOnceAvailable()`), else 'at-least-once'. */
   processingGuarantee?: ProcessingGuarantee;
-  /** How long the group waits for a silent member (a crashed instance) before moving its partitions. */
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   logger?: StreamLogger;
-  /** Called after every rebalance with this instance's partitions of a task. */
   onAssignment?: (task: string, partitions: readonly number[]) => void;
-  /**
-   * Called when a task's consumer stopped for good: it crashed on an error that is neither
-   * retriable nor an unreachable broker (after which the task restarts its consumer itself).
-   */
+  /** A task's consumer stopped for good; errors the task restarts it on are not reported. */
   onFatalError?: (task: string, error: unknown) => void;
 }
 
-/**
- * A running instance of a stream application: one consumer group member per task, one SQLite
- * state file. Instances with the same `applicationId` share each task's input partitions. A
- * partition's records are processed in offset order, one batch at a time, once its state is
- * restored; the local store is updated only after the batch's commit, so it is never ahead of
- * the changelog. Exactly-once commits a batch's outputs, changelog records and input offset in
- * one transaction and fences the previous owner at every rebalance; at-least-once can apply a
- * batch twice after a crash or a rebalance. Tasks with several input topics are only safe on one
- * instance. See the README, "Guarantees and limits".
- */
+/** Guarantees and limits: README. */
 export interface StreamApp {
   readonly instanceId: string;
   /** This instance's input partitions per task, as of the last rebalance. */
   assignment(): Record<string, readonly number[]>;
-  /** Leaves the groups (partitions move to the other instances at once), then closes the store. */
+  /** Leaves the groups (their partitions move at once), then closes the store. */
   close(): Promise<void>;
 }
 
-/** Creates the topics, opens the local state and joins each task's consumer group. */
 export async function startStreamApp(options: StreamAppOptions): Promise<StreamApp> {
   const logger = options.logger ?? silentLogger;
   const { applicationId, instanceId } = options;
@@ -87,7 +64,7 @@ export async function startStreamApp(options: StreamAppOptions): Promise<StreamA
   return app;
 }
 
-/** Opens the store and the clients on construction; `close` releases them however far `start` got. */
+/** `close` releases the store and clients however far `start` got. */
 class RunningStreamApp implements StreamApp {
   readonly instanceId: string;
   private readonly logger: StreamLogger;
@@ -154,10 +131,7 @@ class RunningStreamApp implements StreamApp {
     this.logger.info({ instanceId: this.instanceId }, 'stream app stopped');
   }
 
-  /**
-   * Creates the declared topics and the changelogs, returned in task order. Everything that must
-   * already exist is checked before anything is created.
-   */
+  /** Changelogs in task order; what must already exist is checked before anything is created. */
   private async createTopics(): Promise<TopicSpec[]> {
     const { options, admin } = this;
     const declared = (options.topics ?? []).map((t) => ({
@@ -195,7 +169,7 @@ class RunningStreamApp implements StreamApp {
   }
 }
 
-/** A task's changelog has one partition per input partition, so its inputs must be co-partitioned. */
+/** One changelog partition per input partition, so a task's inputs must be co-partitioned. */
 async function changelogOf(
   applicationId: string,
   task: TaskDefinition,
@@ -215,7 +189,7 @@ async function changelogOf(
   };
 }
 
-/** Routes kafkajs' own log lines to our logger; its errors are mostly retried, so they log as warnings. */
+/** kafkajs' errors are mostly retried, so they log as warnings. */
 function kafkaLogs(logger: StreamLogger): logCreator {
   return () =>
     ({ namespace, level, log }) => {
@@ -227,12 +201,7 @@ function kafkaLogs(logger: StreamLogger): logCreator {
     };
 }
 
-/**
- * kafkajs logs, as errors, every CONCURRENT_TRANSACTIONS answer it then retries: right after a
- * commit the coordinator is still writing the markers, so that is most transactions (#1315).
- * And it warns about bounded retries on every transactional producer, which the exactly-once
- * committer sets on purpose (it aborts and retries failed transactions itself).
- */
+/** Errors kafkajs retries anyway (#1315), and warnings about retries we bound on purpose. */
 function isExpectedTransactionNoise(message: string, details: Record<string, unknown>): boolean {
   const text = `${message} ${typeof details['error'] === 'string' ? details['error'] : ''}`;
   return /another concurrent operation on the same transaction|Limiting retries for the idempotent producer/.test(

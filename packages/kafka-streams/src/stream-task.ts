@@ -19,7 +19,6 @@ import type {
 import type { LocalStateStore } from './state-store.js';
 import { endOffsets, headersOf, readPartitions, type PartitionRange } from './topic-reader.js';
 
-/** First pause before a consumer that crashed on an unreachable broker starts again; it doubles up to the maximum. */
 const RESTART_DELAY_MS = 500;
 const MAX_RESTART_DELAY_MS = 10_000;
 
@@ -32,23 +31,15 @@ export interface StreamTaskDeps {
   applicationId: string;
   instanceId: string;
   changelog: string;
-  /** Partitions of each input topic: as many batches, one per partition, run at once. */
   inputPartitions: number;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   onAssignment: (task: string, partitions: readonly number[]) => void;
-  /** A task's consumer stopped on an error that restarting will not cure. */
+  /** The consumer stopped on an error that restarting will not cure. */
   onFatalError: (task: string, error: unknown) => void;
 }
 
-/**
- * Runs one task definition as a member of its consumer group.
- *
- * Per input partition, batches are handled one at a time, in offset order: wait until the
- * partition's state is restored, run the processor over the batch against an in-memory overlay
- * of the state, hand outputs + changelog records + the input offset to the committer, and only
- * then apply the overlay to the local store (with the changelog offset it now reflects).
- */
+/** One task as a member of its consumer group; how a batch is processed: README, "How it works". */
 export class StreamTask {
   readonly groupId: string;
   private readonly inputs: readonly string[];
@@ -56,23 +47,11 @@ export class StreamTask {
   private readonly consumer: Consumer;
   private assigned: readonly number[] = [];
   private assignedInputs: readonly InputPartition[] = [];
-  /**
-   * With a fencing committer: the group's offset of each input partition, read right after the
-   * partition was claimed. The consumer may have fetched its position before the claim, while a
-   * previous owner's last transaction was still settling; records below this were processed by
-   * that owner and are skipped.
-   */
+  /** Read after a claim: records below were processed by the previous owner, and are skipped. */
   private claimedOffsets: ReadonlyMap<string, number> = new Map();
-  /** Restores run one after another; each rebalance chains a new one for the new assignment. */
+  /** Each rebalance chains a new restore behind the last. */
   private restoring: Promise<void> = Promise.resolve();
-  /**
-   * 1 when a committed batch's changelog records are followed by its commit marker and nothing
-   * else: with a transactional committer and a single input topic, this partition's changelog
-   * has a single writer, whose next transaction waits until the marker is written. Counting the
-   * marker keeps the checkpoint at the changelog's end, so a restart does not read the
-   * changelog only to find a marker. With several inputs, another transaction may write to
-   * the changelog before the marker, so the checkpoint stays before it (and a restore reads it).
-   */
+  /** 1 when the commit marker directly follows a batch's changelog records (a single writer). */
   private readonly markerAfterChanges: number;
   /** Aborts a running restore on close, so that closing never waits for a long changelog. */
   private readonly closing = new AbortController();
@@ -91,24 +70,19 @@ export class StreamTask {
       heartbeatInterval: deps.heartbeatIntervalMs,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 500,
-      // Only committed records: with exactly-once upstream, an aborted batch never counts.
       readUncommitted: false,
-      // Every restart is ours (see the CRASH listener): a kafkajs restart still joining when the
-      // task closes joins anyway, and stays a member that nobody closes.
+      // Restarts are ours (the CRASH listener): README, "Crashed consumers".
       retry: { restartOnFailure: () => Promise.resolve(false) },
     });
   }
 
-  /** The input partitions this instance holds in the current group generation. */
   get partitions(): readonly number[] {
     return this.assigned;
   }
 
   async start(): Promise<void> {
     const { consumer } = this;
-    // GROUP_JOIN fires after every join + sync, i.e. after each rebalance, with this member's
-    // new assignment; kafkajs does not await listeners, so the restore is only started here and
-    // batches wait for it in `ready`.
+    // kafkajs does not await listeners: the restore starts here, and batches wait in `ready`.
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const partitions = new Set<number>();
       const inputs: InputPartition[] = [];
@@ -134,12 +108,7 @@ export class StreamTask {
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (this.closing.signal.aborted) return;
-      // kafkajs' own rule (start again when its retries ran out or the error is retriable),
-      // widened to an unreachable broker, as while the only broker restarts: kafkajs gives up on
-      // that one, yet the same consumer works again once the broker is back. The rest (say, a
-      // TypeError in a processor, which kafkajs does not retry) is fatal. A failed claim or
-      // restore is not: it runs again for the next batch (its own consumer may have stopped
-      // with the broker, which kafkajs reports as a group "not initialized").
+      // kafkajs' own rule, widened: README, "Crashed consumers".
       const restart =
         isRetriableKafkaError(payload.error) ||
         isBrokerUnavailable(payload.error) ||
@@ -159,8 +128,7 @@ export class StreamTask {
   private async run(): Promise<void> {
     await this.consumer.run({
       autoCommit: false,
-      // Offsets are resolved by hand once the batch is committed: a batch abandoned half-way
-      // (shutdown, rebalance, error) must be fetched again, not skipped.
+      // Resolved by hand after the commit: a batch abandoned half-way must be fetched again.
       eachBatchAutoResolve: false,
       // A slow batch (a transaction waiting on its coordinator) holds up its partition only.
       partitionsConsumedConcurrently: this.deps.inputPartitions,
@@ -168,23 +136,14 @@ export class StreamTask {
     });
   }
 
-  /**
-   * Starts the crashed consumer again after a pause, doubling the pause while the broker stays
-   * away. kafkajs disconnects a crashed consumer but keeps its subscription, so connect + run
-   * rejoins the group, which hands out the partitions again (and so restores and claims them).
-   */
+  /** kafkajs keeps a crashed consumer's subscription: connect + run rejoins the group. */
   private scheduleRestart(attempt = 1): void {
     const delayMs = Math.min(RESTART_DELAY_MS * 2 ** (attempt - 1), MAX_RESTART_DELAY_MS);
     const timer = setTimeout(() => void this.restartConsumer(attempt), delayMs);
     this.closing.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   }
 
-  /**
-   * One restart attempt. `close()` does not wait for it (connecting can take seconds while the
-   * broker is away), so a restart that gets through after `close()` disconnected the consumer
-   * disconnects it again: a consumer left running would stay a member of the group that
-   * nobody closes, holding partitions the other instances then never get.
-   */
+  /** `close()` does not wait for this: a restart that gets through after it disconnects again. */
   private async restartConsumer(attempt: number): Promise<void> {
     const { signal } = this.closing;
     if (signal.aborted) return;
@@ -204,7 +163,7 @@ export class StreamTask {
     else this.deps.logger.info({ task: this.definition.name, attempt }, 'consumer restarted');
   }
 
-  /** Stops fetching, lets an in-flight batch finish, and leaves the group (its partitions move at once). */
+  /** Lets an in-flight batch finish, then leaves the group: its partitions move at once. */
   async close(): Promise<void> {
     this.closing.abort(new Error(`task ${this.definition.name} is closing`));
     await this.consumer.disconnect();
@@ -259,12 +218,7 @@ export class StreamTask {
     }
   }
 
-  /**
-   * Takes the input partitions over from their previous owner when the committer fences
-   * (exactly-once), before anything is read from the changelog: the previous owner's open
-   * transaction is then aborted (or completed), so the changelog's end and the group's offsets
-   * read next cannot move under us any more.
-   */
+  /** Runs before anything is read: then the changelog's end and the group's offsets are final. */
   private async claim(inputs: readonly InputPartition[]): Promise<void> {
     const { committer, admin } = this.deps;
     if (!committer.claim || this.closing.signal.aborted) return;
@@ -279,11 +233,6 @@ export class StreamTask {
     this.claimedOffsets = claimed;
   }
 
-  /**
-   * Brings the local store of each partition up to the end of its changelog: from the
-   * checkpoint when there is one, from the beginning (after clearing) when there is none or it
-   * does not fit the changelog any more.
-   */
   private async restore(partitions: readonly number[]): Promise<void> {
     const { store, logger, admin, kafka, changelog } = this.deps;
     const name = this.definition.name;

@@ -14,7 +14,6 @@ export interface PartitionRange {
   to: number;
 }
 
-/** A record as read from a topic, with its key and value decoded as UTF-8. */
 export interface TopicRecord {
   partition: number;
   offset: number;
@@ -25,11 +24,7 @@ export interface TopicRecord {
 
 type BatchReader = (partition: number, messages: readonly KafkaMessage[]) => void | Promise<void>;
 
-/**
- * An assigner that hands every listed partition to the (single) member of a private group:
- * kafkajs consumers always belong to a group and have no manual `assign()`, so this is how a
- * reader gets exactly the partitions it asked for.
- */
+/** kafkajs has no manual `assign()`: a private group's single member gets exactly these. */
 function fixedAssigner(topic: string, partitions: number[]): PartitionAssigner {
   return () => ({
     name: 'FairflaxFixedAssigner',
@@ -55,13 +50,7 @@ function fixedAssigner(topic: string, partitions: number[]): PartitionAssigner {
 const encode = (assignment: Record<string, number[]>) =>
   AssignerProtocol.MemberAssignment.encode({ version: 0, assignment, userData: Buffer.alloc(0) });
 
-/**
- * Reads the given offset ranges of a topic's partitions, outside any application's consumer
- * group (a private, throw-away group that never commits). `onBatch` sees each partition's
- * messages in offset order, never past `to`; ranges that are empty are skipped. Resolves once
- * every range has been read; rejects if `onBatch` throws, the consumer crashes or `signal`
- * aborts.
- */
+/** Through a throw-away group that never commits; `onBatch` sees offset order, never past `to`. */
 export async function readPartitions(
   kafka: Kafka,
   topic: string,
@@ -78,13 +67,12 @@ export async function readPartitions(
     partitionAssigners: [fixedAssigner(topic, [...pending.keys()])],
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: 250,
-    // Committed records only: a changelog restore must not apply an aborted batch's changes.
+    // A changelog restore must not apply an aborted batch's changes.
     readUncommitted: false,
   });
   let settle: { resolve: () => void; reject: (err: unknown) => void } | undefined;
   const finished = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-  // END_BATCH_PROCESS also fires for batches that held only control records (transaction
-  // markers), which never reach eachBatch: progress is tracked here, not in eachBatch.
+  // Also fires for batches of only transaction markers, which never reach eachBatch.
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
     const range = pending.get(payload.partition);
     if (range && Number(payload.lastOffset) + 1 >= range.to) pending.delete(payload.partition);
@@ -114,8 +102,7 @@ export async function readPartitions(
         }
       },
     });
-    // Batches fetched for a partition with a pending seek are dropped, so nothing before
-    // `from` is delivered even though the group starts from the beginning.
+    // Batches fetched before a pending seek are dropped: nothing before `from` is delivered.
     for (const range of pending.values())
       consumer.seek({ topic, partition: range.partition, offset: String(range.from) });
     await finished;
@@ -125,7 +112,7 @@ export async function readPartitions(
   }
 }
 
-/** End offsets (the next offset to be written) per partition. */
+/** `high` is the next offset to be written. */
 export async function endOffsets(
   admin: Admin,
   topic: string,
@@ -134,11 +121,7 @@ export async function endOffsets(
   return new Map(offsets.map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }]));
 }
 
-/**
- * Every record a topic holds right now, in offset order per partition. For a compacted topic,
- * take the last value per key: the log may still hold older values the cleaner has not
- * removed yet.
- */
+/** A compacted topic may still hold older values per key: take the last one. */
 export async function readTopic(kafka: Kafka, topic: string): Promise<TopicRecord[]> {
   const admin = kafka.admin();
   await admin.connect();
@@ -168,7 +151,7 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<TopicRecor
   return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 }
 
-/** kafkajs headers (Buffer, string or arrays of them) as plain strings; repeated ones keep the last. */
+/** A repeated header keeps its last value. */
 export function headersOf(message: KafkaMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {

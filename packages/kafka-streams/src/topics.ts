@@ -4,27 +4,19 @@ import kafkajs, { type Admin } from 'kafkajs';
 // Not a named export under Node's ESM loader: kafkajs' CommonJS exports defeat its detection.
 const { ConfigResourceTypes } = kafkajs;
 
-/** A topic the application writes to and therefore creates on start. */
 export interface TopicSpec {
   name: string;
-  /**
-   * `compact` keeps the last value per key (changelogs, tables such as a stats output);
-   * `delete` keeps every record for the retention time (streams such as a repartition topic,
-   * where compaction would drop records that still have to be counted).
-   */
+  /** `delete` for streams such as a repartition topic: compaction would drop uncounted records. */
   cleanupPolicy: 'compact' | 'delete';
   partitions: number;
 }
 
-/** The changelog topic of a task's state store. */
 export const changelogTopic = (applicationId: string, task: string) =>
   `${applicationId}-${task}-changelog`;
 
-/** The conventional name of an internal topic that re-keys records between two tasks. */
 export const repartitionTopic = (applicationId: string, name: string) =>
   `${applicationId}-${name}-repartition`;
 
-/** Number of partitions of an existing topic; a clear error when it does not exist. */
 export async function partitionCount(admin: Admin, topic: string): Promise<number> {
   const topics = await admin.listTopics();
   if (!topics.includes(topic)) {
@@ -36,14 +28,9 @@ export async function partitionCount(admin: Admin, topic: string): Promise<numbe
   return metadata[0]?.partitions.length ?? 0;
 }
 
-/** How long a new topic's partitions may take to get leaders. */
 const LEADER_WAIT_MS = 15_000;
 
-/**
- * Creates the topics that do not exist yet and checks the ones that do: an existing topic with
- * another partition count or cleanup policy would silently break co-partitioning or lose
- * records, so it is an error, not a warning. Safe to run from several instances at once.
- */
+/** Another partition count or cleanup policy is an error; safe from several instances at once. */
 export async function ensureTopics(
   admin: Admin,
   specs: readonly TopicSpec[],
@@ -55,8 +42,7 @@ export async function ensureTopics(
   if (missing.length > 0) {
     // false means another instance created them first: the checks below still apply.
     await admin.createTopics({
-      // kafkajs' own wait gives up when the metadata does not know the topic yet
-      // (UNKNOWN_TOPIC_OR_PARTITION, seen right after a broker's first start); ours waits.
+      // kafkajs' wait gives up while the metadata does not know the topic yet; ours waits.
       waitForLeaders: false,
       topics: missing.map((spec) => ({
         topic: spec.name,
@@ -98,10 +84,6 @@ export async function ensureTopics(
   }
 }
 
-/**
- * Records of `topic` that a consumer group has not committed yet, over all partitions: 0 once
- * the group has processed (and committed) everything written so far.
- */
 export async function groupLag(admin: Admin, groupId: string, topic: string): Promise<number> {
   const [ends, committed] = await Promise.all([
     admin.fetchTopicOffsets(topic),
@@ -118,11 +100,7 @@ export async function groupLag(admin: Admin, groupId: string, topic: string): Pr
   return lag;
 }
 
-/**
- * Waits until every topic in `topics` exists, polling every `intervalMs`: an application's
- * input topics are created by their producer (the articles relay), which may start later.
- * `onWaiting` is told which are still missing, once per poll that finds any.
- */
+/** Input topics are created by their producer (the articles relay), which may start later. */
 export async function waitForTopics(
   brokers: readonly string[],
   topics: readonly string[],
