@@ -6,7 +6,6 @@ import {
   type NewEvent,
 } from '@fairflax/event-store';
 
-/** One caller's append, waiting in the queue for the next group commit. */
 export interface PendingAppend {
   streamId: string;
   expectedVersion: ExpectedVersion;
@@ -16,10 +15,6 @@ export interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
-/**
- * The write side of the store: statements prepared once, so an append is a handful of
- * primary-key lookups and inserts, with no parsing or schema work.
- */
 export class AppendStatements {
   readonly begin: Database.Statement<[]>;
   readonly commit: Database.Statement<[]>;
@@ -41,8 +36,7 @@ export class AppendStatements {
   private readonly insertCommand: Database.Statement<[string, string, number, number]>;
 
   constructor(db: Database.Database) {
-    // IMMEDIATE takes the write lock up front: a transaction that read first and then found
-    // another process writing could only fail, never wait its turn.
+    // A transaction that read first, then found another process writing, could only fail.
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
@@ -77,11 +71,7 @@ export class AppendStatements {
     );
   }
 
-  /**
-   * Checks and writes one append inside the open transaction. Throws ConcurrencyError before
-   * writing anything; any other throw may leave part of the append written, so the caller
-   * rolls it back.
-   */
+  /** ConcurrencyError comes before any write; after any other throw the caller rolls back. */
   apply(append: PendingAppend, recordedAt: string): AppendResult {
     const { streamId, expectedVersion, events, commandId } = append;
     if (commandId !== undefined) {

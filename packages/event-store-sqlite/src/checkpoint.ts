@@ -1,13 +1,6 @@
 import Database from '@fairflax/sqlite';
 
-/**
- * A named position kept in the event store's own SQLite file (table `relay_checkpoints`), for a
- * relay that publishes the store's events elsewhere: the checkpoint lives and is backed up with
- * the events it points into. It opens its own connection, so it can sit next to a running
- * SqliteEventStore on the same file (WAL; SQLite serialises the writes).
- *
- * Structurally a `RelayCheckpoint` of @fairflax/bus, without depending on it.
- */
+/** In the event store's file, backed up with the events; a bus `RelayCheckpoint` by structure. */
 export class SqliteCheckpoint {
   private readonly db: Database.Database;
   private readonly select: Database.Statement<[string], { position: number }>;
@@ -37,7 +30,6 @@ export class SqliteCheckpoint {
     }
   }
 
-  /** The last saved position; 0 (the start of the log) when none was saved. */
   load(): number {
     return this.select.get(this.name)?.position ?? 0;
   }

@@ -1,9 +1,4 @@
-/**
- * Wakes subscriptions waiting for new events: at once on this store's own commits, and at the
- * latest after the poll interval, so commits by other connections to the same file (another
- * process, another store object) are seen too. A waiter reads and starts waiting in the same
- * synchronous step, so no commit of its own store can slip in between and be missed.
- */
+/** Polls for other connections' commits; a waiter reads and waits in one synchronous step. */
 export class CommitSignal {
   private waiters = new Set<() => void>();
 
@@ -15,7 +10,7 @@ export class CommitSignal {
     for (const wake of woken) wake();
   }
 
-  /** Resolves on the next notify, after the poll interval, or when `abort` fires; never rejects. */
+  /** Never rejects. */
   wait(abort: AbortSignal | undefined): Promise<void> {
     if (abort?.aborted === true) return Promise.resolve();
     return new Promise((resolve) => {

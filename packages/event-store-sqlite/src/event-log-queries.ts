@@ -16,7 +16,6 @@ interface EventRow {
 const COLUMNS =
   'global_position, stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at';
 
-/** The read side of the store: prepared once, run synchronously between commits. */
 export class EventLogQueries {
   private readonly stream: Database.Statement<[string, number], EventRow>;
   private readonly after: Database.Statement<[number, number], EventRow>;
@@ -53,7 +52,7 @@ function toStoredEvent(row: EventRow): StoredEvent {
     eventId: row.event_id,
     type: row.type,
     schemaVersion: row.schema_version,
-    // A plain view on the blob's bytes, not a Buffer: the same shape every adapter hands out.
+    // Not a Buffer: the same shape every adapter hands out.
     data: new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength),
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     streamId: row.stream_id,

@@ -1,10 +1,6 @@
 import type Database from '@fairflax/sqlite';
 
-/**
- * `streams` holds each stream's current version, so the concurrency check of an append is one
- * primary-key lookup instead of a max() over the stream's events. `commands` remembers the
- * result of every append that carried a command id, to answer repeats with.
- */
+/** `streams` makes an append's concurrency check one primary-key lookup, not a max(). */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
   global_position INTEGER PRIMARY KEY,
@@ -32,13 +28,7 @@ CREATE TABLE IF NOT EXISTS commands (
 ) STRICT, WITHOUT ROWID;
 `;
 
-/**
- * WAL lets readers (subscriptions, other processes) run while a commit is written;
- * synchronous=NORMAL syncs at checkpoints rather than every commit, so a power loss can drop
- * the last commits but never corrupts the file. `global_position` is the rowid without
- * AUTOINCREMENT: events are never deleted, so it only grows, and in commit order because
- * SQLite lets one writer at a time hold the write lock.
- */
+/** `global_position` is the rowid: events are never deleted and one writer commits at a time. */
 export function prepareSchema(db: Database.Database): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

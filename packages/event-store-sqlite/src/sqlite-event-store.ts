@@ -19,29 +19,21 @@ const DEFAULT_BATCH_SIZE = 100;
 const DEFAULT_POLL_INTERVAL_MS = 250;
 
 export interface SqliteEventStoreOptions {
-  /** The clock for `recordedAt`; the system clock by default. */
   now?: () => Date;
-  /** How often a caught-up subscription looks for commits made through other connections. */
+  /** How often a caught-up subscription looks for commits through other connections. */
   pollIntervalMs?: number;
 }
 
 export interface SqliteEventStoreStats {
-  /** Transactions committed; a group commit counts once however many appends it held. */
+  /** A group commit counts once. */
   transactions: number;
-  /** Appends that stored events (repeated command ids and failed appends not counted). */
+  /** Only those that stored events. */
   appends: number;
 }
 
 /**
- * The event store on one SQLite file (better-sqlite3, WAL).
- *
- * Group commit: appends arriving in the same event-loop turn are queued and committed together
- * in one transaction on the next `setImmediate`. Each append of a group runs inside its own
- * savepoint, so one that fails (a concurrency conflict, a reused event id) is rolled back alone
- * and the others still commit; each caller gets its own result or error, after the commit.
- * Several stores, in one process or several, may share a file: SQLite's write lock serialises
- * their commits, and subscriptions poll to see each other's events. An event's bytes are read
- * when its group commits, so a caller must not reuse its buffers before the append settles.
+ * One event-loop turn's appends commit together, each in a savepoint so a failure stays alone.
+ * Events' bytes are read at that commit: do not reuse the buffers before the append settles.
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
@@ -131,8 +123,7 @@ export class SqliteEventStore implements EventStore {
     if (!isCount(batchSize) || batchSize === 0)
       throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
     let position = afterPosition;
-    // A batch is read only when the consumer asks for the next one: a slow consumer holds the
-    // subscription back instead of making it buffer.
+    // Read only when asked for: a slow consumer holds the subscription back, nothing buffers.
     while (!this.closed && signal?.aborted !== true) {
       const batch = this.reads.readAll(position, batchSize);
       const last = batch.at(-1);
@@ -145,7 +136,7 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  /** Commits the appends already queued, ends subscriptions, then closes the file. */
+  /** Commits the appends already queued first. */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
@@ -161,11 +152,9 @@ export class SqliteEventStore implements EventStore {
 
   private read<T>(query: () => T): Promise<T> {
     if (this.closed) return Promise.reject(closedError());
-    // The executor runs the query now; a throw becomes the rejection.
     return new Promise((resolve) => resolve(query()));
   }
 
-  /** Commits every queued append in one transaction; each caller learns its own outcome. */
   private readonly flush = (): void => {
     this.scheduled = undefined;
     const group = this.queue;
@@ -175,8 +164,7 @@ export class SqliteEventStore implements EventStore {
     const { writes } = this;
     const results: (AppendResult | undefined)[] = new Array<AppendResult | undefined>(group.length);
     const errors: unknown[] = new Array<unknown>(group.length);
-    // Alone in its transaction, an append needs no savepoint: rolling back the transaction
-    // undoes it. This keeps the common case, one append per turn, to BEGIN ... COMMIT.
+    // Alone, an append needs no savepoint: the common case stays BEGIN ... COMMIT.
     const isolate = group.length > 1;
     let wrote = 0;
     try {
@@ -223,7 +211,6 @@ export class SqliteEventStore implements EventStore {
   };
 }
 
-/** Opens (creating if needed, with its directory) the store on the SQLite file at `path`. */
 export function openSqliteEventStore(
   path: string,
   options?: SqliteEventStoreOptions,

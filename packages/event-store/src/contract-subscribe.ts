@@ -2,14 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { newEvents, positionsOf } from './contract-events.js';
 import type { EventStore, StoredEvent } from './port.js';
 
-/** What the subscribe checks need from the suite: the store of the running test. */
 export interface ContractHarness {
   store(): EventStore;
   /** Closes the store; the suite's own clean-up then leaves it alone. */
   closeStore(): Promise<void>;
 }
 
-/** Catch-up then live: part of the event store contract (./contract.ts). */
 export function subscribeContract(harness: ContractHarness): void {
   describe('subscribe', () => {
     it('catches up on stored events in batches, then delivers live appends in order', async () => {
@@ -87,7 +85,6 @@ async function nextBatch(feed: AsyncIterator<StoredEvent[]>): Promise<StoredEven
   return next.value;
 }
 
-/** Reads batches until one ends at `position` or later. */
 async function collectUntil(
   feed: AsyncIterator<StoredEvent[]>,
   position: number,

@@ -6,7 +6,6 @@ import type { EventStore, NewEvent } from './port.js';
 
 const registerNothing = (): void => undefined;
 
-/** A store for one test, on storage of its own. */
 export interface EventStoreUnderTest {
   store: EventStore;
   /** Opens a new store on the same storage; the suite closes the previous one first. */
@@ -21,10 +20,7 @@ export interface EventStoreFeatures {
   persistent: boolean;
 }
 
-/**
- * The behaviour every EventStore adapter gives (see the guarantees in ./port.ts). Each adapter's
- * tests call this with a factory that opens a fresh, empty store per test.
- */
+/** The guarantees of ./port.ts; `open` gives a fresh, empty store per test. */
 export function eventStoreContract(
   name: string,
   open: () => Promise<EventStoreUnderTest>,
@@ -335,10 +331,7 @@ export function eventStoreContract(
       await expect(store.append('article-1', 'no_stream', newEvents(1))).rejects.toThrow(/closed/);
     });
 
-    // Only adapters that keep their data somewhere that outlives the store object can pass this,
-    // so it is registered only for them: CI fails on skipped tests, and for an adapter that
-    // does not claim persistence this is not a check that could not run but one that does not
-    // apply.
+    // Left out, not skipped, for other adapters: CI fails on skipped tests.
     (features.persistent ? it : registerNothing)(
       'keeps events, stream versions and command ids after reopening',
       async () => {

@@ -12,22 +12,15 @@ import type {
 const DEFAULT_BATCH_SIZE = 100;
 
 export interface InMemoryEventStoreOptions {
-  /** The clock for `recordedAt`; the system clock by default. */
   now?: () => Date;
 }
 
-/**
- * An event store held in arrays, for unit tests of the packages that use the port. It gives
- * every guarantee of the port except durability. Appends are applied when called, one at a
- * time, so concurrent callers see exactly the outcomes a real store would give them in some
- * order. Events are copied in and out: a caller mutating what it passed or read changes nothing.
- */
+/** Every guarantee of the port but durability; events are copied in and out. */
 export class InMemoryEventStore implements EventStore {
-  /** Every event in position order: the event at position p is `log[p - 1]`. */
+  /** The event at position p is `log[p - 1]`. */
   private readonly log: StoredEvent[] = [];
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly eventIds = new Set<string>();
-  /** The first result of each command id, to answer repeats with. */
   private readonly commands = new Map<string, AppendResult>();
   private readonly appended = new AppendSignal();
   private readonly now: () => Date;
@@ -80,8 +73,7 @@ export class InMemoryEventStore implements EventStore {
       throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
     }
     let position = afterPosition;
-    // Each batch is sliced only when the consumer asks for it, so a slow consumer holds the
-    // subscription back instead of making it buffer.
+    // Sliced only when asked for: a slow consumer holds the subscription back, nothing buffers.
     while (!this.closed && signal?.aborted !== true) {
       if (position >= this.log.length) {
         await this.appended.wait(signal);
@@ -158,7 +150,6 @@ export class InMemoryEventStore implements EventStore {
   }
 }
 
-/** Runs `work` now; its result or throw settles the promise. */
 function settle<T>(work: () => T): Promise<T> {
   return new Promise((resolve) => resolve(work()));
 }
@@ -184,10 +175,7 @@ function copyOut(event: StoredEvent): StoredEvent {
   return { ...event, data: event.data.slice(), metadata: { ...event.metadata } };
 }
 
-/**
- * Wakes subscriptions waiting for appends. A waiter checks the log and starts waiting in the
- * same synchronous step, so no append can slip in between and be missed.
- */
+/** A waiter checks the log and starts waiting in one synchronous step: no append is missed. */
 class AppendSignal {
   private waiters = new Set<() => void>();
 

@@ -9,14 +9,12 @@ export const EVENTS_PROTO_PATH = fileURLToPath(
 const root = protobuf.loadSync(EVENTS_PROTO_PATH);
 const messageType = (name: string) => root.lookupType(`fairflax.events.v1.${name}`);
 
-/** Turns the data of schema version N into version N+1. Pure: no I/O, no clock. */
+/** Version N to N+1. Pure: no I/O, no clock. */
 type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
 
 interface EventSchema {
-  /** The version written today. */
   version: number;
   current: protobuf.Type;
-  /** Messages of older versions, to decode events written before a breaking change. */
   legacy: Record<number, { message: protobuf.Type; upcast: Upcaster }>;
 }
 
@@ -74,7 +72,6 @@ export function currentSchemaVersion(type: FairflaxEventType): number {
   return schemaOf(type).version;
 }
 
-/** Encodes an event's data as its protobuf message, at the current schema version. */
 export function encodeEvent(event: FairflaxEvent): EncodedEvent {
   const schema = schemaOf(event.type);
   const problem = schema.current.verify(event.data);
@@ -86,10 +83,7 @@ export function encodeEvent(event: FairflaxEvent): EncodedEvent {
   };
 }
 
-/**
- * Decodes an event written at any known schema version, upcasting old versions step by step
- * to the current shape. Throws UnknownEventError for a type or version this code cannot read.
- */
+/** Upcasts old versions step by step; UnknownEventError for a type or version it cannot read. */
 export function decodeEvent(type: string, schemaVersion: number, data: Uint8Array): FairflaxEvent {
   const schema = schemaOf(type);
   if (schemaVersion === schema.version) {
@@ -111,10 +105,7 @@ export function decodeEvent(type: string, schemaVersion: number, data: Uint8Arra
   return { type, data: withDefaults(schema.current, value) } as FairflaxEvent;
 }
 
-/**
- * proto3 leaves empty strings off the wire; restore them for plain fields so consumers see
- * `title: ''` rather than undefined, while `optional` fields stay absent when unset.
- */
+/** proto3 drops empty strings from the wire: plain fields get `''` back, `optional` ones do not. */
 function withDefaults(
   message: protobuf.Type,
   value: Record<string, unknown>,
@@ -132,7 +123,7 @@ function withDefaults(
   return out;
 }
 
-/** Encodes with an explicit old schema version: for tests and migrations that need old data. */
+/** For tests and migrations that need old data. */
 export function encodeLegacy(
   type: FairflaxEventType,
   schemaVersion: number,

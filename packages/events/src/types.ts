@@ -37,6 +37,6 @@ export type ArticleEvent = ArticleDrafted | ArticleRevised | ArticlePublished | 
 export type FairflaxEvent = AuthorEvent | ArticleEvent;
 export type FairflaxEventType = FairflaxEvent['type'];
 
-/** Streams are named `<aggregate>-<id>`; the prefix is the aggregate (and later, the topic). */
+/** The prefix is the aggregate (and, over Kafka, the topic). */
 export const articleStream = (articleId: string) => `article-${articleId}`;
 export const authorStream = (authorId: string) => `author-${authorId}`;

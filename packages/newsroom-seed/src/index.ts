@@ -6,14 +6,13 @@ export interface SeedAuthor {
 }
 
 export interface SeedArticle {
-  /** Stable id, `seed-0001` ... */
   id: string;
   category: string;
   authorId: string;
   title: string;
   body: string;
   status: 'DRAFT' | 'PUBLISHED' | 'RETRACTED';
-  /** RFC 3339; one article every six hours from 1 March 2026, so the seed is reproducible. */
+  /** One article every six hours from 1 March 2026, so the seed is reproducible. */
   created: string;
 }
 

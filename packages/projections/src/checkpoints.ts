@@ -33,7 +33,7 @@ const fromRow = (row: Row): Checkpoint => ({
   offset: row.transport_offset ?? undefined,
 });
 
-/** A projection's checkpoint rows, one per source; memory holds only what has committed. */
+/** One row per source; memory holds only what has committed. */
 export class Checkpoints {
   private readonly committed = new Map<string, Checkpoint>();
   private highest = 0;
@@ -41,7 +41,7 @@ export class Checkpoints {
 
   static migrate(db: Database): void {
     db.exec(DDL);
-    // Files written before transport offsets were stored lack the column.
+    // Older files lack the column.
     const columns = db.pragma('table_info(projection_checkpoints)') as { name: string }[];
     if (!columns.some((c) => c.name === 'transport_offset')) {
       db.exec('ALTER TABLE projection_checkpoints ADD COLUMN transport_offset INTEGER');

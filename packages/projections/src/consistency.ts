@@ -1,12 +1,6 @@
 import type { ProjectionRunner } from './runner.js';
 
-/**
- * Read-your-writes over HTTP. A client that got `globalPosition` back from a command sends it
- * as `X-Min-Position` (or `?minPosition=`); the request then waits until the read model has
- * applied that position, for at most `X-Wait-Timeout-Ms` (default 3 s, capped at 10 s). If
- * the read model does not get there in time the answer is 503 with Retry-After, never stale
- * data presented as fresh. Every answer carries `X-Read-Model-Position`.
- */
+/** README, "How it fits together"; too late is a 503, never stale data presented as fresh. */
 export const MIN_POSITION_HEADER = 'x-min-position';
 export const WAIT_TIMEOUT_HEADER = 'x-wait-timeout-ms';
 export const POSITION_HEADER = 'x-read-model-position';
@@ -37,7 +31,7 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Parses and waits; framework-free so any HTTP layer (or a GraphQL argument) can use it. */
+/** Framework-free, so any HTTP layer (or a GraphQL argument) can use it. */
 export async function awaitMinPosition(
   runner: ProjectionRunner,
   minPositionRaw: string | undefined,
@@ -74,7 +68,6 @@ export async function awaitMinPosition(
   };
 }
 
-/** A fastify `onRequest` hook that applies `awaitMinPosition` to every request. */
 export function readYourWritesHook(runner: ProjectionRunner) {
   return async (request: RequestLike, reply: ReplyLike): Promise<void> => {
     const query = (request.query ?? {}) as Record<string, string | undefined>;

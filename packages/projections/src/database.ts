@@ -3,11 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from '@fairflax/sqlite';
 import type { Database } from './types.js';
 
-/**
- * Opens a read model's SQLite file. WAL lets HTTP reads run while a batch commits;
- * synchronous=NORMAL may lose the last commits on power loss, which is safe here because the
- * checkpoint is lost with them and the events are delivered again.
- */
+/** synchronous=NORMAL may lose the last commits on power loss: the checkpoint goes with them. */
 export function openReadModel(path: string): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new BetterSqlite3(path);

@@ -2,26 +2,21 @@ import type { StoredEvent } from '@fairflax/event-store';
 import type { Statement } from './statements.js';
 import type { Database } from './types.js';
 
-/**
- * Why an event was parked: it `failed` to decode or apply, or it was `sequenced` behind an
- * earlier parked event of its stream, so that a stream's events never apply out of order.
- */
+/** `sequenced` behind an earlier parked event of its stream, which never applies out of order. */
 export type DeadLetterReason = 'failed' | 'sequenced';
 
-/** An event a projection did not apply, kept in the read model's own file until replayed. */
 export interface DeadLetter {
   id: number;
   projection: string;
   source: string;
   position: number;
-  /** The transport's offset of the delivery, when it had one. */
   offset: number | undefined;
-  /** The event exactly as delivered: its bytes are kept, not its decoded form. */
+  /** As delivered: its bytes, not its decoded form. */
   event: StoredEvent;
   error: string;
   reason: DeadLetterReason;
   parkedAt: string;
-  /** How many times applying it failed; 0 for an event only sequenced behind another. */
+  /** 0 for an event only sequenced behind another. */
   attempts: number;
   replayRequested: boolean;
 }
@@ -103,16 +98,12 @@ const fromRow = (row: Row): DeadLetter => ({
   replayRequested: row.replay_requested === 1,
 });
 
-// Errors of the database or the machine rather than of the event: the same event applies once
-// the lock is released or the disk has room, and parking every event meanwhile would empty
-// the read model into the dead-letter table. Extended codes (SQLITE_IOERR_WRITE) count too.
+// Not the event's fault: parking every event while the disk is full would empty the read model
+// into the dead-letter table. Extended codes (SQLITE_IOERR_WRITE) count too.
 const TRANSIENT_CODES =
   /^SQLITE_(BUSY|LOCKED|FULL|NOMEM|IOERR|CANTOPEN|READONLY|INTERRUPT|PROTOCOL|PERM|AUTH|NOLFS|CORRUPT|NOTADB)(_\w+)?$/;
 
-/**
- * True for a SqliteError the event is not to blame for. Checked by name, not `instanceof`, so
- * it holds whichever copy of the driver threw it.
- */
+/** By name, not `instanceof`, so it holds whichever copy of the driver threw it. */
 export function isTransientError(err: unknown): boolean {
   if (!(err instanceof Error) || err.name !== 'SqliteError') return false;
   const { code } = err as Error & { code?: unknown };
@@ -123,7 +114,6 @@ export function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
-/** The error stored for an event parked behind an earlier one of its stream. */
 export const sequencedBehind = (globalPosition: number): string =>
   `sequenced behind the parked event at position ${globalPosition} of the same stream`;
 
@@ -131,7 +121,6 @@ const hasTable = (db: Database): boolean =>
   db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'dead_letters'").get() !==
   undefined;
 
-/** The parked events of one projection, with the statements its runner needs prepared once. */
 export class DeadLetters {
   private readonly sql: Record<
     | 'insert'
@@ -146,7 +135,7 @@ export class DeadLetters {
     Statement
   >;
 
-  /** Creates the table (once per file, shared by its projections); idempotent. */
+  /** One table per file, shared by its projections. */
   static migrate(db: Database): void {
     db.exec(DDL);
   }
@@ -207,7 +196,6 @@ export class DeadLetters {
     return { ...letter, id: Number(lastInsertRowid), replayRequested: false };
   }
 
-  /** Each parked stream with the global position of its first parked event. */
   blockers(): Map<string, number> {
     const rows = this.sql.blockers.all(this.projection) as { stream_id: string; blocker: number }[];
     return new Map(rows.map((r) => [r.stream_id, r.blocker]));
@@ -231,7 +219,7 @@ export class DeadLetters {
     this.sql.remove.run(letter.id);
   }
 
-  /** Replaying `letter` failed again: it now blocks its stream, and later events wait on it. */
+  /** It now blocks its stream: later events wait on it. */
   failedAgain(letter: DeadLetter, error: string): void {
     this.sql.failedAgain.run(error, letter.id);
     const { streamId, globalPosition } = letter.event;
@@ -253,7 +241,7 @@ export interface DeadLetterFilter {
   streamId?: string;
 }
 
-/** The parked events in a read model's file, oldest first; none when it has no such table. */
+/** Oldest first; none when the file has no such table. */
 export function listDeadLetters(db: Database, filter: DeadLetterFilter = {}): DeadLetter[] {
   if (!hasTable(db)) return [];
   const rows = db
@@ -266,11 +254,7 @@ export function listDeadLetters(db: Database, filter: DeadLetterFilter = {}): De
   return rows.map(fromRow);
 }
 
-/**
- * Marks parked events for replay (one stream's, or all of the projection's). It only marks
- * them: the running service replays them, through the projection and its post-commit hooks,
- * so caches and search indexes outside SQLite follow. Safe from another process (WAL).
- */
+/** Only marks them, for the running service to replay; safe from another process (WAL). */
 export function requestReplay(
   db: Database,
   target: { projection: string; streamId?: string },

@@ -13,24 +13,14 @@ export interface FollowHandle {
 }
 
 export interface FollowSourceOptions {
-  /** Pause before following again after a batch failed; default 2 s. */
   retryDelayMs?: number;
-  /**
-   * How often to look for replay requests (`requestReplay`, made by the dead-letters command
-   * from another process); default 1 s.
-   */
+  /** For replay requests made by the dead-letters command from another process; default 1 s. */
   replayPollMs?: number;
 }
 
 /**
- * Keeps a projection following its source for the life of the service. An event the
- * projection cannot apply is parked by the runner and following goes on. If a batch fails as a
- * whole (the database is locked or full), it is rolled back, the error is logged, and following
- * resumes from the last committed position after a pause: the read model stops advancing but
- * keeps serving what it has, and nothing is skipped.
- *
- * Between batches it replays parked events someone asked to replay. better-sqlite3 is
- * synchronous, so the timer's callback never runs inside a batch's transaction.
+ * A failed batch is rolled back and retried after a pause: the read model serves on, skipping
+ * nothing. better-sqlite3 is synchronous, so a replay never runs inside a batch's transaction.
  */
 export function followSource(
   runner: ProjectionRunner,

@@ -7,37 +7,26 @@ export interface RebuildProgress {
   position: number;
   head: number;
   events: number;
-  /** Events parked as dead letters in the new file (`dead-letters list` shows them). */
   parked: number;
   elapsedMs: number;
 }
 
 export interface RebuildOptions {
-  /** The read model file to replace. */
   dbPath: string;
   projection: Projection;
   source: EventSource;
-  /**
-   * The log's head as the source last reported it; the rebuild stops after the first batch
-   * that brings the read model up to it. The source must deliver a first batch (empty if
-   * need be) that tells the head, or an empty log would keep the rebuild waiting.
-   */
+  /** The source's first batch (empty if need be) must tell the head, or an empty log waits. */
   headPosition: () => number;
   onProgress?: (progress: RebuildProgress) => void;
 }
 
-/**
- * Rebuilds a read model from position 0 into a new file next to the old one, then swaps it in.
- * The old file keeps serving (and stays intact if the rebuild fails) until the rename; stop
- * the service before swapping, since it holds the old file open.
- */
+/** Into a new file, renamed over the old one: stop the service first, it holds the old one open. */
 export async function rebuildReadModel(options: RebuildOptions): Promise<RebuildProgress> {
   const { dbPath, projection, source, headPosition, onProgress } = options;
   const tmpPath = `${dbPath}.rebuild`;
   for (const suffix of ['', '-wal', '-shm']) rmSync(tmpPath + suffix, { force: true });
   const db = openReadModel(tmpPath);
-  // Nobody reads the new file until the rename, and a crash leaves only a file to delete: no
-  // fsync per batch. It is made durable once, below, before it replaces the old one.
+  // Nobody reads it before the rename, and a crash leaves a file to delete: fsync once, below.
   db.pragma('synchronous = OFF');
   let parked = 0;
   const runner = new ProjectionRunner(db, projection, {
@@ -76,7 +65,7 @@ export async function rebuildReadModel(options: RebuildOptions): Promise<Rebuild
   return progress();
 }
 
-/** One line of a terminal progress bar: `[#######.....]  58%  58000/100000 events  41k/s`. */
+/** `[#######.....]  58%  58000/100000 events  41k/s` */
 export function formatProgress(
   { position, head, events, elapsedMs }: Omit<RebuildProgress, 'parked'>,
   width = 30,

@@ -13,19 +13,13 @@ import type { Database, Delivery, EventSource, ProjectedEvent, Projection } from
 
 export interface BatchResult {
   applied: number;
-  /** Deliveries at or below the stored position: redeliveries, ignored. */
+  /** Redeliveries, at or below the stored position. Parked events count in neither. */
   skipped: number;
-  // Parked events count in neither: `onParked` reports them.
 }
 
 export interface RunnerOptions {
-  /**
-   * Called after each batch commits, with the events it applied: for state that lives outside
-   * SQLite (a search index, a cache) and so must only change once the transaction is durable.
-   * Replayed dead letters are reported here too, once their replay commits.
-   */
+  /** After each commit (replays too): for state outside SQLite, such as a search index. */
   onCommitted?: (applied: readonly ProjectedEvent[]) => void;
-  /** Called after a batch commits, with the events it parked as dead letters. */
   onParked?: (letters: readonly DeadLetter[]) => void;
 }
 
@@ -34,13 +28,12 @@ interface BatchOutcome {
   skipped: number;
   parked: DeadLetter[];
   moved: Map<string, Checkpoint>;
-  /** Streams this batch started parking, with the position of the event that failed. */
   newlyParked: Map<string, number>;
 }
 
 interface ReplayOutcome {
   applied: ProjectedEvent[];
-  /** Per replayed stream, the position its remaining letters wait behind; undefined: none left. */
+  /** Undefined: nothing of the stream is parked any more. */
   blockers: Map<string, number | undefined>;
   stillParked: number;
 }
@@ -52,22 +45,19 @@ interface Waiter {
 }
 
 /**
- * Applies events to one read model exactly once per delivery position: a batch commits with its
- * checkpoints in one SQLite transaction. An event that fails to decode or apply is parked as a
- * dead letter, and its stream's later events park behind it while other streams flow on.
- * Database errors (locked, disk full) roll back the batch and propagate. Read-your-writes counts
- * parked events as reached.
+ * Exactly once per delivery position. A failing event is parked, and its stream's later events
+ * behind it; database errors roll the batch back. Read-your-writes counts parked events as reached.
  */
 export class ProjectionRunner {
   private readonly checkpoints: Checkpoints;
   private readonly deadLetters: DeadLetters;
-  /** Parked streams, each with the position its later events wait behind. */
+  /** Per parked stream, the position its later events wait behind. */
   private readonly parkedStreams: Map<string, number>;
   private waiters: Waiter[] = [];
   private readonly inTransaction: {
     applyDeliveries: (deliveries: readonly Delivery[]) => BatchOutcome;
     replayParked: () => ReplayOutcome;
-    /** Nested in the batch's transaction, so a savepoint: a failure undoes only this event. */
+    /** A savepoint in the batch's transaction: a failure undoes only this event. */
     applyEvent: (event: StoredEvent) => ProjectedEvent;
   };
 
@@ -93,17 +83,16 @@ export class ProjectionRunner {
     };
   }
 
-  /** The last position applied (or parked) from `source`; 0 when nothing was. */
+  /** Applied or parked. */
   position(source: string): number {
     return this.checkpoints.read(source).position;
   }
 
-  /** The transport offset stored with the last delivery from `source` that carried one. */
   offset(source: string): number | undefined {
     return this.checkpoints.read(source).offset;
   }
 
-  /** The highest global (event store) position applied: what read-your-writes compares with. */
+  /** What read-your-writes compares with. */
   globalPosition(): number {
     return this.checkpoints.highestGlobal();
   }
@@ -124,7 +113,6 @@ export class ProjectionRunner {
     return this.deadLetters.anyReplayRequested();
   }
 
-  /** Replays, in one transaction, the streams someone asked to replay (`requestReplay`). */
   replayRequested(): { replayed: number; stillParked: number } {
     const outcome = this.inTransaction.replayParked();
     for (const [streamId, blocker] of outcome.blockers) {
@@ -135,7 +123,6 @@ export class ProjectionRunner {
     return { replayed: outcome.applied.length, stillParked: outcome.stillParked };
   }
 
-  /** Resolves true once the read model has applied `globalPosition`, false after `timeoutMs`. */
   waitForPosition(globalPosition: number, timeoutMs: number): Promise<boolean> {
     if (this.globalPosition() >= globalPosition) return Promise.resolve(true);
     return new Promise((resolve) => {
@@ -151,10 +138,7 @@ export class ProjectionRunner {
     });
   }
 
-  /**
-   * Feeds batches from `source` until `signal` aborts. A batch that fails to apply is rolled
-   * back and the error propagates: the source is expected to redeliver after a restart.
-   */
+  /** A failed batch is rolled back and the error propagates: the source redelivers on restart. */
   async run(source: EventSource, signal: AbortSignal): Promise<void> {
     for await (const batch of source.batches(
       (s) => this.position(s),
@@ -232,7 +216,7 @@ export class ProjectionRunner {
     return outcome;
   }
 
-  /** Runs in the batch transaction; a transient error is rethrown to roll the batch back. */
+  /** A transient error is rethrown, to roll the whole batch back. */
   private tryApply(event: StoredEvent): { projected: ProjectedEvent } | { error: string } {
     try {
       return { projected: this.inTransaction.applyEvent(event) };

@@ -7,10 +7,7 @@ export type { Statement };
 
 const cache = new WeakMap<Database, WeakMap<object, Record<string, Statement>>>();
 
-/**
- * A projection's SQL, prepared once per connection: `apply` runs once per event and must not
- * parse SQL each time. `sql` must be a constant object (it is the cache key).
- */
+/** Prepared once per connection; `sql` must be a constant object (it is the cache key). */
 export function preparedStatements<K extends string>(
   db: Database,
   sql: Readonly<Record<K, string>>,

@@ -3,11 +3,7 @@ import type { StoredEvent } from '@fairflax/event-store';
 import { articleStream, authorStream, encodeEvent, type FairflaxEvent } from '@fairflax/events';
 import type { Database, Delivery, Projection } from './types.js';
 
-/**
- * Test helper: a log that hands out deliveries as the embedded feed would. Each call is the next
- * batch: global positions and per-stream versions carry on from the previous call, so a
- * projection sees the same stream advance across batches, as it would in production.
- */
+/** Each call is the next batch: positions and stream versions carry on from the previous one. */
 export function eventLog({ after = 0, source = 'log' } = {}): (
   events: readonly FairflaxEvent[],
 ) => Delivery[] {
@@ -38,10 +34,7 @@ export function eventLog({ after = 0, source = 'log' } = {}): (
     });
 }
 
-/**
- * Test helper: one batch read from `after + 1` of a fresh log. Stream versions count from 1
- * within this call only; when a test delivers several batches of one log, use `eventLog()`.
- */
+/** Stream versions count from 1 within this call only: for several batches, use `eventLog()`. */
 export function deliveriesOf(
   events: readonly FairflaxEvent[],
   after = 0,
@@ -50,19 +43,17 @@ export function deliveriesOf(
   return eventLog({ after, source })(events);
 }
 
-/** The fixed instant newsroom test events are timed from: 2026-03-01T08:00:00Z, in ms. */
 export const T0 = Date.parse('2026-03-01T08:00:00.000Z');
 
-/** The ISO time `minute` minutes after `T0`; tests state times as minutes into that morning. */
+/** Tests state times as minutes after `T0`. */
 export const at = (minute: number): string => new Date(T0 + minute * 60_000).toISOString();
 
-/** Who writes an article unless a test says otherwise. */
 export interface Byline {
   authorId: string;
   authorName: string;
 }
 
-/** What a test may set on a drafted article; the rest defaults from its id and the byline. */
+/** The rest defaults from the article id and the byline. */
 export type DraftFields = Partial<{
   title: string;
   body: string;
@@ -71,10 +62,7 @@ export type DraftFields = Partial<{
   authorName: string;
 }>;
 
-/**
- * Small builders for author and article events, timed by `at(minute)`, with defaults so that
- * tests state only what matters to them. Drafts default to `byline`.
- */
+/** Builders with defaults, so tests state only what matters to them. */
 export function newsroomEventsBy(byline: Byline) {
   const drafted = (articleId: string, minute: number, fields: DraftFields = {}): FairflaxEvent => ({
     type: 'ArticleDrafted',
@@ -128,21 +116,16 @@ export function newsroomEventsBy(byline: Byline) {
   };
 }
 
-/** The newsroom event builders, with articles written by Nadia Rahman (`nadia`). */
 export const newsroomEvents = newsroomEventsBy({ authorId: 'nadia', authorName: 'Nadia Rahman' });
 
-/** One event a journalProjection applied: the author's name, or else the event type. */
+/** `name`: the author's name, or else the event type. */
 export interface JournalEntry {
   streamId: string;
   version: number;
   name: string;
 }
 
-/**
- * Test helper: a read model that journals every event it applies, in order. When `fault`
- * returns an error for an entry, it is thrown after the entry was written: the event's
- * savepoint has to undo that write.
- */
+/** A `fault` is thrown after the entry was written: the event's savepoint has to undo it. */
 export function journalProjection(
   name: string,
   fault: (entry: JournalEntry) => Error | undefined,
@@ -169,13 +152,11 @@ export function journalProjection(
   };
 }
 
-/** What a journalProjection applied, in the order it applied it. */
 export const journalOf = (db: Database): JournalEntry[] =>
   db
     .prepare('SELECT stream_id AS streamId, version, name FROM journal ORDER BY seq')
     .all() as JournalEntry[];
 
-/** Test helpers: the two author events, with fixed timestamps. */
 export const authorRegistered = (authorId: string, name = authorId): FairflaxEvent => ({
   type: 'AuthorRegistered',
   data: { authorId, name, registeredAt: '2026-01-01T00:00:00.000Z' },

@@ -1,8 +1,4 @@
-/**
- * Configuration comes from environment variables and is validated once at start-up, so a
- * typo fails fast with a message that names the variable instead of surfacing later as an
- * odd runtime error.
- */
+/** Validated once at start-up, so a typo fails fast with a message naming the variable. */
 export class ConfigError extends Error {
   constructor(
     readonly variable: string,
@@ -21,7 +17,6 @@ export interface EnvReader {
   port(name: string, fallback: number): number;
   url(name: string, fallback: string): string;
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T;
-  /** A `host:port` pair, as gRPC clients take it. */
   address(name: string, fallback: string): string;
 }
 

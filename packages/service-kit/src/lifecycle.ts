@@ -3,18 +3,10 @@ import { ConfigError } from './config.js';
 
 export type Closer = () => Promise<void> | void;
 
-/**
- * A signal this soon after the first is the same stop request arriving twice, not a second
- * Ctrl-C: the terminal sends SIGINT to the whole process group, so a service started by a
- * supervisor gets it once from the terminal and once more (as SIGTERM) from the supervisor.
- */
+/** Under a supervisor one stop arrives twice: SIGINT from the terminal, SIGTERM from it. */
 export const REPEATED_SIGNAL_MS = 1_000;
 
-/**
- * Runs `closers` in order on SIGINT/SIGTERM, then exits. A second signal (later than
- * REPEATED_SIGNAL_MS after the first), or closers that hang past `timeoutMs`, force the exit so
- * that Ctrl-C always stops the process.
- */
+/** A second signal, or closers hanging past `timeoutMs`, force the exit: Ctrl-C always stops it. */
 export function closeOnSignals(logger: Logger, closers: Closer[], timeoutMs = 10_000): void {
   let closingSince: number | undefined;
   const shutdown = (signal: NodeJS.Signals) => {
@@ -51,7 +43,6 @@ export function closeOnSignals(logger: Logger, closers: Closer[], timeoutMs = 10
   process.on('SIGTERM', shutdown);
 }
 
-/** What a service sends over the IPC channel of a supervisor that started it (scripts/start.ts). */
 const READY_MESSAGE = { type: 'ready' } as const;
 
 export function isReadyMessage(message: unknown): boolean {
@@ -62,12 +53,7 @@ export function isReadyMessage(message: unknown): boolean {
   );
 }
 
-/**
- * Wraps a service's `main`: once it resolved (the service is listening), tells a supervisor
- * that started it with an IPC channel that it is ready. Configuration errors print one line
- * naming the variable and exit with status 78 (EX_CONFIG); anything else is logged with its
- * stack and exits with 1.
- */
+/** Ready once `main` resolved (listening); a ConfigError exits 78 (EX_CONFIG), anything else 1. */
 export function runMain(service: string, main: () => Promise<void>): void {
   main().then(tellSupervisorReady, (err: unknown) => {
     if (err instanceof ConfigError) {
@@ -83,8 +69,8 @@ export function runMain(service: string, main: () => Promise<void>): void {
 
 function tellSupervisorReady(): void {
   if (process.send === undefined || !process.connected) return;
-  // A channel the supervisor already closed is no reason to fail: the callback takes the error.
+  // A channel the supervisor already closed is no reason to fail.
   process.send(READY_MESSAGE, undefined, undefined, () => undefined);
-  // The channel is only for this message: it must not keep a finished one-shot command alive.
+  // Only for this message: it must not keep a finished one-shot command alive.
   process.channel?.unref();
 }

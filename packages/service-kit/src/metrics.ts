@@ -1,10 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { problem, problemClientError, PROBLEM_CONTENT_TYPE } from './problem.js';
 
-/**
- * A labelled counter in the Prometheus text format: enough for the few numbers the services
- * expose, without pulling in a metrics library.
- */
+/** Prometheus text format: enough for the few numbers the services expose, without a library. */
 export class Counter {
   private readonly values = new Map<string, number>();
 
@@ -28,10 +25,6 @@ export class Counter {
   }
 }
 
-/**
- * Serves `GET /metrics` (and HEAD) for the given counters on its own port; any other answer is
- * problem+json, as from the services' own HTTP APIs.
- */
 export async function startMetricsServer(
   host: string,
   port: number,

@@ -1,6 +1,6 @@
 import { METHODS, STATUS_CODES } from 'node:http';
 
-/** RFC 9457 problem details, the body every 4xx/5xx of our HTTP services carries. */
+/** RFC 9457: the body of every 4xx/5xx of our HTTP services. */
 export interface Problem {
   type: string;
   title: string;
@@ -39,19 +39,13 @@ interface RequestLike {
   log: { error(obj: object, msg: string): void };
 }
 
-/**
- * Fastify's own errors whose message echoes the whole URL (up to the header size limit): they
- * get a detail of their own instead.
- */
+/** Fastify's messages for these echo the whole URL (up to the header size limit). */
 const FRAMEWORK_DETAILS: Record<string, string> = {
   FST_ERR_BAD_URL: 'the URL path is not valid percent-encoded UTF-8',
   FST_ERR_MAX_PARAM_LENGTH: 'a segment of the URL path is longer than this server accepts',
 };
 
-/**
- * A fastify error handler answering in problem+json: client errors fastify raises (a malformed
- * body, say) keep their status and message; anything else is logged and becomes a bare 500.
- */
+/** Client errors fastify raises keep their status and message; anything else is a bare 500. */
 export function problemErrorHandler(what: string) {
   return (err: unknown, request: RequestLike, reply: ReplyLike) => {
     const { statusCode, code, message } = (typeof err === 'object' && err !== null ? err : {}) as {
@@ -73,14 +67,10 @@ export function problemErrorHandler(what: string) {
 interface AppLike {
   setErrorHandler(handler: ReturnType<typeof problemErrorHandler>): unknown;
   setNotFoundHandler(handler: (request: RequestLike, reply: ReplyLike) => unknown): unknown;
-  /** Fastify's route lookup by method and concrete URL; null when nothing matches. */
   findRoute(route: { method: string; url: string }): unknown;
 }
 
-/**
- * 404 for a path no route serves, 405 with `Allow` for one served under other methods (fastify
- * itself answers 404 to both).
- */
+/** 405 with `Allow` for a path served under other methods (fastify itself answers 404). */
 function notFoundHandler(app: AppLike) {
   return (request: RequestLike, reply: ReplyLike) => {
     const path = request.url.split('?', 1)[0] ?? '/';
@@ -112,10 +102,7 @@ const CLIENT_ERRORS: Record<string, [status: number, detail: string]> = {
   HPE_HEADER_OVERFLOW: [431, 'the request line and headers are larger than this server accepts'],
 };
 
-/**
- * Answers a request too malformed for HTTP parsing to finish (node's `clientError`), as
- * fastify's `clientErrorHandler` or on a plain node server; the connection is closed after.
- */
+/** For node's `clientError` (HTTP parsing could not finish); the connection is closed after. */
 export function problemClientError(err: Error & { code?: string }, socket: SocketLike): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, detail] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'the request is not valid HTTP'];
@@ -130,17 +117,12 @@ export function problemClientError(err: Error & { code?: string }, socket: Socke
   socket.destroy(err);
 }
 
-/**
- * Makes every error answer of a fastify app problem+json, including those fastify produces
- * before routing: spread `serverOptions` into `Fastify({...})`, then `install(app)` sets the
- * error and not-found handlers. Unexpected errors are logged as "<what> failed" and answer 500.
- */
+/** Spread `serverOptions` into `Fastify({...})` (errors before routing), then `install(app)`. */
 export function problemResponses(what: string) {
   const errorHandler = problemErrorHandler(what);
   return {
     serverOptions: {
-      // Fastify types this option generic over the route, which no structural reply type
-      // matches; what it passes is a FastifyRequest and FastifyReply, as to the error handler.
+      // Typed generic over the route; it gets the same request and reply as the error handler.
       frameworkErrors: errorHandler as (err: unknown, request: unknown, reply: unknown) => void,
       clientErrorHandler: problemClientError,
     },

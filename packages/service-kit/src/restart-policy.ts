@@ -1,14 +1,11 @@
-/**
- * When a supervisor (`pnpm start`, scripts/start.ts) restarts a service that exited, and when it
- * gives up and stops the whole system instead. Pure: the caller passes the clock in.
- */
+/** For the supervisor (scripts/start.ts); pure: the caller passes the clock in. */
 export interface RestartPolicy {
-  /** The first delay, and the delay after a stable run; each crash after a short run doubles it. */
+  /** Also after a stable run; each crash after a short run doubles it. */
   initialDelayMs: number;
   maxDelayMs: number;
-  /** A run at least this long (from ready to exit) counts as stable: the delay starts over. */
+  /** From ready to exit. */
   stableAfterMs: number;
-  /** This many crashes of one service within `crashWindowMs` stop the system. */
+  /** Crashes of one service within `crashWindowMs` that stop the system. */
   maxCrashes: number;
   crashWindowMs: number;
 }
@@ -22,9 +19,8 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = {
 };
 
 export interface CrashHistory {
-  /** The crashes within the last window, oldest first. */
+  /** Within the last window, oldest first. */
   readonly crashedAt: readonly number[];
-  /** 0 before the first restart. */
   readonly lastDelayMs: number;
 }
 
@@ -32,20 +28,16 @@ export const NO_CRASHES: CrashHistory = { crashedAt: [], lastDelayMs: 0 };
 
 export interface Crash {
   at: number;
-  /** Whether it ever became ready: an exit before that is a failed start, not a crash. */
+  /** An exit before ready is a failed start, not a crash. */
   everReady: boolean;
-  /** How long the run that ended was ready; 0 when a restart exited before it became ready. */
+  /** 0 when a restart exited before it became ready. */
   readyForMs: number;
 }
 
 export type RestartDecision =
   { restart: true; delayMs: number; history: CrashHistory } | { restart: false; reason: string };
 
-/**
- * Restart with exponential backoff, except when the service never became ready (a broken
- * configuration or build would only fail again, and a system is never left half started) or
- * when it keeps crashing (`maxCrashes` within `crashWindowMs`).
- */
+/** Never after a failed start: a broken configuration or build would only fail again. */
 export function decideRestart(
   history: CrashHistory,
   crash: Crash,

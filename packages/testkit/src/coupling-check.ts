@@ -1,10 +1,7 @@
 import type { RunningSystem } from './system.js';
 import { waitFor } from './ports.js';
 
-/**
- * The three problems of the coupled design, as measurements any version of the system can be
- * put through: step 0 shows them, step 1 shows them fixed.
- */
+/** The three problems of the coupled design, measurable on any version of the system. */
 export interface CouplingReport {
   /** (a) HTTP status of each read endpoint while articles is stopped. */
   statusWithArticlesDown: Record<string, number>;
@@ -14,7 +11,7 @@ export interface CouplingReport {
   search: { supported: boolean; detail: string };
 }
 
-// Valid against both schemas: a list in step 0, a connection from step 1 on.
+// Valid against both schemas: a list (the coupled system) or a connection.
 const ARTICLES_QUERY = '{ articles(count: 20) { __typename } }';
 const SEARCH_QUERY = '{ search(text: "wind") { id title } }';
 
@@ -37,7 +34,6 @@ export const READ_PROBES: readonly Probe[] = [
   { name: 'POST graph articles(count: 20)', request: (s) => graphql(s, ARTICLES_QUERY) },
 ];
 
-/** Sum of every counter articles exposes as grpc_server_handled_total. */
 export async function grpcCallsServed(system: RunningSystem): Promise<number> {
   const res = await fetch(`http://127.0.0.1:${system.ports.articlesMetrics}/metrics`);
   const text = await res.text();
@@ -49,7 +45,6 @@ export async function grpcCallsServed(system: RunningSystem): Promise<number> {
   return total;
 }
 
-/** Graph answers a GraphQL request with an error object when the field does not exist. */
 async function probeSearch(system: RunningSystem): Promise<CouplingReport['search']> {
   const res = await graphql(system, SEARCH_QUERY);
   const body = (await res.json()) as {
@@ -66,10 +61,7 @@ async function probeSearch(system: RunningSystem): Promise<CouplingReport['searc
   };
 }
 
-/**
- * Runs the checks. Stops articles at the end (check (a)), so run it on a system of its own.
- * `readsPerProbe` requests are made per endpoint to count the calls they cause.
- */
+/** Stops articles at the end (check (a)): run it on a system of its own. */
 export async function checkCoupling(
   system: RunningSystem,
   readsPerProbe = 10,

@@ -6,28 +6,20 @@ const require = createRequire(import.meta.url);
 const tsxLoader = require.resolve('tsx');
 
 export interface ServiceSpec {
-  /** Used to prefix log lines. */
   name: string;
-  /** The working directory: a service package's folder. */
   dir: string;
-  /** The entry point, relative to `dir`; `src/main.ts` by default. */
+  /** Relative to `dir`; `src/main.ts` by default. */
   entry?: string;
   env?: Record<string, string>;
-  /** Modules to preload after the TypeScript loader (`node --import`), such as a fault injector. */
+  /** Preloaded after the TypeScript loader, such as a fault injector. */
   imports?: readonly string[];
-  /** The process counts as started once this loopback port accepts connections. */
+  /** Started once this loopback port accepts connections. */
   readyPort?: number;
-  /**
-   * Told about the process as soon as it is spawned, before it is ready: a supervisor that
-   * must be able to kill everything it started (even a start it gave up on) tracks it here.
-   */
+  /** Before it is ready, so a supervisor can kill even a start it gave up on. */
   onSpawn?: (service: RunningService) => void;
 }
 
-/**
- * Node arguments that run a TypeScript entry point from source: workspace packages resolve to
- * their `src/` through the "source" export condition, and tsx compiles on the fly.
- */
+/** Workspace packages resolve to their `src/` through the "source" export condition. */
 export function tsNodeArgs(entry: string, imports: readonly string[] = []): string[] {
   return [
     '--conditions=source',
@@ -64,7 +56,7 @@ export class RunningService {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Graceful stop (SIGTERM), escalating to SIGKILL after `timeoutMs`. */
+  /** SIGTERM, then SIGKILL after `timeoutMs`. */
   async stop(timeoutMs = 10_000): Promise<number | null> {
     if (!this.running) return this.child.exitCode;
     this.child.kill('SIGTERM');
@@ -76,7 +68,6 @@ export class RunningService {
     }
   }
 
-  /** Crash: SIGKILL, no chance to clean up. */
   async kill(): Promise<void> {
     if (!this.running) return;
     this.child.kill('SIGKILL');
@@ -84,7 +75,6 @@ export class RunningService {
   }
 }
 
-/** Starts a service from source as a real process and waits until its port answers. */
 export async function startService(spec: ServiceSpec, timeoutMs = 30_000): Promise<RunningService> {
   const child = spawn(process.execPath, tsNodeArgs(spec.entry ?? 'src/main.ts', spec.imports), {
     cwd: spec.dir,

@@ -14,7 +14,6 @@ export interface SystemPorts {
   sitemap: number;
 }
 
-/** A free loopback port for each port the four services listen on. */
 export async function freeSystemPorts(): Promise<SystemPorts> {
   return {
     articles: await freePort(),
@@ -25,7 +24,7 @@ export async function freeSystemPorts(): Promise<SystemPorts> {
   };
 }
 
-/** The variables that put the services on `ports` (and the read side on articles' port). */
+/** Also points the read side at articles' port. */
 export function systemPortsEnv(ports: SystemPorts): Record<string, string> {
   return {
     ARTICLES_PORT: String(ports.articles),
@@ -37,7 +36,6 @@ export function systemPortsEnv(ports: SystemPorts): Record<string, string> {
   };
 }
 
-/** The four services as real processes on free loopback ports, each with its own data folder. */
 export class RunningSystem {
   constructor(
     readonly servicesDir: string,
@@ -51,7 +49,6 @@ export class RunningSystem {
     return `http://127.0.0.1:${this.ports[service]}${path}`;
   }
 
-  /** Starts a stopped service again with the same ports and data. */
   async restart(name: keyof RunningSystem['services']): Promise<RunningService> {
     await this.services[name].stop();
     const started = await startService({
@@ -70,10 +67,7 @@ export class RunningSystem {
   }
 }
 
-/**
- * Starts articles, then graph, rss and sitemap, all from `servicesDir` (a folder holding one
- * package per service). Both the coupled and the event-sourced systems take the same variables.
- */
+/** `servicesDir` holds one package per service; the coupled and event-sourced systems both fit. */
 export async function startSystem(
   servicesDir: string,
   extraEnv: Record<string, string> = {},
