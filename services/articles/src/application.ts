@@ -25,7 +25,7 @@ import { ValidationError } from './domain/errors.js';
 import { validId } from './domain/rules.js';
 import { StreamQueue } from './stream-queue.js';
 
-/** A command as it arrives at the edge: the domain command without the clock reading. */
+/** The domain command without the clock reading. */
 type Request<C> = C extends { type: infer T; data: infer D }
   ? { type: T; data: Omit<D, 'now'> }
   : never;
@@ -42,17 +42,13 @@ export interface CommandOutcome {
   streamId: string;
   streamVersion: number;
   globalPosition: number;
-  /** The command id had been handled before; nothing new was stored. */
   duplicate: boolean;
 }
 
 export interface CommandContext {
-  /**
-   * Idempotency key: a command id is handled once, whatever the state of the stream now.
-   * Same grammar as every id (`validId`); empty means none.
-   */
+  /** Handled once, whatever the state of the stream now; empty means none. */
   commandId?: string;
-  /** Optimistic check the client asked for; without it a lost race is re-decided. */
+  /** Without it, a lost race is re-decided. */
   expectedVersion?: number;
 }
 
@@ -61,11 +57,7 @@ export interface Clock {
   newId(): string;
 }
 
-/**
- * How long a command without an expected version keeps re-deciding after losing a race to a
- * writer in another process: until `attempts` are used or `withinMs` has passed, waiting a
- * random time up to min(capMs, baseMs * 2^attempt) in between (full jitter).
- */
+/** Re-deciding after a race lost to another process: full jitter, min(capMs, baseMs * 2^n). */
 export interface ConflictRetry {
   attempts: number;
   withinMs: number;
@@ -80,15 +72,7 @@ export const CONFLICT_RETRY: ConflictRetry = {
   capMs: 100,
 };
 
-/**
- * The command side: load the stream, fold it into state, decide, append at the version the
- * decision was based on. Time and ids come from `clock`, so the domain stays pure.
- *
- * Commands to one stream run one at a time in this process, so they never race each other:
- * without an expected version all of them apply, in arrival order. Only a writer in another
- * process can still move the stream between read and append; that race is re-decided
- * (`ConflictRetry`). With an expected version a stale command fails with ConcurrencyError.
- */
+/** Only another process can move a stream between read and append: that race is re-decided. */
 export class ArticlesApplication {
   private readonly streams = new StreamQueue();
 
@@ -126,7 +110,7 @@ export class ArticlesApplication {
     });
   }
 
-  /** The author's current name, from its own stream: the drafted event carries it. */
+  /** The drafted event carries the author's current name. */
   private async loadAuthor(authorId: string): Promise<{ id: string; name: string } | null> {
     const stored = await this.store.readStream(authorStream(authorId));
     const state = decodeAll(stored).reduce(
@@ -169,8 +153,7 @@ export class ArticlesApplication {
     const stored = await this.store.readStream(streamId);
     const version = stored.at(-1)?.streamVersion ?? 0;
     const position = stored.at(-1)?.globalPosition ?? 0;
-    // A repeated command (a client retrying after a timeout) gets the first answer, even
-    // if the stream moved on since: "publish" twice must not fail the second time.
+    // The first answer even if the stream moved on: "publish" twice must not fail the second time.
     const earlier = context.commandId ? lastOfCommand(stored, context.commandId) : undefined;
     if (earlier) {
       return {

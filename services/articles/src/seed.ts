@@ -3,10 +3,7 @@ import type { EventStore } from '@fairflax/event-store';
 import { SEED_ARTICLES, SEED_AUTHORS } from '@fairflax/newsroom-seed';
 import { ArticlesApplication } from './application.js';
 
-/**
- * Fills an empty event store with the sample newsroom by running the same commands an editor
- * would, on a clock set to each article's seed time. Does nothing if the store has events.
- */
+/** Through the same commands an editor would run; does nothing if the store has events. */
 export async function seedNewsroom(store: EventStore): Promise<number> {
   if ((await store.headPosition()) > 0) return 0;
   let now = new Date(SEED_ARTICLES[0]?.created ?? 0);

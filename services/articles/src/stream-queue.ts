@@ -1,8 +1,4 @@
-/**
- * One task at a time per stream, in arrival order; tasks on different streams run side by
- * side. A stream with nothing queued holds no entry, so memory follows the commands in flight,
- * not the streams ever seen. A failed task does not hold up the ones queued behind it.
- */
+/** One task at a time per stream; an idle stream holds no entry; a failure holds up nothing. */
 export class StreamQueue {
   private readonly tails = new Map<string, Promise<void>>();
 
@@ -16,7 +12,6 @@ export class StreamQueue {
     return result;
   }
 
-  /** Streams with a task running or queued. */
   get busyStreams(): number {
     return this.tails.size;
   }

@@ -10,12 +10,7 @@ interface FieldDescriptor {
   type?: string;
 }
 
-/**
- * proto3 string fields must hold UTF-8, but the decoder turns bytes that are not (a lone
- * surrogate a client encoded, say) into U+FFFD without a word, and the command would store
- * text the client never sent. This wraps each method's request decoder to note the first
- * top-level string field that is not well-formed UTF-8, for `refuseMalformedStrings`.
- */
+/** The decoder turns non-UTF-8 bytes into U+FFFD silently: note the first such string field. */
 export function notingMalformedStrings(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
   return Object.fromEntries(
     Object.entries(service).map(([name, method]) => {
@@ -33,13 +28,11 @@ export function notingMalformedStrings(service: grpc.ServiceDefinition): grpc.Se
   );
 }
 
-/** Throws a ValidationError naming the field if the request's decoder noted one. */
 export function refuseMalformedStrings(request: object): void {
   const field = (request as { [MALFORMED]?: string })[MALFORMED];
   if (field !== undefined) throw new ValidationError(`${field} is not well-formed UTF-8`, field);
 }
 
-/** String field numbers of the method's request message, with their proto (snake_case) names. */
 function stringFields(method: grpc.MethodDefinition<unknown, unknown>): Map<number, string> {
   const descriptor = (method as { requestType?: { type?: { field?: FieldDescriptor[] } } })
     .requestType?.type?.field;
@@ -55,7 +48,6 @@ function stringFields(method: grpc.MethodDefinition<unknown, unknown>): Map<numb
   return fields;
 }
 
-/** Walks the message's top-level fields; anything it cannot follow is left to the decoder. */
 function firstMalformed(bytes: Buffer, fields: Map<number, string>): string | undefined {
   let at = 0;
   const varint = (): number => {

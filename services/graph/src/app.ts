@@ -17,32 +17,26 @@ import type { ArticleSearch } from './search.js';
 const GRAPHQL_PATH = '/graphql';
 
 export interface GraphDeps {
-  /** The read model's connection; the runner has already created its tables. */
+  /** The runner has already created its tables. */
   db: Database;
   runner: ProjectionRunner;
   search: ArticleSearch;
-  /** Used by mutations only. */
   commands: ArticlesCommands;
-  /** The stream processor's counts, when it runs (Kafka transport). */
+  /** Kafka transport only. */
   stats?: ArticleStatsView;
-  /** What /healthz reports about the event feed (connected, head position ...). */
   feedStatus?: () => object;
-  /** What one request may cost; DEFAULT_LIMITS when left out. */
   limits?: GraphqlLimits;
   logger?: boolean | object;
 }
 
 export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
   const limits = deps.limits ?? DEFAULT_LIMITS;
-  // Errors off the GraphQL path (unknown routes, malformed URLs) are problem+json; mercurius
-  // then takes over the error handler for its own routes.
+  // problem+json off the GraphQL path; mercurius takes over the error handler for its routes.
   const problems = problemResponses('graph');
   const app = Fastify({ logger: deps.logger ?? false, ...problems.serverOptions });
   problems.install(app);
   const readModel = new GraphReadModel(deps.db);
 
-  // A client that got a globalPosition back from a mutation sends it as X-Min-Position; the
-  // request then waits until the read model has applied it (or fails with 503).
   const readYourWrites = readYourWritesHook(deps.runner);
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.url === GRAPHQL_PATH) await readYourWrites(request, reply);
@@ -58,7 +52,7 @@ export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
     validationRules: limitRules(limits),
     graphql: { parseOptions: { maxTokens: limits.maxTokens } },
   });
-  // The cost depends on variables (`count: $n`), so it is checked per request, not cached.
+  // Depends on variables (`count: $n`): checked per request, not cached.
   app.graphql.addHook('preExecution', (schema, document, context, variables) => {
     const body = context.reply.request.body as { operationName?: unknown } | undefined;
     const operationName =

@@ -9,16 +9,11 @@ function isServiceError(err: unknown): err is ServiceError {
   return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number';
 }
 
-/** A query argument the read model cannot answer (count out of range, malformed cursor ...). */
 export function badUserInput(message: string, field?: string): Error {
   return new ErrorWithProps(message, { code: 'BAD_USER_INPUT', ...(field && { field }) }, 400);
 }
 
-/**
- * Translates an articles gRPC failure into a GraphQL error with a stable `extensions.code`.
- * The HTTP status rides along for mercurius, which uses it when the error voids the response.
- * `argumentOf` names the GraphQL argument behind the wire field a validation failure names.
- */
+/** The status rides along for mercurius; `argumentOf` maps wire fields to GraphQL arguments. */
 export function toGraphqlError(err: unknown, argumentOf?: (wireField: string) => string): Error {
   if (!isServiceError(err)) return err instanceof Error ? err : new Error(String(err));
   // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check -- the rest are internal
@@ -49,7 +44,7 @@ export function toGraphqlError(err: unknown, argumentOf?: (wireField: string) =>
   }
 }
 
-/** Codes of HTTP-level failures (fastify's or mercurius's own), by status. */
+/** HTTP-level failures (fastify's or mercurius's own). */
 const HTTP_CODES: Record<number, string> = {
   400: 'BAD_REQUEST',
   404: 'NOT_FOUND',
@@ -61,7 +56,6 @@ const HTTP_CODES: Record<number, string> = {
 
 interface Classified {
   error: GraphQLError;
-  /** The HTTP status an HTTP-level failure carries; undefined for GraphQL ones. */
   httpStatus?: number;
   internal?: boolean;
 }
@@ -73,7 +67,7 @@ const withCode = (error: GraphQLError, code: string, message = error.message) =>
     extensions: { ...error.extensions, code },
   });
 
-/** Gives every error a stable `extensions.code`, and hides what an unexpected one says. */
+/** Hides what an unexpected error says. */
 function classify(error: GraphQLError): Classified {
   const original: (Error & { statusCode?: unknown }) | undefined = error.originalError;
   if (typeof error.extensions['code'] === 'string') {
@@ -99,10 +93,7 @@ function classify(error: GraphQLError): Classified {
   };
 }
 
-/**
- * mercurius puts the errors of a failed parse or validation in `originalError.errors`, and
- * those of an HTTP-level refusal (a mutation sent with GET: 405) too.
- */
+/** mercurius nests parse, validation and HTTP-level (405) errors in `originalError.errors`. */
 function flatten(errors: readonly GraphQLError[]): Classified[] {
   return errors.flatMap((error) => {
     const original = error.originalError as { errors?: unknown; statusCode?: unknown } | undefined;
@@ -117,13 +108,7 @@ function flatten(errors: readonly GraphQLError[]): Classified[] {
   });
 }
 
-/**
- * mercurius's errorFormatter: one error shape (`extensions.code` on every error) and the
- * status codes of GraphQL over HTTP. A request error (nothing executed: no `data` entry) is
- * 200 for `application/json` and 400 for `application/graphql-response+json`, unless HTTP
- * itself failed (413, 415 ...); an executed request is 200 for the latter and keeps the
- * status of its single error (404, 409, 503) for the former, as before.
- */
+/** mercurius's errorFormatter; the shape and statuses: README, "Errors and limits". */
 export function formatGraphqlErrors(
   execution: ExecutionResult & { statusCode?: number },
   context: MercuriusContext,

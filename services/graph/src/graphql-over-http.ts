@@ -3,11 +3,7 @@ import { GraphQLError, Location } from 'graphql';
 
 const GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json';
 
-/**
- * Whether the client prefers `application/graphql-response+json` (GraphQL over HTTP): ranked
- * higher than `application/json`, or as high and listed first. Without an Accept header the
- * client gets JSON.
- */
+/** Ranked higher than `application/json`, or as high and listed first. */
 export function acceptsGraphqlResponseJson(accept: string | undefined): boolean {
   if (!accept) return false;
   let graphql = { q: 0, at: Infinity };
@@ -36,7 +32,7 @@ interface GraphqlBody {
   extensions?: unknown;
 }
 
-/** What is wrong with a POST to the GraphQL path, if anything; drops `"extensions": null`. */
+/** Also drops `"extensions": null`. */
 function checkPost(request: FastifyRequest): Error | undefined {
   const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (mediaType !== 'application/json' && mediaType !== 'application/graphql')
@@ -55,11 +51,7 @@ function checkPost(request: FastifyRequest): Error | undefined {
   return undefined;
 }
 
-/**
- * The request and response rules of GraphQL over HTTP that mercurius leaves to us: `null`
- * for an optional parameter, parameters of the wrong type (400), the response media type,
- * and a cap on the size of a response.
- */
+/** The rules of GraphQL over HTTP that mercurius leaves to us, and a cap on response size. */
 export function graphqlOverHttp(
   app: FastifyInstance,
   options: { path: string; maxResponseBytes: number },

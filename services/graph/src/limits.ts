@@ -18,14 +18,11 @@ import {
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { MAX_COUNT } from './pagination.js';
 
-/**
- * What one GraphQL request may cost, checked before anything executes (the response size
- * after). See "GraphQL limits" in the README for how the cost is counted.
- */
+/** Checked before anything executes (the response size after): README, "GraphQL limits". */
 export interface GraphqlLimits {
   maxDepth: number;
   maxAliases: number;
-  /** Lexical tokens in the query text (a string literal is one token). */
+  /** A string literal is one token. */
   maxTokens: number;
   maxCost: number;
   maxResponseBytes: number;
@@ -57,7 +54,7 @@ export function limitError(code: string, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code } });
 }
 
-/** Depth and alias limits as validation rules: they depend on the query text only. */
+/** Validation rules: they depend on the query text only. */
 export function limitRules(limits: GraphqlLimits): ValidationRule[] {
   const report =
     (code: string, message: string) =>
@@ -79,14 +76,13 @@ export function limitRules(limits: GraphqlLimits): ValidationRule[] {
   ] as ValidationRule[];
 }
 
-/** A body can be 100,000 characters: reading one weighs as much as this many other fields. */
+/** A body can be 100,000 characters. */
 export const BODY_WEIGHT = 200;
-/** Introspection reads the schema in memory: ten of its fields weigh as much as one other. */
+/** Introspection reads the schema in memory. */
 export const INTROSPECTION_WEIGHT = 0.1;
-/** The assumed length of a list without a `count` argument (authors, stats). */
+/** For a list without a `count` argument (authors, stats). */
 export const UNBOUNDED_LIST_SIZE = 20;
 
-/** The longest list each introspection field can return for this schema. */
 function introspectionListSizes(schema: GraphQLSchema): Map<string, number> {
   const types = Object.values(schema.getTypeMap());
   const longest = (lengths: number[]) => Math.max(1, ...lengths);
@@ -112,13 +108,7 @@ function introspectionListSizes(schema: GraphQLSchema): Map<string, number> {
 
 const sizesBySchema = new WeakMap<GraphQLSchema, Map<string, number>>();
 
-/**
- * Each field costs 1 (a body BODY_WEIGHT, introspection INTROSPECTION_WEIGHT) plus its
- * selection times the number of items it returns: `count` where the field takes one (clamped
- * to what the resolver accepts, so a negative count cannot buy budget for its siblings), 1 for
- * the lists inside a connection (its `articles` field counted them), the schema's longest for
- * introspection lists, UNBOUNDED_LIST_SIZE for other lists.
- */
+/** README, "GraphQL limits"; `count` is clamped, so a negative one buys its siblings no budget. */
 function costEstimator(schema: GraphQLSchema): ComplexityEstimator {
   let sizes = sizesBySchema.get(schema);
   if (!sizes) sizesBySchema.set(schema, (sizes = introspectionListSizes(schema)));
@@ -140,7 +130,6 @@ function isList(type: GraphQLOutputType): boolean {
   return isListType(isNonNullType(type) ? type.ofType : type);
 }
 
-/** Throws a GraphQLError when the operation, with its variables, is over budget. */
 export function checkCost(
   limits: GraphqlLimits,
   schema: GraphQLSchema,

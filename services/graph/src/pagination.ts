@@ -3,7 +3,7 @@ import type { PagePosition } from './read-model.js';
 
 export const MAX_COUNT = 50;
 
-/** `count` arguments are bounded so that one request cannot ask for the whole read model. */
+/** So that one request cannot ask for the whole read model. */
 export function checkCount(count: number | null | undefined, fallback = 10): number {
   const value = count ?? fallback;
   if (!Number.isInteger(value) || value < 1 || value > MAX_COUNT) {
@@ -12,11 +12,7 @@ export function checkCount(count: number | null | undefined, fallback = 10): num
   return value;
 }
 
-/**
- * Cursors are opaque to clients (base64url) but are just the (sort time, id) of the last
- * article of a page: the next page starts strictly after it, so rows inserted meanwhile
- * never shift a page the way an offset would.
- */
+/** (sort time, id) of a page's last article: rows inserted meanwhile never shift a page. */
 export function encodeCursor({ time, id }: PagePosition): string {
   return Buffer.from(JSON.stringify([time, id]), 'utf8').toString('base64url');
 }

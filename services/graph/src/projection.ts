@@ -5,14 +5,7 @@ import {
   type Projection,
 } from '@fairflax/projections';
 
-/**
- * The graph read model: one row per article, already joined with its author's name, and one
- * row per author. The author name on an article comes from the events alone (ArticleDrafted
- * carries it, AuthorRenamed updates it): graph never asks articles.
- *
- * Every statement is safe to run twice: rows are upserted, and each change is guarded by the
- * stream version, so an event applied again (or an older one applied late) changes nothing.
- */
+/** Every change is guarded by the stream version: a repeated or late event changes nothing. */
 const DDL = `
   CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -86,8 +79,7 @@ const SQL = {
     ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_since = excluded.name_since,
       version = excluded.version
     WHERE excluded.version > authors.version`,
-  // Runs after upsertAuthor: only when this rename is the author's latest known event does it
-  // spread to the articles, so a late, older rename cannot bring back an old name.
+  // After upsertAuthor: only the author's latest known rename reaches the articles.
   renameOnArticles: `
     UPDATE articles SET author_name = @name
     WHERE author_id = @authorId
@@ -172,7 +164,7 @@ export const graphProjection: Projection = {
   },
 };
 
-/** The articles a batch changed: what the search index must look at again once it commits. */
+/** What the search index must look at again once the batch commits. */
 export function touchedArticleIds(applied: readonly ProjectedEvent[]): string[] {
   const ids = new Set<string>();
   for (const { event } of applied) {

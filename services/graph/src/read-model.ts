@@ -3,7 +3,6 @@ import type { Database } from '@fairflax/projections';
 export const ARTICLE_STATUSES = ['DRAFT', 'PUBLISHED', 'RETRACTED'] as const;
 export type ArticleStatus = (typeof ARTICLE_STATUSES)[number];
 
-/** An article as the GraphQL layer sees it: the row, with the author's name already joined in. */
 export interface ArticleView {
   id: string;
   title: string;
@@ -23,7 +22,7 @@ export interface AuthorView {
   name: string;
 }
 
-/** Where a page ends: the list is ordered by (sort time, id), both descending. */
+/** Lists are ordered by (sort time, id), both descending. */
 export interface PagePosition {
   time: string;
   id: string;
@@ -75,15 +74,12 @@ const toView = (row: ArticleRow): ArticleView => ({
 /** Drafts are listed by when they were started; everything else by when it went public. */
 const sortColumn = (status: ArticleStatus) => (status === 'DRAFT' ? 'created' : 'published_at');
 
-/** The time an article sorts by in a list of articles with its status: what a cursor holds. */
+/** What a cursor holds. */
 export function sortTimeOf(article: ArticleView): string {
   return article.status === 'DRAFT' ? article.created : (article.publishedAt ?? article.created);
 }
 
-/**
- * The queries graph answers, all from its own SQLite file. Variable-length id lists travel as
- * one JSON parameter (`json_each`), so each query is prepared once whatever the list length.
- */
+/** Id lists travel as one JSON parameter (`json_each`): each query is prepared once. */
 export class GraphReadModel {
   private readonly byId;
   private readonly byIds;
@@ -114,14 +110,14 @@ export class GraphReadModel {
     return row && toView(row);
   }
 
-  /** The articles with these ids, in the order of `ids`; unknown ids are left out. */
+  /** In the order of `ids`; unknown ids are left out. */
   articlesByIds(ids: readonly string[]): ArticleView[] {
     if (ids.length === 0) return [];
     const found = new Map(this.byIds.all(JSON.stringify(ids)).map((row) => [row.id, toView(row)]));
     return ids.flatMap((id) => found.get(id) ?? []);
   }
 
-  /** One page, newest first; fetches one row more than asked to know whether another page follows. */
+  /** Fetches one row more than asked, to know whether another page follows. */
   articlesPage({ status, category, count, after }: ArticlePageRequest): ArticlePage {
     const rows = this.pageQuery(status, category !== undefined, after !== undefined).all({
       status,
@@ -141,7 +137,7 @@ export class GraphReadModel {
     return this.authorById.get(id);
   }
 
-  /** Each author's newest published articles, at most `limit` each, in one query for them all. */
+  /** At most `limit` each, in one query for all the authors. */
   publishedArticlesByAuthors(
     authorIds: readonly string[],
     limit: number,
@@ -162,7 +158,7 @@ export class GraphReadModel {
     const key = `${column}/${byCategory}/${fromCursor}`;
     let statement = this.pageQueries.get(key);
     if (!statement) {
-      // Row-value comparison: SQLite seeks straight to the cursor in the matching index.
+      // A row-value comparison seeks straight to the cursor in the index.
       statement = this.db.prepare(`
         SELECT ${COLUMNS} FROM articles
         WHERE status = @status

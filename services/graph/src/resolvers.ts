@@ -35,11 +35,7 @@ function given<T extends object>(args: T): Partial<Given<T>> {
   return Object.fromEntries(Object.entries(args).filter(([, v]) => v != null)) as Partial<Given<T>>;
 }
 
-/**
- * The GraphQL argument behind a field of a gRPC command, so that a refusal from articles
- * names what the client sent: `article_id` is `id` in most mutations, `input.articleId` in
- * draftArticle. Fields not listed keep their name, camel-cased.
- */
+/** So that a refusal names what the client sent; fields not listed keep their name, camel-cased. */
 const ARGUMENTS: Record<string, Record<string, string>> = {
   draftArticle: {
     article_id: 'input.articleId',
@@ -67,10 +63,7 @@ function argumentOf(mutation: string, wireField: string): string {
   );
 }
 
-/**
- * gRPC carries strings as UTF-8, which cannot hold a lone surrogate: articles would store
- * U+FFFD instead of what was sent. Such a string is refused here, naming its argument.
- */
+/** UTF-8 cannot hold a lone surrogate: articles would store U+FFFD instead of what was sent. */
 function checkWellFormed(value: unknown, path = ''): void {
   if (typeof value === 'string') {
     if (!value.isWellFormed()) throw badUserInput(`${path} is not well-formed Unicode`, path);
@@ -86,11 +79,7 @@ const toGraphqlResult = (result: CommandResult) => ({
   globalPosition: String(result.globalPosition),
 });
 
-/**
- * Queries read graph's own read model and search index: no query calls articles. Mutations
- * are commands forwarded to articles over gRPC; their effect shows up here once the read model
- * has applied their globalPosition.
- */
+/** No query calls articles; a mutation's effect shows here once its globalPosition is applied. */
 export function buildResolvers(
   readModel: GraphReadModel,
   search: ArticleSearch,
@@ -223,7 +212,6 @@ export function buildResolvers(
         ),
     },
     Article: {
-      // The name was copied into the article row from events: no lookup, no call.
       author: (article: ArticleView): AuthorView => ({
         id: article.authorId,
         name: article.authorName,
@@ -237,10 +225,7 @@ interface AuthorArticlesQuery {
   params: { count?: number | null };
 }
 
-/**
- * `Author.articles` for every author in a response with one SQL query, instead of one per
- * author (the N+1 problem of `authors { articles { ... } }`). A bad count fails only its field.
- */
+/** `Author.articles` in one SQL query for all authors; a bad count fails only its field. */
 export function buildLoaders(readModel: GraphReadModel): MercuriusLoaders {
   return {
     Author: {

@@ -9,13 +9,11 @@ const FIELDS = ['title', 'body'] as const;
 
 const newIndex = () =>
   new Document<SearchDocument>({
-    // Keeps a reverse map so updating or removing an article is cheap instead of a walk over
-    // the whole index (which made rebuilds slow down as the index grew): more memory, much
-    // faster catch-up. Set on the Document, not per field (per field it fails in 0.8).
+    // A reverse map makes updates cheap; on the Document, as per field it fails in 0.8.
     fastupdate: true,
     document: {
       id: 'id',
-      // `forward` matches word prefixes, so "elect" finds "election" as the reader types.
+      // Word prefixes: "elect" finds "election" as the reader types.
       index: FIELDS.map((field) => ({ field, tokenize: 'forward' as const })),
     },
   });
@@ -29,26 +27,19 @@ const prepareStatements = (db: Database) => ({
   ),
 });
 
-/**
- * Full-text search over published articles. The index lives in memory and SQLite stays the
- * source of truth: the index is rebuilt from SQLite at start-up and afterwards changes only
- * once a batch has committed (the runner's `onCommitted`), by re-reading the articles the
- * batch touched. A batch that rolls back therefore never leaves a trace in search results.
- */
+/** Changes only once a batch has committed: a rolled-back batch leaves no trace in results. */
 export class ArticleSearch {
   private index = newIndex();
   private readonly indexed = new Set<string>();
   private statements?: ReturnType<typeof prepareStatements>;
 
-  /** Takes the read model's connection; its tables need not exist until `rebuild`. */
+  /** The tables need not exist until `rebuild`. */
   constructor(private readonly db: Database) {}
 
-  /** How many articles are searchable. */
   get size(): number {
     return this.indexed.size;
   }
 
-  /** Replaces the index with every published article in SQLite. */
   rebuild(): void {
     this.index = newIndex();
     this.indexed.clear();
@@ -58,7 +49,7 @@ export class ArticleSearch {
     }
   }
 
-  /** Brings these articles up to date with SQLite: indexed while published, gone otherwise. */
+  /** Indexed while published, gone otherwise. */
   reindex(articleIds: readonly string[]): void {
     for (const id of articleIds) {
       const row = this.sql().one.get(id);
@@ -71,14 +62,13 @@ export class ArticleSearch {
     }
   }
 
-  /** For `ProjectionRunner`'s `onCommitted` option. */
   readonly onCommitted = (applied: readonly ProjectedEvent[]): void => {
     this.reindex(touchedArticleIds(applied));
   };
 
-  /** Ids of the best `count` matches: title matches first, then body-only matches. */
+  /** Title matches first, then body-only matches. */
   search(text: string, count: number): string[] {
-    // `suggest` keeps documents that match only some of the words, ranked below full matches.
+    // Also documents that match only some of the words, ranked below full matches.
     const results = this.index.search(text, { limit: count, suggest: true });
     const ranked = new Set<string>();
     for (const field of FIELDS) {

@@ -1,6 +1,5 @@
 import type { Database } from '@fairflax/projections';
 
-/** One record of the stream processor's compacted `article-stats` topic (its current count). */
 export interface ArticleStat {
   kind: 'category' | 'author';
   key: string;
@@ -17,11 +16,7 @@ const DDL = `
     PRIMARY KEY (kind, key, hour)
   ) STRICT`;
 
-/**
- * Published articles per category and per author per hour, as the stream processor computes
- * them (Kafka transport only). Each record is the current count for its key, so the newest
- * one simply replaces the row: applying a record twice changes nothing.
- */
+/** Each record is the current count for its key: applying one twice changes nothing. */
 export class ArticleStatsView {
   private readonly upsert;
   private readonly select;
@@ -37,7 +32,7 @@ export class ArticleStatsView {
     );
   }
 
-  /** Applies records from the topic; malformed ones are returned, not applied. */
+  /** Malformed records are returned, not applied. */
   apply(records: readonly { key: string; value: Uint8Array }[]): {
     applied: number;
     rejected: string[];

@@ -13,17 +13,12 @@ import type { ArticlesCommands, CommandResult } from '@fairflax/publishing-api';
 import { graphProjection } from './projection.js';
 import { ArticleSearch } from './search.js';
 
-/**
- * Test helper: graph's read model in memory, wired as main.ts wires it, fed by `given(events)`.
- * Stream versions and global positions carry on across calls, as they would in the log.
- */
+/** Wired as main.ts wires it; versions and positions carry on across `given` calls. */
 export interface GraphReadSide {
   db: Database;
   search: ArticleSearch;
   runner: ProjectionRunner;
-  /** The deliveries these events would arrive as next, without applying them. */
   next(events: readonly FairflaxEvent[]): Delivery[];
-  /** Applies these events as the next batch. */
   given(...events: FairflaxEvent[]): BatchResult;
 }
 
@@ -37,7 +32,6 @@ export function graphReadSide(): GraphReadSide {
   return { db, search, runner, next, given };
 }
 
-/** The newsroom event builders, with articles written by Ada Lovelace (`a1`) unless a test says otherwise. */
 export const events = newsroomEventsBy({ authorId: 'a1', authorName: 'Ada Lovelace' });
 
 export interface CommandCall {
@@ -45,10 +39,7 @@ export interface CommandCall {
   command: object;
 }
 
-/**
- * A stand-in for the articles gRPC client: records each command and answers with `answer`
- * (by default, a failure: queries must never send commands).
- */
+/** Fails by default: queries must never send commands. */
 export function recordingCommands(
   answer: (call: CommandCall) => Promise<CommandResult> = () =>
     Promise.reject(new Error('no command expected')),
@@ -81,7 +72,6 @@ export interface GraphqlResponse {
   };
 }
 
-/** POSTs a GraphQL request through `app.inject()`. */
 export async function postGraphql(
   app: FastifyInstance,
   query: string,
@@ -101,10 +91,7 @@ export async function postGraphql(
   };
 }
 
-/**
- * graph over a read model holding one published article (`x1`, by Ada Lovelace, author `a1`),
- * with commands that fail unless `deps` says otherwise.
- */
+/** One published article, `x1` by `a1`; commands fail unless `deps` says otherwise. */
 export async function graphWithOneArticle(
   deps: Partial<Omit<GraphDeps, 'db' | 'runner' | 'search'>> = {},
 ): Promise<{ app: FastifyInstance; side: GraphReadSide }> {

@@ -5,12 +5,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { feedQueries, type RenderedItem } from './read-model.js';
 
 export interface RssDeps {
-  /** The read model `runner` keeps up to date. */
   db: Database;
   runner: ProjectionRunner;
-  /** Where readers open articles, e.g. https://news.fairflax.example */
   publicUrl: string;
-  /** How the event feed is doing, shown by /healthz. */
   feedStatus?: () => object;
   logger?: boolean | object;
 }
@@ -18,10 +15,7 @@ export interface RssDeps {
 export const FEED_SIZE = 20;
 const CATEGORY_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
 
-/**
- * renderRss takes the items pre-rendered, and of `channel.items` then only reads the dates
- * (for lastBuildDate): the stored strings are what readers get.
- */
+/** Given rendered items, renderRss reads only the dates of `channel.items` (lastBuildDate). */
 const datedOnly = ({ publishedAt }: RenderedItem): RssItem => ({
   guid: '',
   title: '',
@@ -39,8 +33,6 @@ export async function buildApp(deps: RssDeps): Promise<FastifyInstance> {
   const queries = feedQueries(deps.db);
   app.addHook('onRequest', readYourWritesHook(deps.runner));
 
-  // No call to articles per request any more: the feed is rendered from rss's own read model,
-  // so it keeps answering (with what it has applied so far) while articles is down.
   const feed = (category: string | undefined, selfPath: string) => {
     const items =
       category === undefined ? queries.latest(FEED_SIZE) : queries.latestIn(category, FEED_SIZE);
@@ -59,8 +51,7 @@ export async function buildApp(deps: RssDeps): Promise<FastifyInstance> {
     );
   };
 
-  // A feed changes only when the read model moves: keep each rendered feed, as UTF-8 bytes,
-  // until the position does. Only categories that exist are cached, so the map stays small.
+  // Kept as UTF-8 bytes until the read model moves; only categories that exist are cached.
   const rendered = new Map<string, { position: number; body: Buffer }>();
   const cachedFeed = (category: string | undefined, selfPath: string): Buffer => {
     const position = deps.runner.globalPosition();

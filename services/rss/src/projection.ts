@@ -7,18 +7,8 @@ import {
 } from '@fairflax/projections';
 
 /**
- * The rss read model: per article its state and, while it is published, its `<item>` already
- * rendered, so a feed request is one indexed query and a string join. Whatever an item shows
- * (title, body, category, author name, publication time, link) is re-rendered when it changes.
- *
- * Author names come from the events alone: ArticleDrafted carries the name at drafting time,
- * AuthorRenamed updates every article of that author. A transport that orders author and
- * article streams separately (Kafka topics) may deliver a rename before an older draft, or a
- * registration after a newer draft; so each article remembers when the name it shows was
- * given (`author_named_at`) and only a newer name replaces it.
- *
- * Article statements are guarded by the stream version, so an event applied again (or an
- * older one applied late) changes nothing.
+ * Stored items make a feed one query and a join. A rename may arrive before an older draft
+ * (Kafka), so only a newer name replaces an article's; statements are guarded by the version.
  */
 const DDL = `
   CREATE TABLE IF NOT EXISTS rss_articles (
@@ -124,19 +114,10 @@ type RenamedRow = Pick<ArticleRow, 'id' | 'status'>;
 
 const statements = (db: Database) => preparedStatements(db, SQL);
 
-/**
- * Event timestamps are RFC 3339 with any offset; they are stored as UTC ISO strings (one
- * width, `Z`), so that text order is time order for the indexes and the name comparisons.
- */
+/** One width, `Z`: text order is time order, for the indexes and the name comparisons. */
 const utc = (timestamp: string) => new Date(timestamp).toISOString();
 
-/**
- * The guid is the article id percent-encoded as in its link, isPermaLink="false": lossless
- * where XML drops what it cannot carry (`x\u0007y` and `xy` used to share a guid) and readers
- * trim whitespace, yet unchanged for ids of letters, digits and `-_.!~*'()` (UUIDs, slugs), so
- * readers do not see those items as new. The link itself would change every guid, and again
- * with PUBLIC_URL.
- */
+/** The guid is the encoded id, not the link (that moves with PUBLIC_URL): README, "Feed ids". */
 const renderItem = (publicUrl: string, row: ArticleRow, publishedAt: string) =>
   renderRssItem({
     guid: encodeArticleId(row.id),
@@ -151,13 +132,8 @@ const renderItem = (publicUrl: string, row: ArticleRow, publishedAt: string) =>
 /** Bump when `renderItem` renders a stored row differently, so `migrate` re-renders them all. */
 const ITEM_FORMAT = '2';
 
-/**
- * The rss projection for articles served under `publicUrl`. The links are part of the stored
- * items, so starting with a different URL (or `ITEM_FORMAT`) re-renders every published item
- * once, in `migrate`.
- */
+/** A new `publicUrl` or `ITEM_FORMAT` re-renders every published item once, in `migrate`. */
 export function rssFeedProjection(publicUrl: string): Projection {
-  /** Re-renders a published article's item after its row changed; drafts have none. */
   const rerender = (sql: ReturnType<typeof statements>, articleId: string) => {
     const row = sql.article.get(articleId) as ArticleRow | undefined;
     if (row?.status !== 'PUBLISHED' || row.published_at === null) return;

@@ -1,16 +1,15 @@
 import type { Database } from '@fairflax/projections';
 
-/** One published article's item, rendered by the projection, with the date it sorts by. */
 export interface RenderedItem {
   xml: string;
   publishedAt: Date;
 }
 
 export interface FeedQueries {
-  /** The newest `count` published items, newest first; ties broken by id, descending. */
+  /** Newest first; ties broken by id, descending. */
   latest(count: number): RenderedItem[];
   latestIn(category: string, count: number): RenderedItem[];
-  /** True for every category a published article has ever been in. */
+  /** Every category a published article has ever been in. */
   categoryKnown(category: string): boolean;
 }
 
@@ -24,7 +23,6 @@ const toItem = (row: ItemRow): RenderedItem => ({
   publishedAt: new Date(row.published_at),
 });
 
-/** The queries rss answers, all from its own SQLite file, prepared once. */
 export function feedQueries(db: Database): FeedQueries {
   const latest = db.prepare<[number], ItemRow>(`
     SELECT item_xml, published_at FROM rss_articles

@@ -10,13 +10,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { sitemapQueries } from './read-model.js';
 
 export interface SitemapDeps {
-  /** The read model `runner` keeps up to date. */
   db: Database;
   runner: ProjectionRunner;
   publicUrl: string;
-  /** The clock the news sitemap's window is measured by. */
   now?: () => Date;
-  /** How the event feed is doing, shown by /healthz. */
   feedStatus?: () => object;
   logger?: boolean | object;
 }
@@ -35,10 +32,8 @@ export async function buildApp(deps: SitemapDeps): Promise<FastifyInstance> {
   const loc = (articleId: string) => articleLink(deps.publicUrl, articleId);
   app.addHook('onRequest', readYourWritesHook(deps.runner));
 
-  // Every published article, from sitemap's own read model: no call to articles, no page cap
-  // but the protocol's. Past 50,000 a sitemap index is needed; until then the newest are kept.
-  // The sitemap changes only when the read model moves: keep the rendered bytes until then.
-  // (The news sitemap also depends on the clock, so it is rendered every time.)
+  // Past 50,000 URLs a sitemap index would be needed; until then the newest are kept. Cached
+  // until the read model moves (the news sitemap depends on the clock, so it is not).
   let rendered: { position: number; body: Buffer } | undefined;
   app.get('/sitemap', (request, reply) => {
     const position = deps.runner.globalPosition();

@@ -6,15 +6,8 @@ import {
 } from '@fairflax/projections';
 
 /**
- * The sitemap read model: per article what its page shows in a sitemap, namely whether it is
- * public, when it was published, its title (for the news sitemap) and `lastmod`, the time of
- * the latest change to the page. A page shows the title, body, category and author name, so
- * revisions and author renames move `lastmod`, each by the time in its event.
- *
- * `lastmod` only ever moves forward (`max`), so the order events of different streams arrive
- * in does not matter: a transport that delivers author and article streams separately (Kafka
- * topics) may bring a rename before the article it touches, which is why the latest rename
- * per author is kept and taken into account when the article is drafted and published.
+ * `lastmod` (any change to the page, renames too) only moves forward, so stream order does not
+ * matter; the latest rename per author is kept for drafts that arrive after it (Kafka).
  */
 const DDL = `
   CREATE TABLE IF NOT EXISTS sitemap_articles (
@@ -72,10 +65,7 @@ const SQL = {
 
 const statements = (db: Database) => preparedStatements(db, SQL);
 
-/**
- * Event timestamps are RFC 3339 with any offset; they are stored as UTC ISO strings (one
- * width, `Z`), so that text order is time order for the index, `max` and the news window.
- */
+/** One width, `Z`: text order is time order, for the index, `max` and the news window. */
 const utc = (timestamp: string) => new Date(timestamp).toISOString();
 
 export const sitemapProjection: Projection = {

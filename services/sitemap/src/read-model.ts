@@ -8,9 +8,9 @@ export interface SitemapEntry {
 }
 
 export interface SitemapQueries {
-  /** Up to `limit` published articles, newest first; ties broken by id, descending. */
+  /** Newest first; ties broken by id, descending. */
   published(limit: number): SitemapEntry[];
-  /** Published articles published at or after `since`, newest first. */
+  /** Newest first. */
   publishedSince(since: Date, limit: number): SitemapEntry[];
   countPublished(): number;
 }
@@ -29,7 +29,6 @@ const toEntry = (row: EntryRow): SitemapEntry => ({
   lastModified: new Date(row.lastmod),
 });
 
-/** The queries sitemap answers, all from its own SQLite file, prepared once. */
 export function sitemapQueries(db: Database): SitemapQueries {
   const published = db.prepare<[number], EntryRow>(`
     SELECT id, title, published_at, lastmod FROM sitemap_articles

@@ -2,22 +2,13 @@ import { decodeEvent, type ArticleEvent } from '@fairflax/events';
 import type { InputRecord, StreamLogger, TaskDefinition } from '@fairflax/kafka-streams';
 
 /**
- * Published articles per category per hour and per author per hour, in two tasks:
- *
- * 1. `article-facts` reads the `article` topic (keyed by stream id, so an article's events stay
- *    in order on one partition) and keeps, per article id, the category and author the article
- *    has so far. On ArticlePublished it sends one record per statistic to a repartition topic,
- *    keyed by the statistic, so that every count lives on exactly one partition.
- * 2. `publication-counts` reads the repartition topic, counts per key, and writes the current
- *    count to the compacted stats topic: the last record per key is the statistic.
- *
- * An article counts once, in the category it had when it was published and in the hour of
- * `publishedAt` (UTC). Later revisions and retractions do not move or remove it.
+ * Re-keyed by statistic, so each count lives on one partition. An article counts once, in its
+ * category and UTC hour at publication; later revisions and retractions do not move it.
  */
 
 export type StatKind = 'category' | 'author';
 
-/** A value of the stats topic (JSON). `key` is the category or the author id. */
+/** `key` is the category or the author id. */
 export interface PublicationStat {
   kind: StatKind;
   key: string;
@@ -25,14 +16,12 @@ export interface PublicationStat {
   published: number;
 }
 
-/** What the repartition topic carries: one publication to count under one statistic. */
 interface Publication {
   kind: StatKind;
   key: string;
   hour: string;
 }
 
-/** Stage 1 state, per article id. */
 interface ArticleFacts {
   category: string;
   authorId: string;
@@ -40,10 +29,9 @@ interface ArticleFacts {
   publishedAt?: string;
 }
 
-/** The key of a statistic on the repartition and stats topics: `category:<c>:<hour>`, `author:<id>:<hour>`. */
+/** `category:<c>:<hour>`, `author:<id>:<hour>` */
 export const statKey = (kind: StatKind, key: string, hour: string) => `${kind}:${key}:${hour}`;
 
-/** `publishedAt` truncated to the hour, as an ISO timestamp (`2025-03-10T09:00:00.000Z`); undefined if unreadable. */
 export function hourOf(timestamp: string): string | undefined {
   const time = new Date(timestamp);
   if (Number.isNaN(time.getTime())) return undefined;
@@ -138,11 +126,7 @@ const ARTICLE_EVENT_TYPES: ReadonlySet<string> = new Set<ArticleEvent['type']>([
   'ArticleRetracted',
 ]);
 
-/**
- * The article event a record of the `article` topic carries (see @fairflax/bus's envelope:
- * protobuf bytes, type and schema version in headers). Records that are not article events,
- * or cannot be read, are logged and skipped: retrying would block the partition for good.
- */
+/** Unreadable records are skipped: retrying would block the partition for good. */
 function articleEventOf(record: InputRecord, logger: StreamLogger): ArticleEvent | undefined {
   const type = record.headers['event-type'];
   const schemaVersion = Number(record.headers['schema-version']);

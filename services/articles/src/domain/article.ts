@@ -17,7 +17,7 @@ export type ArticleCommand =
         body: string;
         category: string;
         authorId: string;
-        /** The author as the application found them (null: not registered); the name travels in the event. */
+        /** Null: not registered. The name travels in the event. */
         author: { id: string; name: string } | null;
         now: Date;
       };
@@ -111,7 +111,7 @@ export function decideArticle(command: ArticleCommand, state: ArticleState): Art
       if (title === undefined && body === undefined && category === undefined) {
         throw new ValidationError('a revision needs at least one of title, body, category');
       }
-      // Only what really changes is recorded; a revision that changes nothing records nothing.
+      // A revision that changes nothing records nothing.
       const changes = {
         ...(title !== undefined && title !== current.title && { title }),
         ...(body !== undefined && body !== current.body && { body }),

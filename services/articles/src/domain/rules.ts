@@ -13,12 +13,7 @@ const LONE_SURROGATE = /\p{Surrogate}/u;
 // Invisible or blank in an id, and dropped or changed by XML and by people copying them.
 const NOT_IN_ID = /[\p{Cc}\p{Cf}\p{White_Space}\p{Noncharacter_Code_Point}]/u;
 
-/**
- * The one id grammar, for article, author and command ids: 1 to ID_MAX UTF-16 code units of
- * well-formed Unicode without whitespace, control (Cc), format (Cf) or noncharacter code
- * points. An id is checked, never trimmed: what is accepted is stored exactly as sent, so
- * two accepted ids that differ stay different wherever they are shown (README "Ids and text").
- */
+/** Checked, never trimmed: README, "Ids and text". */
 export function validId(field: string, value: string | undefined): string {
   if (value === undefined || value === '') {
     throw new ValidationError(`${field} is required`, field);
@@ -38,7 +33,7 @@ export function validId(field: string, value: string | undefined): string {
   return value;
 }
 
-/** Text a person typed: trimmed, not blank, at most `max` UTF-16 code units, well-formed. */
+/** `max` in UTF-16 code units, after trimming. */
 export function requiredText(field: string, value: string | undefined, max: number): string {
   const text = value?.trim() ?? '';
   if (text === '') throw new ValidationError(`${field} is required`, field);
@@ -60,7 +55,7 @@ export function validCategory(value: string | undefined): string {
   return text;
 }
 
-/** A lone surrogate cannot be encoded as UTF-8: stored, it would come back as U+FFFD. */
+/** Stored, a lone surrogate would come back as U+FFFD. */
 function wellFormed(field: string, value: string): void {
   const found = LONE_SURROGATE.exec(value);
   if (found) {
