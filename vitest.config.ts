@@ -22,7 +22,8 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['**/*.unit.spec.ts'], exclude },
+        // The timeout only guards against a hang: property tests take seconds on a busy machine.
+        test: { name: 'unit', include: ['**/*.unit.spec.ts'], exclude, testTimeout: 20_000 },
       },
       {
         extends: true,

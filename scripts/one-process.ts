@@ -8,7 +8,7 @@
  */
 import { busEventSource, memoryCheckpoint, relayEvents } from '@fairflax/bus';
 import { InProcessBus } from '@fairflax/bus-in-process';
-import type { FollowedSource } from '@fairflax/publishing-api';
+import type { FollowedSource } from '@fairflax/bus';
 import {
   closeOnSignals,
   createLogger,

@@ -55,16 +55,20 @@ function fixtureRepo(): string {
     mkdirSync(dirname(join(repo, path)), { recursive: true });
     writeFileSync(join(repo, path), content);
   }
+  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo });
+  commitAll(repo, 'main');
+  return repo;
+}
+
+function commitAll(repo: string, message: string): void {
   const env = {
     GIT_AUTHOR_NAME: 't',
     GIT_AUTHOR_EMAIL: 't@example.test',
     GIT_COMMITTER_NAME: 't',
     GIT_COMMITTER_EMAIL: 't@example.test',
   };
-  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo });
   execFileSync('git', ['add', '-A'], { cwd: repo });
-  execFileSync('git', ['commit', '-qm', 'main'], { cwd: repo, env: { ...process.env, ...env } });
-  return repo;
+  execFileSync('git', ['commit', '-qm', message], { cwd: repo, env: { ...process.env, ...env } });
 }
 
 const show = (repo: string, ref: string) => git(repo, ['show', ref]);
@@ -108,16 +112,38 @@ describe('generateBranches', () => {
     ]);
   });
 
-  it('drops dependencies on workspace packages a step does not have, and nothing else', () => {
+  it("takes a step's own version of a seam file from its folder, and a later step can put main's back", () => {
     const repo = fixtureRepo();
-    generateBranches(repo, false, () => undefined);
-    expect(JSON.parse(show(repo, 'master:services/rss/package.json'))).toEqual({
-      name: 'rss',
-      dependencies: { x: '^1' },
+    const manifest = JSON.parse(show(repo, 'HEAD:tutorial/steps.json'));
+    manifest.steps.push({
+      branch: 'kafka',
+      title: 'Step 2: kafka',
+      summary: 'A transport.',
+      add: ['services/rss/transports.ts'],
+      root: 'tutorial/steps/kafka',
     });
+    const seams: Record<string, string> = {
+      'tutorial/steps.json': JSON.stringify(manifest),
+      'services/rss/transports.ts': 'embedded, kafka\n',
+      'tutorial/steps/event-sourcing/services/rss/transports.ts': 'embedded\n',
+      'tutorial/steps/kafka/README.md': 'step 2\n',
+    };
+    for (const [path, content] of Object.entries(seams)) {
+      mkdirSync(dirname(join(repo, path)), { recursive: true });
+      writeFileSync(join(repo, path), content);
+    }
+    commitAll(repo, 'seams');
+    generateBranches(repo, false, () => undefined);
+    expect(show(repo, 'event-sourcing:services/rss/transports.ts')).toBe('embedded');
+    expect(show(repo, 'kafka:services/rss/transports.ts')).toBe('embedded, kafka');
+    expect(git(repo, ['diff', '--name-only', 'event-sourcing', 'kafka']).split('\n')).toEqual([
+      'README.md',
+      'services/rss/transports.ts',
+    ]);
+    // The package.json of a step is what main holds: nothing is rewritten.
     expect(JSON.parse(show(repo, 'event-sourcing:services/rss/package.json'))).toEqual({
       name: 'rss',
-      dependencies: { events: 'workspace:*' },
+      dependencies: { events: 'workspace:*', kafka: 'workspace:*' },
     });
   });
 
@@ -139,16 +165,7 @@ describe('generateBranches', () => {
     const manifest = JSON.parse(show(repo, 'HEAD:tutorial/steps.json'));
     manifest.steps[1].add.push('packages/missing');
     writeFileSync(join(repo, 'tutorial/steps.json'), JSON.stringify(manifest));
-    execFileSync('git', ['commit', '-qam', 'broken'], {
-      cwd: repo,
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@e.test',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@e.test',
-      },
-    });
+    commitAll(repo, 'broken');
     expect(() => generateBranches(repo, false, () => undefined)).toThrowError(
       'step event-sourcing: nothing in HEAD at "packages/missing"',
     );

@@ -79,53 +79,6 @@ function stepTree(
   return tree;
 }
 
-const DEPENDENCY_FIELDS = [
-  'dependencies',
-  'devDependencies',
-  'optionalDependencies',
-  'peerDependencies',
-] as const;
-
-/**
- * A service on main may depend on a transport adapter of a later step, which it loads by name
- * only when configured to. In a branch without that adapter the dependency is dropped from
- * package.json (the only rewrite the generator makes), and asking for that transport gives a
- * "not part of this step" error at start-up.
- */
-function dropAbsentWorkspaceDependencies(repo: string, tree: Map<string, TreeEntry>): void {
-  const manifests = [...tree].filter(
-    ([path]) => path === 'package.json' || path.endsWith('/package.json'),
-  );
-  const parsed = manifests.map(([path, entry]) => ({
-    path,
-    entry,
-    json: JSON.parse(git(repo, ['cat-file', 'blob', entry.sha])) as Record<string, unknown>,
-  }));
-  const present = new Set(parsed.map(({ json }) => json['name']));
-  for (const { path, entry, json } of parsed) {
-    let changed = false;
-    for (const field of DEPENDENCY_FIELDS) {
-      const deps = json[field] as Record<string, string> | undefined;
-      if (!deps) continue;
-      for (const [name, spec] of Object.entries(deps)) {
-        if (spec.startsWith('workspace:') && !present.has(name)) {
-          delete deps[name];
-          changed = true;
-        }
-      }
-    }
-    if (changed) {
-      const sha = git(
-        repo,
-        ['hash-object', '-w', '--stdin'],
-        {},
-        JSON.stringify(json, null, 2) + '\n',
-      );
-      tree.set(path, { mode: entry.mode, sha });
-    }
-  }
-}
-
 function writeTree(repo: string, tree: Map<string, TreeEntry>): string {
   const index = join(mkdtempSync(join(tmpdir(), 'tutorial-index-')), 'index');
   try {
@@ -177,7 +130,6 @@ export function generateBranches(
   for (const step of manifest.steps) {
     tree = stepTree(tree, step, head);
     const branchTree = new Map(tree);
-    dropAbsentWorkspaceDependencies(repo, branchTree);
     const treeSha = writeTree(repo, branchTree);
     const message = `${step.title}\n\n${step.summary}\n`;
     const commit = git(

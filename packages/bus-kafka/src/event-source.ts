@@ -2,11 +2,12 @@ import {
   busEventSource,
   toBusMessage,
   type BusMessage,
+  type FollowedSource,
+  type FollowOptions,
   type MessageBus,
   type Subscription,
 } from '@fairflax/bus';
 import type { DeadLetter } from '@fairflax/projections';
-import type { FollowedSource, FollowOptions } from '@fairflax/publishing-api';
 import { groupIdFor, logLevelFrom, parseBrokers, topicPrefixFrom } from './config.js';
 import { sleep } from './clients.js';
 import { KafkaBus } from './kafka-bus.js';

@@ -8,10 +8,9 @@ export {
   openEventSource,
   type KafkaSourceStatus,
 } from './event-source.js';
+export { kafkaTransport } from './transport.js';
 export {
   startKafkaRelay,
-  /** The TransportAdapter name of startKafkaRelay, used by the articles service. */
-  startKafkaRelay as startRelay,
   type KafkaRelay,
   type KafkaRelayOptions,
   type KafkaRelayStatus,

@@ -1,4 +1,4 @@
-import type { FollowTopicOptions, FollowedTopic } from '@fairflax/publishing-api';
+import type { FollowTopicOptions, FollowedTopic } from '@fairflax/bus';
 import { groupIdFor, logLevelFrom, parseBrokers, topicPrefixFrom } from './config.js';
 import { KafkaBus } from './kafka-bus.js';
 import { consoleLogger } from './options.js';

@@ -18,3 +18,14 @@ export {
   type RelaySink,
 } from './relay.js';
 export { busEventSource, type BusEventSourceOptions } from './event-source.js';
+export type {
+  FollowedSource,
+  FollowedTopic,
+  FollowOptions,
+  FollowTopicOptions,
+  RunningRelay,
+  Transport,
+  TransportEnv,
+  TransportLogger,
+  TransportRelayOptions,
+} from './transport.js';

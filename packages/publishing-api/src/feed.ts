@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
-import type { StoredEvent } from '@fairflax/event-store';
 import type { Delivery, EventSource } from '@fairflax/projections';
-import { EventFeedService, type WireEventBatch, type WireEventEnvelope } from './proto.js';
+import { EventFeedService, type WireEventBatch } from './proto.js';
+import { toStoredEvent } from './wire.js';
 
 /** The embedded feed is one ordered sequence: the whole log, by global position. */
 export const LOG_SOURCE = 'log';
@@ -21,20 +21,6 @@ export interface EmbeddedFeedOptions {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   onStatus?: (status: FeedStatus) => void;
-}
-
-export function toStoredEvent(wire: WireEventEnvelope): StoredEvent {
-  return {
-    eventId: wire.eventId ?? '',
-    streamId: wire.streamId ?? '',
-    streamVersion: Number(wire.streamVersion ?? 0),
-    globalPosition: Number(wire.globalPosition ?? 0),
-    type: wire.type ?? '',
-    schemaVersion: wire.schemaVersion ?? 0,
-    data: wire.data ?? new Uint8Array(),
-    metadata: wire.metadata ?? {},
-    recordedAt: wire.recordedAt ?? '',
-  };
 }
 
 interface FeedClient {

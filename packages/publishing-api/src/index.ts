@@ -1,13 +1,4 @@
 export {
-  deadLetterReporter,
-  followArticlesLog,
-  type DeadLetterReporter,
-  type FollowArticlesLogOptions,
-  type FollowingLog,
-} from './read-side.js';
-export { runRebuildCli } from './rebuild-cli.js';
-export { runDeadLettersCli, type DeadLettersCliOptions } from './dead-letters-cli.js';
-export {
   createArticlesCommands,
   type ArticlesCommands,
   type CommandResult,
@@ -18,13 +9,9 @@ export {
   type RetractArticle,
   type ReviseArticle,
 } from './commands.js';
-export {
-  EmbeddedFeed,
-  LOG_SOURCE,
-  toStoredEvent,
-  type EmbeddedFeedOptions,
-  type FeedStatus,
-} from './feed.js';
+export { EmbeddedFeed, LOG_SOURCE, type EmbeddedFeedOptions, type FeedStatus } from './feed.js';
+export { embeddedTransport } from './embedded-transport.js';
+export { toStoredEvent, toWireEnvelope } from './wire.js';
 export {
   ArticlesService,
   EventFeedService,
@@ -32,18 +19,3 @@ export {
   type WireEventBatch,
   type WireEventEnvelope,
 } from './proto.js';
-export {
-  loadTransport,
-  openEventSource,
-  TRANSPORT_NAMES,
-  TRANSPORT_PACKAGES,
-  TransportNotInStepError,
-  type FollowedSource,
-  type FollowedTopic,
-  type FollowOptions,
-  type FollowTopicOptions,
-  type RelayOptions,
-  type RunningRelay,
-  type TransportAdapter,
-  type TransportName,
-} from './transport.js';

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
-import { ConcurrencyError, type EventStore, type StoredEvent } from '@fairflax/event-store';
+import { ConcurrencyError, type EventStore } from '@fairflax/event-store';
 import { UnknownEventError } from '@fairflax/events';
 import {
   ArticlesService,
   EventFeedService,
+  toWireEnvelope,
   type WireEventBatch,
-  type WireEventEnvelope,
 } from '@fairflax/publishing-api';
 import { Counter, type Logger } from '@fairflax/service-kit';
 import type { ArticlesApplication, CommandContext, CommandOutcome } from './application.js';
@@ -128,20 +128,6 @@ export function commandHandlers(
         },
         context(req),
       ),
-  };
-}
-
-export function toWireEnvelope(event: StoredEvent): WireEventEnvelope {
-  return {
-    eventId: event.eventId,
-    streamId: event.streamId,
-    streamVersion: String(event.streamVersion),
-    globalPosition: String(event.globalPosition),
-    type: event.type,
-    schemaVersion: event.schemaVersion,
-    data: Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength),
-    metadata: { ...event.metadata },
-    recordedAt: event.recordedAt,
   };
 }
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EventStore } from '@fairflax/event-store';
 import { openSqliteEventStore, SqliteCheckpoint } from '@fairflax/event-store-sqlite';
-import { loadTransport, TRANSPORT_NAMES, type RunningRelay } from '@fairflax/publishing-api';
+import type { RunningRelay } from '@fairflax/bus';
+import { TRANSPORT_NAMES, TRANSPORTS } from '@fairflax/transports';
 import {
   Counter,
   dataPath,
@@ -53,10 +54,10 @@ export async function startArticles({ env, logger }: ArticlesOptions): Promise<R
   const relaying = new AbortController();
   let relay: RunningRelay | undefined;
   let checkpoint: SqliteCheckpoint | undefined;
-  if (transport !== 'embedded') {
-    const adapter = await loadTransport(transport, (name) => import(name));
+  const chosen = TRANSPORTS[transport]!;
+  if (chosen.startRelay) {
     checkpoint = new SqliteCheckpoint(storePath, `relay-${transport}`);
-    relay = adapter.startRelay({
+    relay = chosen.startRelay({
       store,
       checkpoint,
       env: process.env,

@@ -1,15 +1,5 @@
-import { runDeadLettersCli } from '@fairflax/publishing-api';
-import { dataPath, envReader, runMain } from '@fairflax/service-kit';
+import { deadLettersMain } from '@fairflax/read-service';
 import { graphProjection } from './projection.js';
 
-// `pnpm --filter @fairflax/graph dead-letters list|replay ...`, also while graph runs: graph
-// itself replays, so its search index follows the replayed events.
-runMain('graph dead-letters', () => {
-  const env = envReader();
-  process.exitCode = runDeadLettersCli({
-    service: 'graph',
-    projection: graphProjection.name,
-    defaultDbPath: dataPath(env, 'graph.sqlite'),
-  });
-  return Promise.resolve();
-});
+// Graph replays the events itself once they are marked, so its search index follows them.
+deadLettersMain({ name: 'graph', projection: () => graphProjection });

@@ -1,13 +1,8 @@
 import { openReadModel, ProjectionRunner } from '@fairflax/projections';
-import {
-  createArticlesCommands,
-  deadLetterReporter,
-  followArticlesLog,
-  loadTransport,
-  TRANSPORT_NAMES,
-  type FollowedSource,
-  type FollowedTopic,
-} from '@fairflax/publishing-api';
+import type { FollowedSource, FollowedTopic } from '@fairflax/bus';
+import { createArticlesCommands } from '@fairflax/publishing-api';
+import { deadLetterReporter, followArticlesLog } from '@fairflax/read-service';
+import { TRANSPORT_NAMES, TRANSPORTS } from '@fairflax/transports';
 import { dataPath, type Closer, type EnvReader, type Logger } from '@fairflax/service-kit';
 import { buildApp } from './app.js';
 import { limitsFrom } from './limits.js';
@@ -50,17 +45,15 @@ export async function startGraph({ env, logger, source }: GraphOptions): Promise
     logger,
     env,
     source,
-    load: (name) => import(name),
   });
 
   // On a broker, the stream processor's counts arrive on their own topic (categoryStats).
-  const transport = env.oneOf('TRANSPORT', TRANSPORT_NAMES, 'embedded');
+  const transport = TRANSPORTS[env.oneOf('TRANSPORT', TRANSPORT_NAMES, 'embedded')]!;
   let stats: ArticleStatsView | undefined;
   let statsTopic: FollowedTopic | undefined;
-  if (transport !== 'embedded' && !source) {
+  if (transport.followTopic && !source) {
     const view = new ArticleStatsView(db);
-    const adapter = await loadTransport(transport, (name) => import(name));
-    statsTopic = await adapter.followTopic({
+    statsTopic = await transport.followTopic({
       service: 'graph',
       topic: 'article-stats',
       env: process.env,

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { formatProgress, rebuildReadModel, type Projection } from '@fairflax/projections';
-import { EmbeddedFeed } from './feed.js';
+import { EmbeddedFeed } from '@fairflax/publishing-api';
 
 /**
  * The body of each read service's `rebuild` command: replays the whole articles log into a

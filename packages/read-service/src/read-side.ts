@@ -1,6 +1,7 @@
+import type { FollowedSource } from '@fairflax/bus';
 import { followSource, type DeadLetter, type ProjectionRunner } from '@fairflax/projections';
 import type { EnvReader, Logger } from '@fairflax/service-kit';
-import { openEventSource, TRANSPORT_NAMES, type FollowedSource } from './transport.js';
+import { TRANSPORT_NAMES, TRANSPORTS } from '@fairflax/transports';
 
 export interface FollowArticlesLogOptions {
   /** The read service: names its consumer group on a broker. */
@@ -8,8 +9,6 @@ export interface FollowArticlesLogOptions {
   runner: ProjectionRunner;
   logger: Logger;
   env: EnvReader;
-  /** `(name) => import(name)` from the service, so adapters resolve from its dependencies. */
-  load: (packageName: string) => Promise<unknown>;
   /** Use this source instead of the configured transport (one-process mode). */
   source?: FollowedSource;
   /** The reporter given to the runner as `onParked`: it forwards to this source from now on. */
@@ -32,23 +31,19 @@ export async function followArticlesLog(options: FollowArticlesLogOptions): Prom
   const articlesAddress = env.address('ARTICLES_ADDRESS', '127.0.0.1:50051');
   const source =
     options.source ??
-    (await openEventSource(
-      transport,
-      {
-        service: options.service,
-        articlesAddress,
-        env: process.env,
-        onConnectionChange: (connected, status) => {
-          if (connected) logger.info({ transport, status }, 'following the articles log');
-          else
-            logger.warn(
-              { transport, status },
-              'articles log unreachable; serving what was applied so far',
-            );
-        },
+    (await TRANSPORTS[transport]!.openEventSource({
+      service: options.service,
+      articlesAddress,
+      env: process.env,
+      onConnectionChange: (connected, status) => {
+        if (connected) logger.info({ transport, status }, 'following the articles log');
+        else
+          logger.warn(
+            { transport, status },
+            'articles log unreachable; serving what was applied so far',
+          );
       },
-      options.load,
-    ));
+    }));
   options.deadLetters?.forwardTo(source);
   const following = followSource(runner, source, logger);
   return {

@@ -1,0 +1,74 @@
+import type { EventStore } from '@fairflax/event-store';
+import type { DeadLetter, EventSource } from '@fairflax/projections';
+import type { RelayCheckpoint } from './relay.js';
+
+/** What a transport logs through (a service-kit logger fits). */
+export interface TransportLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export type TransportEnv = Readonly<Record<string, string | undefined>>;
+
+/**
+ * A way for the read services to follow the articles log, and for articles to put its log
+ * there. Each build lists its transports in @fairflax/transports.
+ */
+export interface Transport {
+  openEventSource(options: FollowOptions): Promise<FollowedSource>;
+  /** Relays the articles event store onto the transport; absent when articles serves it itself. */
+  startRelay?(options: TransportRelayOptions): RunningRelay;
+  /** Follows a topic other than the event log (a stream processor's output). */
+  followTopic?(options: FollowTopicOptions): Promise<FollowedTopic>;
+}
+
+export interface FollowOptions {
+  /** The consuming service: names its consumer group on a broker. */
+  service: string;
+  /** For the embedded feed: where articles listens. */
+  articlesAddress: string;
+  /** Transport-specific settings, read by the adapter (brokers, ...). */
+  env: TransportEnv;
+  /** Called when the connection to the log comes or goes. */
+  onConnectionChange?: (connected: boolean, status: object) => void;
+}
+
+export interface FollowedSource extends EventSource {
+  status(): object;
+  close(): Promise<void> | void;
+  /**
+   * Publishes copies of parked events, for a transport with a dead-letter topic. Called after
+   * the parking committed, in order; a failure is logged and not retried, since the read
+   * model's own dead-letter table is the record of truth.
+   */
+  deadLetter?(letters: readonly DeadLetter[]): Promise<void>;
+}
+
+export interface TransportRelayOptions {
+  store: EventStore;
+  /** Where the relay keeps its position: in the articles' own database. */
+  checkpoint: RelayCheckpoint;
+  env: TransportEnv;
+  logger: TransportLogger;
+  signal: AbortSignal;
+}
+
+export interface RunningRelay {
+  /** Resolves once the relay has stopped after `signal` aborted. */
+  stopped: Promise<void>;
+  status(): object;
+}
+
+export interface FollowTopicOptions {
+  service: string;
+  /** The topic's name without the deployment's prefix. */
+  topic: string;
+  env: TransportEnv;
+  onRecords: (records: readonly { key: string; value: Uint8Array }[]) => void | Promise<void>;
+  logger?: TransportLogger;
+}
+
+export interface FollowedTopic {
+  close(): Promise<void>;
+}

@@ -1,0 +1,7 @@
+import type { Transport } from '@fairflax/bus';
+import { embeddedTransport } from '@fairflax/publishing-api';
+
+/** TRANSPORT=<name>: how the read services follow the articles log; `embedded` is the default. */
+export const TRANSPORTS: Readonly<Record<string, Transport>> = {
+  embedded: embeddedTransport,
+};
