@@ -16,10 +16,10 @@ import {
   runMain,
   type Closer,
 } from '@fairflax/service-kit';
-import { startArticles } from '../services/articles/src/service.js';
-import { startGraph } from '../services/graph/src/service.js';
-import { startRss } from '../services/rss/src/service.js';
-import { startSitemap } from '../services/sitemap/src/service.js';
+import { startArticles } from '@fairflax/articles/service';
+import { startGraph } from '@fairflax/graph/service';
+import { startRss } from '@fairflax/rss/service';
+import { startSitemap } from '@fairflax/sitemap/service';
 
 runMain('one-process', async () => {
   const env = envReader();

@@ -9,7 +9,7 @@ import { encodeEvent, type EncodedEvent } from '@fairflax/events';
 import { createArticlesCommands, type ArticlesCommands } from '@fairflax/publishing-api';
 import { freePort, startService, type RunningService } from '@fairflax/testkit';
 // The articles service is an application, not a library: its source is measured in place.
-import { ArticlesApplication } from '../../services/articles/src/application.js';
+import { ArticlesApplication } from '@fairflax/articles/application';
 import { prepareSchema } from '../../packages/event-store-sqlite/src/schema.js';
 import {
   BENCH_DIR,

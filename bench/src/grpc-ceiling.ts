@@ -9,8 +9,8 @@ import { InMemoryEventStore } from '@fairflax/event-store';
 import type {
   ArticlesApplication,
   CommandOutcome,
-} from '../../services/articles/src/application.js';
-import { bindGrpc, createGrpcServer } from '../../services/articles/src/grpc-server.js';
+} from '@fairflax/articles/application';
+import { bindGrpc, createGrpcServer } from '@fairflax/articles/grpc-server';
 import { createLogger } from '../../packages/service-kit/src/logger.js';
 
 let position = 0;

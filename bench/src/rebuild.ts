@@ -7,10 +7,10 @@ import {
 } from '@fairflax/projections';
 import { LOG_SOURCE } from '@fairflax/publishing-api';
 // Each read model's projection, measured in place in its service.
-import { graphProjection } from '../../services/graph/src/projection.js';
-import { ArticleSearch } from '../../services/graph/src/search.js';
-import { rssFeedProjection } from '../../services/rss/src/projection.js';
-import { sitemapProjection } from '../../services/sitemap/src/projection.js';
+import { graphProjection } from '@fairflax/graph/projection';
+import { ArticleSearch } from '@fairflax/graph/search';
+import { rssFeedProjection } from '@fairflax/rss/projection';
+import { sitemapProjection } from '@fairflax/sitemap/projection';
 import { progress, record, type BenchContext } from './harness.js';
 import { generateNewsroomLog } from './newsroom.js';
 import { perSecond } from './stats.js';

@@ -1,8 +1,8 @@
 import type { Projection } from '@fairflax/projections';
 import Database from '@fairflax/sqlite';
-import { graphProjection } from '../../services/graph/src/projection.js';
-import { rssFeedProjection } from '../../services/rss/src/projection.js';
-import { sitemapProjection } from '../../services/sitemap/src/projection.js';
+import { graphProjection } from '@fairflax/graph/projection';
+import { rssFeedProjection } from '@fairflax/rss/projection';
+import { sitemapProjection } from '@fairflax/sitemap/projection';
 import type { AlternativeFold } from './order-probe.js';
 import { checksum, diffTables, quote, readTable, tableNames } from './tables.js';
 import type { ReadModelCheck, ReadServiceName, TableCheck } from './types.js';
