@@ -5,9 +5,10 @@
  *   pnpm tutorial:branches            create the branches; refuses to overwrite existing ones
  *   pnpm tutorial:branches --force    replace existing branches
  *   pnpm tutorial:branches --check    generate into a temporary clone and run each branch's
- *                                     install, type-check and tests there
+ *                                     install, type-check, lint and tests there
  *     --main-report <vitest json>     main's test report of the same commit: a branch then runs
  *                                     only the tests that could behave otherwise than on main
+ *     --full                          every test of every branch, whatever main's report says
  *
  * Only committed files are used, so the branches are reproducible from a commit: the same
  * HEAD gives the same branch commits (dates and author come from HEAD and the manifest).
@@ -29,17 +30,41 @@ const { values } = parseArgs({
     repo: { type: 'string', default: repoRoot },
     keep: { type: 'boolean', default: false },
     'main-report': { type: 'string' },
+    full: { type: 'boolean', default: false },
   },
 });
 
-function run(cwd: string, command: string, args: string[]): boolean {
-  console.log(`\n$ (${cwd.split('/').pop()}) ${command} ${args.join(' ')}`);
+/** Seconds each phase of each branch took, printed as a table at the end of a check. */
+const timings: { branch: string; phase: string; seconds: number; ok: boolean }[] = [];
+
+function run(cwd: string, phase: string, command: string, args: string[]): boolean {
+  const branch = cwd.split('/').pop() ?? cwd;
+  console.log(`\n$ (${branch}) ${command} ${args.join(' ')}`);
+  const started = Date.now();
   const result = spawnSync(command, args, {
     cwd,
     stdio: 'inherit',
     env: { ...process.env, CI: 'true' },
   });
-  return result.status === 0;
+  const ok = result.status === 0;
+  timings.push({ branch, phase, seconds: Math.round((Date.now() - started) / 1000), ok });
+  return ok;
+}
+
+function printTimings(): void {
+  const phases = [...new Set(timings.map((t) => t.phase))];
+  const branches = [...new Set(timings.map((t) => t.branch))];
+  console.log(`\n| branch | ${phases.join(' | ')} | total |`);
+  console.log(`| --- | ${phases.map(() => '---').join(' | ')} | --- |`);
+  for (const branch of branches) {
+    const mine = timings.filter((t) => t.branch === branch);
+    const cell = (phase: string) => {
+      const t = mine.find((m) => m.phase === phase);
+      return t ? `${t.seconds}s${t.ok ? '' : ' FAIL'}` : '-';
+    };
+    const total = mine.reduce((sum, t) => sum + t.seconds, 0);
+    console.log(`| ${branch} | ${phases.map(cell).join(' | ')} | ${total}s |`);
+  }
 }
 
 function treeOf(repo: string, revision: string): Tree {
@@ -87,7 +112,7 @@ function passedIn(report: string): Set<string> {
 /** The branch's test command: every test, or with main's report only those that could differ. */
 function branchTests(clone: string, branch: string, tree: string): string[] | undefined {
   const report = values['main-report'];
-  if (report === undefined) return [];
+  if (report === undefined || values.full) return [];
   const branchTree = treeOf(clone, branch);
   const { run, reused } = planBranchTests({
     branch: branchTree,
@@ -115,20 +140,23 @@ function checkBranches(): boolean {
       git(clone, ['worktree', 'add', '--quiet', tree, branch]);
       const pnpm = ['-y', 'pnpm@10'];
       const installed =
-        run(tree, 'npx', [
+        run(tree, 'install', 'npx', [
           ...pnpm,
           'install',
           '--prefer-offline',
           '--no-frozen-lockfile',
           '--reporter=append-only',
-        ]) && run(tree, 'npx', [...pnpm, 'typecheck']);
+        ]) &&
+        run(tree, 'typecheck', 'npx', [...pnpm, 'typecheck']) &&
+        run(tree, 'lint', 'npx', [...pnpm, 'lint']);
       const tests = installed ? branchTests(clone, branch, tree) : [];
       const ok =
-        installed && (tests === undefined || run(tree, 'npx', [...pnpm, 'test', ...tests]));
+        installed && (tests === undefined || run(tree, 'test', 'npx', [...pnpm, 'test', ...tests]));
       console.log(`\n${ok ? 'PASS' : 'FAIL'} ${branch}`);
       if (!ok) failed.push(branch);
       if (!values.keep) rmSync(tree, { recursive: true, force: true });
     }
+    printTimings();
     console.log(
       failed.length === 0
         ? `\nall ${branches.length} tutorial branches pass`
