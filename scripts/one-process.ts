@@ -6,9 +6,13 @@
  *
  *   pnpm start:one-process
  */
-import { busEventSource, memoryCheckpoint, relayEvents } from '@fairflax/bus';
-import { InProcessBus } from '@fairflax/bus-in-process';
-import type { FollowedSource } from '@fairflax/bus';
+import {
+  busEventSource,
+  InProcessBus,
+  memoryCheckpoint,
+  relayEvents,
+  type FollowedSource,
+} from '@fairflax/bus';
 import {
   closeOnSignals,
   createLogger,

@@ -29,3 +29,5 @@ export type {
   TransportLogger,
   TransportRelayOptions,
 } from './transport.js';
+export { InProcessBus, inProcessFeatures } from './in-process/in-process-bus.js';
+export type { HandlerFailure, InProcessBusOptions } from './in-process/options.js';

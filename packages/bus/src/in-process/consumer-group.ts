@@ -1,4 +1,4 @@
-import type { BatchHandler, Delivery } from '@fairflax/bus';
+import type { BatchHandler, Delivery } from '../port.js';
 import { sleep } from './change-signal.js';
 import type { BusSettings } from './options.js';
 import type { PartitionLog } from './partition-log.js';

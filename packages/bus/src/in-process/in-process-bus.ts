@@ -5,7 +5,7 @@ import type {
   MessageBus,
   SubscribeOptions,
   Subscription,
-} from '@fairflax/bus';
+} from '../port.js';
 import { ConsumerGroup } from './consumer-group.js';
 import { resolveSettings, type BusSettings, type InProcessBusOptions } from './options.js';
 import { Topic } from './topic.js';

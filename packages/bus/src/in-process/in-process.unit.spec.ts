@@ -1,7 +1,8 @@
-import type { BatchHandler, BusMessage, Delivery } from '@fairflax/bus';
-import { busContract } from '@fairflax/bus/contract';
+import type { BatchHandler, BusMessage, Delivery } from '../index.js';
+import { busContract } from '../contract.js';
 import { describe, expect, it, vi } from 'vitest';
-import { InProcessBus, inProcessFeatures, type HandlerFailure } from './index.js';
+import { InProcessBus, inProcessFeatures } from './in-process-bus.js';
+import type { HandlerFailure } from './options.js';
 import { resolveSettings } from './options.js';
 
 busContract(

@@ -1,4 +1,4 @@
-import type { Delivery } from '@fairflax/bus';
+import type { Delivery } from '../port.js';
 
 export interface InProcessBusOptions {
   /** Partitions per topic (default 4). A key always lands in the same partition. */

@@ -1,4 +1,4 @@
-import type { BusMessage, Delivery } from '@fairflax/bus';
+import type { BusMessage, Delivery } from '../port.js';
 import { ChangeSignal } from './change-signal.js';
 
 /** Below this many trimmed entries the dead prefix is kept; compacting it costs a copy. */

@@ -1,9 +1,9 @@
-import { busEventSource, memoryCheckpoint, relayEvents } from '@fairflax/bus';
+import { busEventSource, memoryCheckpoint, relayEvents } from '../index.js';
 import { InMemoryEventStore } from '@fairflax/event-store';
 import { authorStream, encodeEvent, type FairflaxEvent } from '@fairflax/events';
 import { openReadModel, ProjectionRunner, type Projection } from '@fairflax/projections';
 import { describe, expect, it } from 'vitest';
-import { InProcessBus } from './index.js';
+import { InProcessBus } from './in-process-bus.js';
 
 /** Read model: author id -> name, plus how many events it applied. */
 const namesProjection: Projection = {
