@@ -6,10 +6,7 @@
  *   PORT=<port> node --conditions=source --import tsx src/grpc-ceiling.ts
  */
 import { InMemoryEventStore } from '@fairflax/event-store';
-import type {
-  ArticlesApplication,
-  CommandOutcome,
-} from '@fairflax/articles/application';
+import type { ArticlesApplication, CommandOutcome } from '@fairflax/articles/application';
 import { bindGrpc, createGrpcServer } from '@fairflax/articles/grpc-server';
 import { createLogger } from '../../packages/service-kit/src/logger.js';
 

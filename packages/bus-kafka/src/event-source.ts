@@ -7,7 +7,7 @@ import {
   type MessageBus,
   type Subscription,
 } from '@fairflax/bus';
-import type { DeadLetter } from '@fairflax/projections';
+import type { DeadLetter } from '@fairflax/event-store';
 import { groupIdFor, logLevelFrom, parseBrokers, topicPrefixFrom } from './config.js';
 import { sleep } from './clients.js';
 import { KafkaBus } from './kafka-bus.js';

@@ -1,4 +1,4 @@
-import type { Delivery as ProjectionDelivery, EventSource } from '@fairflax/projections';
+import type { Delivery as ProjectionDelivery, EventSource } from '@fairflax/event-store';
 import { fromDelivery } from './envelope.js';
 import type { Delivery, MessageBus } from './port.js';
 

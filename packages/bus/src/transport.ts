@@ -1,5 +1,4 @@
-import type { EventStore } from '@fairflax/event-store';
-import type { DeadLetter, EventSource } from '@fairflax/projections';
+import type { DeadLetter, EventSource, EventStore } from '@fairflax/event-store';
 import type { RelayCheckpoint } from './relay.js';
 
 /** What a transport logs through (a service-kit logger fits). */

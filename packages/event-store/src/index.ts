@@ -7,5 +7,6 @@ export type {
   StoredEvent,
   SubscribeOptions,
 } from './port.js';
+export type { DeadLetter, DeadLetterReason, Delivery, EventSource } from './source.js';
 export { ConcurrencyError } from './errors.js';
 export { InMemoryEventStore } from './in-memory.js';

@@ -1,25 +1,8 @@
-import type { StoredEvent } from '@fairflax/event-store';
+import type { DeadLetter, DeadLetterReason } from '@fairflax/event-store';
 import type { Statement } from './statements.js';
 import type { Database } from './types.js';
 
-/** `sequenced` behind an earlier parked event of its stream, which never applies out of order. */
-export type DeadLetterReason = 'failed' | 'sequenced';
-
-export interface DeadLetter {
-  id: number;
-  projection: string;
-  source: string;
-  position: number;
-  offset: number | undefined;
-  /** As delivered: its bytes, not its decoded form. */
-  event: StoredEvent;
-  error: string;
-  reason: DeadLetterReason;
-  parkedAt: string;
-  /** 0 for an event only sequenced behind another. */
-  attempts: number;
-  replayRequested: boolean;
-}
+export type { DeadLetter, DeadLetterReason };
 
 export type NewDeadLetter = Omit<DeadLetter, 'id' | 'replayRequested'>;
 
