@@ -1,4 +1,4 @@
-import { restartKafka } from '../../infra/kafka/broker.js';
+import { restartKafka } from '@fairflax/kafka-broker';
 import { CRASH_BROKER } from './kafka.js';
 import { seededRandom, subSeed } from './random.js';
 import { READ_SERVICES, type FaultRecord, type ServiceName } from './types.js';

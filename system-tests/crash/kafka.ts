@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs, { type Admin, type IHeaders, type Kafka } from 'kafkajs';
-import { ensureKafka, stopKafka, type DedicatedBroker } from '../../infra/kafka/broker.js';
+import { ensureKafka, stopKafka, type DedicatedBroker } from '@fairflax/kafka-broker';
 import { BrokerLock } from './broker-lock.js';
 
 // kafkajs is CommonJS: its classes come off the default export under Node's ESM loader.

@@ -18,7 +18,7 @@ import {
 } from '@fairflax/testkit';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureKafka } from '../../infra/kafka/broker.js';
+import { ensureKafka } from '@fairflax/kafka-broker';
 
 const servicesDir = fileURLToPath(new URL('../../services', import.meta.url));
 const xml = new XMLParser({ ignoreAttributes: false });

@@ -1,30 +1,15 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { fileURLToPath } from 'node:url';
-import type { KafkaLogger } from '../src/index.js';
+import { ensureKafka, stopKafka, type DedicatedBroker } from '@fairflax/kafka-broker';
 
-/**
- * The broker of infra/kafka/kafka.sh, for the integration suites. Loaded by path rather than
- * by a static import, because it lives outside this package's rootDir.
- */
-interface DedicatedBroker {
-  port: number;
-  controllerPort: number;
-}
-interface BrokerModule {
-  ensureKafka(dedicated?: DedicatedBroker): Promise<{ brokers: string[]; startedHere: boolean }>;
-  restartKafka(dedicated?: DedicatedBroker): Promise<void>;
-  stopKafka(dedicated?: DedicatedBroker): Promise<void>;
-}
+export { restartKafka } from '@fairflax/kafka-broker';
+import type { KafkaLogger } from '../src/index.js';
 
 /**
  * The broker of the suite that restarts it (kafka-bus.int.spec.ts): its own, on other ports, so
  * the restarts do not cut off the suites that run beside it on the shared broker.
  */
 export const RESTARTED_BROKER: DedicatedBroker = { port: 9292, controllerPort: 9293 };
-
-const brokerModule = fileURLToPath(new URL('../../../infra/kafka/broker.ts', import.meta.url));
-const load = async () => (await import(brokerModule)) as BrokerModule;
 
 /**
  * Starts the broker unless one answers, and checks it accepts connections; throws (failing the
@@ -33,7 +18,7 @@ const load = async () => (await import(brokerModule)) as BrokerModule;
 export async function kafkaBrokers(dedicated?: DedicatedBroker): Promise<string[]> {
   let brokers: string[];
   try {
-    brokers = (await (await load()).ensureKafka(dedicated)).brokers;
+    brokers = (await ensureKafka(dedicated)).brokers;
   } catch (err) {
     throw new Error(
       'No Kafka broker for the integration tests: infra/kafka/kafka.sh start failed ' +
@@ -64,7 +49,7 @@ export function kafkaForSuite(dedicated?: DedicatedBroker): () => string[] {
   }, 120_000);
   // A dedicated broker is the suite's alone: stop it (and drop its data) when the suite ends.
   afterAll(async () => {
-    if (startedHere) await (await load()).stopKafka(dedicated);
+    if (startedHere) await stopKafka(dedicated);
   }, 60_000);
   beforeEach(() => {
     if (failure !== undefined) throw failure;
@@ -93,11 +78,6 @@ function reachable(broker: string, timeoutMs: number): Promise<void> {
     socket.once('timeout', () => fail(`no answer within ${timeoutMs} ms`));
     socket.once('error', (err) => fail(err.message));
   });
-}
-
-/** Clean broker shutdown and start on the same data, as `kafka.sh restart`. */
-export async function restartKafka(dedicated?: DedicatedBroker): Promise<void> {
-  await (await load()).restartKafka(dedicated);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { ensureKafka } from '@fairflax/kafka-broker';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { waitForLeaders } from '@fairflax/kafka-errors';
 
@@ -13,11 +13,6 @@ export async function connectTestKafka(): Promise<{
   kafka: Kafka;
   admin: Admin;
 }> {
-  // Loaded by path at run time: infra/ is outside this package's TypeScript project.
-  const brokerModule = fileURLToPath(new URL('../../../infra/kafka/broker.ts', import.meta.url));
-  const { ensureKafka } = (await import(brokerModule)) as {
-    ensureKafka: () => Promise<{ brokers: string[] }>;
-  };
   const { brokers } = await ensureKafka();
   const kafka = new Kafka({
     clientId: 'kafka-streams-tests',

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureKafka } from '@fairflax/kafka-broker';
 import { waitForLeaders } from '@fairflax/kafka-errors';
 import { groupLag, readTopic } from '@fairflax/kafka-streams';
 import { startService, type RunningService } from '@fairflax/testkit';
@@ -68,11 +69,6 @@ export async function connectTestKafka(): Promise<{
   kafka: Kafka;
   admin: Admin;
 }> {
-  // Loaded by path at run time: infra/ is outside this package's TypeScript project.
-  const brokerModule = fileURLToPath(new URL('../../../infra/kafka/broker.ts', import.meta.url));
-  const { ensureKafka } = (await import(brokerModule)) as {
-    ensureKafka: () => Promise<{ brokers: string[] }>;
-  };
   const { brokers } = await ensureKafka();
   const kafka = new Kafka({
     clientId: 'stream-processor-e2e',
