@@ -130,8 +130,11 @@ export class StreamTask {
       autoCommit: false,
       // Resolved by hand after the commit: a batch abandoned half-way must be fetched again.
       eachBatchAutoResolve: false,
-      // A slow batch (a transaction waiting on its coordinator) holds up its partition only.
-      partitionsConsumedConcurrently: this.deps.inputPartitions,
+      // Transactional: each partition has its own producer, so a slow transaction holds up its
+      // partition only. At-least-once shares one idempotent producer: one batch at a time.
+      partitionsConsumedConcurrently: this.deps.committer.transactional
+        ? this.deps.inputPartitions
+        : 1,
       eachBatch: (payload) => this.processBatch(payload),
     });
   }
