@@ -38,7 +38,8 @@ function check(): void {
 }
 
 process.on('SIGUSR2', () => {
-  armedAt ??= Date.now();
+  if (armedAt !== undefined) return;
+  armedAt = Date.now();
   setInterval(check, 50).unref();
 });
 

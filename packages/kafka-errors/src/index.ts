@@ -1,4 +1,5 @@
 export {
+  causedBy,
   classifyTransactionError,
   errorTypeOf,
   isBrokerUnavailable,

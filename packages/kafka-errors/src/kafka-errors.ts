@@ -60,6 +60,11 @@ function chainOf(err: unknown): ErrorFields[] {
   return chain;
 }
 
+/** Whether `err`, or an error it was caused by, is a `type`. */
+export function causedBy(err: unknown, type: new (...args: never[]) => Error): boolean {
+  return chainOf(err).some((e) => e instanceof type);
+}
+
 /** A fence anywhere in the chain wins. */
 export function classifyTransactionError(err: unknown): TransactionFailure {
   const chain = chainOf(err);

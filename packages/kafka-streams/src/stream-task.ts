@@ -7,7 +7,7 @@ import type {
   KafkaMessage,
   Message,
 } from 'kafkajs';
-import { isBrokerUnavailable, isRetriableKafkaError } from '@fairflax/kafka-errors';
+import { causedBy, isBrokerUnavailable, isRetriableKafkaError } from '@fairflax/kafka-errors';
 import { topicPartition, type BatchCommitter, type InputPartition } from './committer.js';
 import type {
   InputRecord,
@@ -361,15 +361,6 @@ export class StateNotReadyError extends Error {
     );
     this.name = 'StateNotReadyError';
   }
-}
-
-function causedBy(err: unknown, type: new (...args: never[]) => Error): boolean {
-  let current: unknown = err;
-  for (let depth = 0; typeof current === 'object' && current !== null && depth < 8; depth++) {
-    if (current instanceof type) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 function inputRecordOf(batch: Batch, message: KafkaMessage): InputRecord {
