@@ -1,6 +1,14 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { escapeXml, renderNewsSitemap, renderRss, renderSitemap } from './index.js';
+import {
+  escapeXml,
+  renderNewsSitemap,
+  renderRss,
+  renderRssChannel,
+  renderRssItem,
+  renderSitemap,
+  type RssItem,
+} from './index.js';
 
 const tricky = `Rates <rise> & "markets" 'wobble' — Zürich café\u0007 北京`;
 const parser = new XMLParser({
@@ -54,6 +62,57 @@ describe('renderRss', () => {
     expect(parser.parse(xml).rss.channel.lastBuildDate).toBe(published.toUTCString());
     const empty = renderRss({ title: 't', link: 'l', selfUrl: 's', description: 'd', items: [] });
     expect(parser.parse(empty).rss.channel.lastBuildDate).toBeUndefined();
+  });
+});
+
+describe('renderRssChannel', () => {
+  const channel = {
+    title: 'T & co',
+    link: 'https://n.example',
+    selfUrl: 'https://n.example/feed',
+    description: 'D',
+  };
+  const item = (guid: string, published: Date): RssItem => ({
+    guid,
+    title: `title ${guid}`,
+    link: `https://n.example/articles/${guid}`,
+    description: 'body',
+    category: 'news',
+    author: 'A',
+    published,
+  });
+
+  it('wraps the rendered items verbatim, in the order given, with the newest date as lastBuildDate', () => {
+    const xml = renderRssChannel(channel, [
+      { xml: '<item><title>b &amp; c</title></item>', published: new Date('2026-01-01T00:00:00Z') },
+      { xml: '<item><title>a</title></item>', published: new Date('2026-02-01T00:00:00Z') },
+    ]);
+    expect(xml).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?>\n' +
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/">' +
+        '<channel><title>T &amp; co</title><link>https://n.example</link>' +
+        '<atom:link href="https://n.example/feed" rel="self" type="application/rss+xml"/>' +
+        '<description>D</description><language>en</language>' +
+        '<lastBuildDate>Sun, 01 Feb 2026 00:00:00 GMT</lastBuildDate>' +
+        '<item><title>b &amp; c</title></item><item><title>a</title></item>' +
+        '</channel></rss>\n',
+    );
+  });
+
+  it('gives what renderRss gives for the same items, rendered by renderRssItem', () => {
+    const items = [
+      item('new', new Date(3_000)),
+      item('old', new Date(1_000)),
+      item('mid', new Date(2_000)),
+    ];
+    const rendered = items.map((i) => ({ xml: renderRssItem(i), published: i.published }));
+    const withLanguage = { ...channel, language: 'de' };
+    expect(renderRssChannel(withLanguage, rendered)).toBe(renderRss({ ...withLanguage, items }));
+    expect(renderRssChannel(channel, [])).toBe(renderRss({ ...channel, items: [] }));
+  });
+
+  it('leaves lastBuildDate out for a channel without items', () => {
+    expect(renderRssChannel(channel, [])).not.toContain('lastBuildDate');
   });
 });
 

@@ -1,6 +1,14 @@
 export { articleLink, decodeArticleId, encodeArticleId } from './article-id.js';
 export { escapeXml } from './escape.js';
-export { renderRss, renderRssItem, type RssChannel, type RssItem } from './rss.js';
+export {
+  renderRss,
+  renderRssChannel,
+  renderRssItem,
+  type RenderedRssItem,
+  type RssChannel,
+  type RssChannelInfo,
+  type RssItem,
+} from './rss.js';
 export {
   renderNewsSitemap,
   renderSitemap,

@@ -10,19 +10,29 @@ export interface RssItem {
   published: Date;
 }
 
-export interface RssChannel {
+/** Everything a channel says about itself; its items come separately. */
+export interface RssChannelInfo {
   title: string;
   link: string;
   /** The feed's own URL, announced with atom:link rel="self" as feed validators expect. */
   selfUrl: string;
   description: string;
   language?: string;
+}
+
+export interface RssChannel extends RssChannelInfo {
   items: readonly RssItem[];
+}
+
+/** An item as `renderRssItem` rendered it, with the date it was rendered from. */
+export interface RenderedRssItem {
+  xml: string;
+  published: Date;
 }
 
 const line = (tag: string, value: string) => `<${tag}>${escapeXml(value)}</${tag}>`;
 
-/** A whole `<item>`, closing tag included: `renderRss` joins such strings as they are. */
+/** A whole `<item>` element, closing tag included: `renderRssChannel` joins these unchanged. */
 export function renderRssItem(item: RssItem): string {
   return (
     '<item>' +
@@ -37,10 +47,24 @@ export function renderRssItem(item: RssItem): string {
   );
 }
 
-/** Renders an RSS 2.0 document. `lastBuildDate` is the newest item's date, so output is stable. */
-export function renderRss(channel: RssChannel, renderedItems?: readonly string[]): string {
-  const items = renderedItems ?? channel.items.map(renderRssItem);
-  const newest = channel.items.reduce<Date | undefined>(
+/** An RSS 2.0 document: `renderRssChannel` around each item as `renderRssItem` renders it. */
+export function renderRss(channel: RssChannel): string {
+  const items = channel.items.map((item) => ({
+    xml: renderRssItem(item),
+    published: item.published,
+  }));
+  return renderRssChannel(channel, items);
+}
+
+/**
+ * An RSS 2.0 document around items already rendered, in the order given. `lastBuildDate` is the
+ * newest item's date (absent without items), so the same items always give the same bytes.
+ */
+export function renderRssChannel(
+  channel: RssChannelInfo,
+  items: readonly RenderedRssItem[],
+): string {
+  const newest = items.reduce<Date | undefined>(
     (acc, item) => (acc === undefined || item.published > acc ? item.published : acc),
     undefined,
   );
@@ -54,7 +78,7 @@ export function renderRss(channel: RssChannel, renderedItems?: readonly string[]
     line('description', channel.description) +
     line('language', channel.language ?? 'en') +
     (newest ? line('lastBuildDate', newest.toUTCString()) : '') +
-    items.join('') +
+    items.map((item) => item.xml).join('') +
     '</channel></rss>\n'
   );
 }

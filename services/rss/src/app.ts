@@ -1,8 +1,8 @@
-import { renderRss, type RssItem } from '@fairflax/feed-xml';
+import { renderRssChannel } from '@fairflax/feed-xml';
 import { readYourWritesHook, type Database, type ProjectionRunner } from '@fairflax/projections';
 import { problemResponses, sendProblem } from '@fairflax/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { feedQueries, type RenderedItem } from './read-model.js';
+import { feedQueries } from './read-model.js';
 
 export interface RssDeps {
   db: Database;
@@ -14,17 +14,6 @@ export interface RssDeps {
 
 export const FEED_SIZE = 20;
 const CATEGORY_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
-
-/** Given rendered items, renderRss reads only the dates of `channel.items` (lastBuildDate). */
-const datedOnly = ({ publishedAt }: RenderedItem): RssItem => ({
-  guid: '',
-  title: '',
-  link: '',
-  description: '',
-  category: '',
-  author: '',
-  published: publishedAt,
-});
 
 export async function buildApp(deps: RssDeps): Promise<FastifyInstance> {
   const problems = problemResponses('feed');
@@ -43,12 +32,8 @@ export async function buildApp(deps: RssDeps): Promise<FastifyInstance> {
       description: category
         ? `Latest ${category} stories from Fairflax`
         : 'Latest stories from Fairflax',
-      items: items.map(datedOnly),
     };
-    return renderRss(
-      channel,
-      items.map((item) => item.xml),
-    );
+    return renderRssChannel(channel, items);
   };
 
   // Kept as UTF-8 bytes until the read model moves; only categories that exist are cached.

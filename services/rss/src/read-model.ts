@@ -1,14 +1,10 @@
+import type { RenderedRssItem } from '@fairflax/feed-xml';
 import type { Database } from '@fairflax/projections';
-
-export interface RenderedItem {
-  xml: string;
-  publishedAt: Date;
-}
 
 export interface FeedQueries {
   /** Newest first; ties broken by id, descending. */
-  latest(count: number): RenderedItem[];
-  latestIn(category: string, count: number): RenderedItem[];
+  latest(count: number): RenderedRssItem[];
+  latestIn(category: string, count: number): RenderedRssItem[];
   /** Every category a published article has ever been in. */
   categoryKnown(category: string): boolean;
 }
@@ -18,9 +14,9 @@ interface ItemRow {
   published_at: string;
 }
 
-const toItem = (row: ItemRow): RenderedItem => ({
+const toItem = (row: ItemRow): RenderedRssItem => ({
   xml: row.item_xml,
-  publishedAt: new Date(row.published_at),
+  published: new Date(row.published_at),
 });
 
 export function feedQueries(db: Database): FeedQueries {
