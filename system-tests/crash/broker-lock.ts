@@ -1,11 +1,8 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 /**
- * Which process owns the crash test's broker. The crash test restarts that broker mid-run and
- * stops it at the end, so two runs sharing it break each other: the second run must not start
- * while the first is alive. A file holding the owner's pid is the lock; one whose process is gone
- * (a run that was killed, or kept its broker with --keep-data) is stale and taken over, and the
- * broker it left behind is reused.
+ * A pid file: two crash runs sharing a broker would restart it under each other. A lock whose
+ * process is gone is stale and taken over, and its broker reused.
  */
 export class BrokerLock {
   private owned = false;
@@ -15,7 +12,7 @@ export class BrokerLock {
     private readonly describe: string,
   ) {}
 
-  /** Takes the lock, or throws naming the live process that holds it. Taking it again is a no-op. */
+  /** Throws naming the live holder; re-entrant. */
   acquire(): void {
     if (this.owned) return;
     for (;;) {
@@ -38,12 +35,10 @@ export class BrokerLock {
     process.once('exit', this.releaseOnExit);
   }
 
-  /** Whether this process holds the lock. */
   get held(): boolean {
     return this.owned;
   }
 
-  /** Gives the lock up if this process holds it. */
   release(): void {
     if (!this.owned) return;
     this.owned = false;
@@ -63,7 +58,7 @@ function readFileIfAny(path: string): string {
   }
 }
 
-/** Whether a process with this pid exists (EPERM: it exists, owned by someone else). */
+/** EPERM: it exists, owned by someone else. */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -3,16 +3,8 @@ import type { Kafka as KafkaClient, Producer, Transaction } from 'kafkajs';
 import { COMMIT_WINDOW_LINE } from './types.js';
 
 /**
- * Preloaded into the stream processor by the crash test (`node --import`), so that a kill can
- * strike where exactly-once is hardest to keep: between a transaction's produce and its commit.
- *
- * On SIGUSR2 it holds every transaction that reaches `commit()` (its records and offsets are
- * sent, its commit is never asked for) and SIGKILLs its own process once two are held, or once
- * a second has passed with one held, or after five seconds in any case. Several open
- * transactions on the repartition topic are the case that matters: their successors abort them
- * in the order they claim their partitions, not in the order the transactions began. The line
- * it writes before the kill says how many were open; the harness reports it.
- *
+ * Preloaded into the stream processor: on SIGUSR2 it holds transactions at `commit()` and
+ * SIGKILLs the process with two open (their successors abort them in partition-claim order).
  * kafkajs is CommonJS, so patching its `Kafka` class here patches the one the service imports.
  */
 const require = createRequire(

@@ -8,28 +8,21 @@ import type { CommandStats } from './types.js';
 import type { PlannedCall, PlannedCommand } from './workload.js';
 
 export interface DriveOptions {
-  /** articles' gRPC address; the same across its restarts. */
   address: string;
   concurrency: number;
-  /** Called after each command completes, with how many have. */
   onProgress?: (done: number) => void;
-  /** Asked before each command starts, with how many have: a promise means wait for it first. */
+  /** A promise means wait for it before starting the next command. */
   hold?: (started: number) => Promise<void> | undefined;
-  /** A command still failing on transport after this long fails the run (articles never came back). */
+  /** A command still failing on transport after this long fails the run. */
   retryForMs?: number;
 }
 
 export interface DriveResult {
   stats: Omit<CommandStats, 'lost'>;
-  /** Per acknowledged command: where the store said it put it. */
   acknowledged: Map<string, CommandResult>;
 }
 
-/**
- * Failures after which the command is sent again with the same command id. The store answers a
- * repeat of a command it has stored with the first result, so resending is safe whether or not
- * the first attempt got through: articles killed mid-call, a deadline, a lost race (ABORTED).
- */
+/** Resent with the same command id: the store answers a stored repeat with the first result. */
 const RETRIED = new Set<number>([
   grpc.status.UNAVAILABLE,
   grpc.status.DEADLINE_EXCEEDED,
@@ -40,10 +33,7 @@ const RETRIED = new Set<number>([
   grpc.status.RESOURCE_EXHAUSTED,
 ]);
 
-/**
- * One gRPC client, replaced when calls fail on transport: after articles restarts, a fresh
- * channel connects at once, where the old one may sit in its reconnect backoff (up to 2 min).
- */
+/** Replaced on transport failure: an old channel may sit in reconnect backoff for up to 2 min. */
 class CommandChannel {
   private client: ArticlesCommands;
   private generation = 0;
@@ -57,7 +47,6 @@ class CommandChannel {
     return { client: this.client, generation: this.generation };
   }
 
-  /** Replaces the client the failed call used, unless another call already did. */
   replace(generation: number): void {
     if (generation !== this.generation || Date.now() - this.replacedAt < 200) return;
     this.client.close();
@@ -98,11 +87,7 @@ function send(
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Sends the plan with `concurrency` commands in flight, never two that hold conflicting locks
- * and never one before an earlier conflicting one (so each aggregate sees its commands in plan
- * order), retrying transport failures with backoff until articles answers again.
- */
+/** Never runs two commands with conflicting locks, nor one before an earlier conflicting one. */
 export async function driveCommands(
   plan: readonly PlannedCommand[],
   options: DriveOptions,

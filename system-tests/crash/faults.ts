@@ -5,35 +5,20 @@ import { READ_SERVICES, type FaultRecord, type ServiceName } from './types.js';
 
 export interface PlannedFault {
   target: ServiceName | 'broker';
-  /** Strikes once this many commands have completed. */
   atCommand: number;
   /** A stream processor kill aimed between produce and commit (see commit-window.ts). */
   inCommit?: true;
 }
 
 export interface FaultPlanOptions {
-  /**
-   * Further SIGKILLs of the stream processor (0 by default). Every second one strikes as soon
-   * as the fault before it has recovered: the processor is then killed while it rejoins its
-   * groups, claims its partitions and restores its state (a rebalance), or, after the broker
-   * restart, while its group and transaction coordinators are still loading.
-   */
+  /** Extra stream processor kills; every second one lands mid-rebalance, right after recovery. */
   processorKills?: number;
-  /**
-   * Further kills of the stream processor inside the window between its transactions' produce
-   * and their commit (0 by default), each in a window of the run of its own.
-   */
   commitKills?: number;
 }
 
 /**
- * One SIGKILL each for articles (which hosts the relay), one read service and the stream
- * processor, and one broker restart, plus `processorKills` more of the stream processor. The
- * run from 10% to 90% of the commands is cut in equal windows, the faults are dealt to the
- * windows in a seeded order, and each strikes at a seeded point of its window: late enough for
- * state to exist, spread out so that each one hits a system under load rather than one still
- * recovering from the previous fault. Without `processorKills` a seed gives the same plan as
- * it always did.
+ * Faults are dealt, in seeded order, to equal windows of 10%-90% of the commands: late enough for
+ * state to exist, spread so each hits a loaded system rather than one still recovering.
  */
 export function planFaults(
   seed: number,
@@ -52,7 +37,7 @@ export function planFaults(
     const j = random.int(i + 1);
     [targets[i], targets[j]] = [targets[j]!, targets[i]!];
   }
-  // The extra kills go in after the shuffle, so that the four base faults keep their order.
+  // Extra kills go in after the shuffle, so the four base faults of a seed keep their order.
   const slots: { target: PlannedFault['target']; extra: boolean; inCommit?: true }[] = targets.map(
     (target) => ({ target, extra: false }),
   );
@@ -71,7 +56,6 @@ export function planFaults(
   for (const { target, extra: isExtra, inCommit } of slots) {
     const previous = plan.at(-1);
     if (isExtra && ++extraSeen % 2 === 0 && previous) {
-      // Back to back: due at once, it strikes as soon as the previous fault has recovered.
       plan.push({ target, atCommand: previous.atCommand });
       continue;
     }
@@ -84,18 +68,12 @@ export function planFaults(
 
 export interface Crashed {
   downMs: number;
-  /** What the kill found (how many transactions were open), for the fault line. */
   detail?: string;
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
-/**
- * Fires the planned faults as the command count passes them. Traffic keeps flowing (and
- * retrying) while a process is down or the broker restarts; only when the next fault is due
- * while the previous one is still recovering are new commands held back (see `hold`), so that
- * faults strike one at a time.
- */
+/** Traffic flows during a fault; commands are held back only so faults strike one at a time. */
 export class FaultInjector {
   readonly timeline: FaultRecord[] = [];
   private readonly pending: PlannedFault[];
@@ -105,10 +83,6 @@ export class FaultInjector {
   private done = 0;
   private startedAt = Date.now();
 
-  /**
-   * `crash` kills a service (SIGKILL, or inside its commit window) and restarts it, resolving
-   * with how long it was down and what the kill found.
-   */
   constructor(
     private readonly crash: (fault: PlannedFault & { target: ServiceName }) => Promise<Crashed>,
     faults: readonly PlannedFault[],
@@ -117,16 +91,12 @@ export class FaultInjector {
     this.pending = [...faults];
   }
 
-  /** Times are told from here: call it as the first command goes out. */
+  /** Call as the first command goes out: fault times count from here. */
   begin(): void {
     this.startedAt = Date.now();
   }
 
-  /**
-   * Strikes the next fault once its command count is reached and the previous fault has
-   * recovered. Only called on a command's completion, so after a hold (below) the driver has
-   * refilled its window first, and the fault finds commands in flight.
-   */
+  /** Called on a command's completion, so after a hold the fault still finds commands in flight. */
   readonly onProgress = (done: number): void => {
     this.done = done;
     const fault = this.pending[0];
@@ -150,16 +120,11 @@ export class FaultInjector {
     return recovering;
   }
 
-  /**
-   * For the command driver, before it starts command number `started + 1`: a promise to wait
-   * for when the next fault would be due before the previous one has recovered.
-   */
   readonly hold = (started: number): Promise<void> | undefined => {
     const next = this.pending[0];
     return next !== undefined && started >= next.atCommand ? this.recovering : undefined;
   };
 
-  /** Records a process that died without being killed (restarted by the system). */
   unplannedExit(
     service: ServiceName,
     code: number | null,
@@ -179,11 +144,7 @@ export class FaultInjector {
     });
   }
 
-  /**
-   * Waits for every fault to strike and recover; rejects if a restart failed. A fault still
-   * pending when the commands ran out (its turn came while the previous one recovered) strikes
-   * now, on an idle system.
-   */
+  /** Rejects if a restart failed. Faults still pending when the commands ran out strike now. */
   async settled(): Promise<void> {
     await Promise.all(this.running);
     for (
@@ -196,10 +157,7 @@ export class FaultInjector {
     await Promise.all(this.running);
   }
 
-  /**
-   * Strikes nothing more, and waits for the faults under way (a broker restart) to finish: a
-   * run that ends, even on an error, leaves nothing of its own behind for the next one.
-   */
+  /** Waits for faults under way, so a run that fails leaves no broker restart behind. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.pending.length = 0;

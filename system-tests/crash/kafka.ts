@@ -8,12 +8,7 @@ import { BrokerLock } from './broker-lock.js';
 // kafkajs is CommonJS: its classes come off the default export under Node's ESM loader.
 const { Kafka: KafkaClient, logLevel } = kafkajs;
 
-/**
- * The crash test restarts its broker mid-run, so it runs one of its own (kafka.sh on these
- * ports, data apart): suites and services on the shared broker are not cut off by it.
- * CRASH_KAFKA_PORT moves it (the controller takes the next port), so that a long run can go on
- * beside `pnpm test`.
- */
+/** Its own broker, since the crash test restarts it mid-run; CRASH_KAFKA_PORT moves it. */
 export const CRASH_BROKER: DedicatedBroker = crashBroker(process.env['CRASH_KAFKA_PORT']);
 
 function crashBroker(setting: string | undefined): DedicatedBroker {
@@ -28,18 +23,14 @@ const brokerLock = new BrokerLock(
   `the crash test's broker on 127.0.0.1:${CRASH_BROKER.port}`,
 );
 
-/**
- * Starts the crash test's broker (or reuses one a finished run left), for this process alone:
- * another crash test running at the same time fails here, naming this one, rather than having
- * its broker restarted or stopped under it.
- */
+/** For this process alone: a concurrent crash test fails here rather than lose its broker. */
 export async function startCrashBroker(): Promise<string[]> {
   brokerLock.acquire();
   const { brokers } = await ensureKafka(CRASH_BROKER);
   return brokers;
 }
 
-/** Stops the broker this process started, drops its data (KAFKA_KEEP_DATA=1 keeps it), and frees it for other runs. */
+/** Drops the broker's data unless KAFKA_KEEP_DATA=1. */
 export async function stopCrashBroker(): Promise<void> {
   if (!brokerLock.held) return;
   await stopKafka(CRASH_BROKER);
@@ -75,10 +66,8 @@ export async function withAdmin<T>(kafka: Kafka, use: (admin: Admin) => Promise<
 }
 
 /**
- * Every record the topics hold now, as a read_committed consumer sees them (kafkajs' default):
- * records of aborted transactions and transaction markers are not delivered, which is what a
- * downstream consumer of an exactly-once producer relies on. Reads from the start up to each
- * partition's high watermark at the time of the call, outside any application's group.
+ * Every record up to each partition's current high watermark, read_committed (kafkajs' default),
+ * as a downstream consumer of an exactly-once producer sees them.
  */
 export async function readTopics(
   kafka: Kafka,
@@ -102,8 +91,7 @@ export async function readTopics(
   const pending = new Set(ends.keys());
   let settle: { resolve: () => void; reject: (err: Error) => void } | undefined;
   const finished = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-  // Fired for batches holding only markers or aborted records too (which eachBatch never
-  // sees), so a partition that ends in a transaction marker is still read to its end.
+  // Also fires for marker-only batches eachBatch never sees: a partition ending in one still ends.
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
     const key = `${payload.topic}/${payload.partition}`;
     if (Number(payload.lastOffset) + 1 >= (ends.get(key) ?? 0)) pending.delete(key);
@@ -164,7 +152,7 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
   return result;
 }
 
-/** A group's committed offset (the next offset it will read) per partition; absent when none. */
+/** The next offset the group will read, per partition; absent when none. */
 export async function committedOffsets(
   admin: Admin,
   groupId: string,

@@ -5,7 +5,6 @@ import { rebuildReadModel } from './rebuild.js';
 import type { ReadServiceName } from './types.js';
 
 export interface AlternativeFold {
-  /** How the events were ordered. */
   order: string;
   path: string;
 }
@@ -13,11 +12,8 @@ export interface AlternativeFold {
 const isAuthor = (e: StoredEvent) => e.streamId.startsWith('author-');
 
 /**
- * Folds the store again in two orders a consumer of the author and article topics may see:
- * the whole author topic first, and the whole article topic first (each topic in log order).
- * A projection whose tables then differ from the fold in the store's own order depends on
- * delivery order, a property independent of any crash; the comparison uses these folds to tell
- * such effects from events lost or applied twice, and hides neither.
+ * Folds the store with each whole topic first, orders a consumer may see: tells ordering effects
+ * of a projection from events lost or applied twice, and hides neither.
  */
 export function foldInOtherOrders(
   service: ReadServiceName,

@@ -49,7 +49,6 @@ const appliedPositions = (path: string): Map<string, number> =>
     ).map((row) => [row.source, row.position]),
   );
 
-/** The highest global position each partition of the log topics carries. */
 function lastPositionPerSource(records: readonly LogRecord[]): Map<string, number> {
   const last = new Map<string, number>();
   for (const r of records) {
@@ -59,7 +58,6 @@ function lastPositionPerSource(records: readonly LogRecord[]): Map<string, numbe
   return last;
 }
 
-/** The offset after the last record a read_committed reader sees, per partition. */
 function endOfData(records: readonly LogRecord[], topic: string): Map<number, number> {
   const end = new Map<number, number>();
   for (const r of records)
@@ -75,19 +73,12 @@ const describe = (m: Map<string | number, number>) => [...m].map(([k, v]) => `${
 export interface QuiesceResult {
   head: number;
   ms: number;
-  /** How long each wait took, in order: what the system was slowest to finish. */
   steps: string[];
 }
 
 /**
- * Waits until the system has nothing left to do: the relay has published the store's head, every
- * read service has applied every partition of the log up to its last event (its /healthz
- * position alone says only that the newest event arrived, not that every partition caught
- * up), and the stream processor has committed its input past the last record of the article
- * and repartition topics, twice in a row with the stats topic unchanged in between; and then
- * graph's follower of the stats topic has committed (so applied: it commits after applying)
- * every record of it. Graph's categoryStats are compared with the topic afterwards, so a
- * follower still catching up would otherwise show as keys that differ.
+ * Waits until relay, read services (every partition, not just /healthz's newest event), stream
+ * processor (twice with stats unchanged) and graph's stats follower have all caught up.
  */
 export async function quiesce(
   system: CrashSystem,

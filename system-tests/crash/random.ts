@@ -1,18 +1,13 @@
-/**
- * A small seeded PRNG (mulberry32: 32 bits of state, good enough spread for test workloads and
- * fast), so that a seed names one exact workload and fault schedule and a failing run can be
- * replayed.
- */
+/** mulberry32: a seed names one exact workload and fault schedule, so a failing run replays. */
 export interface Random {
-  /** Uniform in [0, 1). */
+  /** [0, 1) */
   next(): number;
-  /** Uniform integer in [0, n). */
+  /** [0, n) */
   int(n: number): number;
-  /** Uniform integer in [min, max]. */
+  /** [min, max] */
   between(min: number, max: number): number;
   chance(p: number): boolean;
   pick<T>(items: readonly T[]): T;
-  /** Picks a key with probability proportional to its weight. */
   weighted<K extends string>(weights: Readonly<Record<K, number>>): K;
 }
 

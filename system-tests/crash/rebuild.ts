@@ -1,12 +1,7 @@
 import type { StoredEvent } from '@fairflax/event-store';
 import { openReadModel, ProjectionRunner, type Projection } from '@fairflax/projections';
 
-/**
- * Folds `events`, in the order given, into a fresh read model at `path` with the service's own
- * projection and the same runner it uses. `sourceOf` names the ordered sequence each event comes
- * from: the runner skips a position at or below its source's last, so events handed over out of
- * global order need one source per sequence (per topic).
- */
+/** The runner skips positions at or below a source's last: reordered events need one per topic. */
 export function rebuildReadModel(
   path: string,
   projection: Projection,
@@ -28,7 +23,6 @@ export function rebuildReadModel(
   }
 }
 
-/** Each article stream's version in the store, by article id. */
 export function articleVersions(events: readonly StoredEvent[]): Map<string, number> {
   const versions = new Map<string, number>();
   for (const e of events) {

@@ -69,9 +69,7 @@ export function assess(
     stats.graphView.differing,
     `graph: ${stats.graphView.differing} categoryStats rows differ from the stats topic (${stats.graphView.samples[0] ?? ''})`,
   );
-  // Not delivery failures, but things to fix: a process that dies on its own (the harness
-  // restarts it as a supervisor would), a projection whose result depends on delivery order,
-  // a service that needs SIGKILL to stop.
+  // Not delivery failures, but still to fix.
   for (const f of report.faults.filter((f) => f.kind === 'exit')) {
     findings.push(
       `(not counted) ${f.target} exited on its own with code ${f.line.match(/code ([^)]*)/)?.[1] ?? '?'} and was restarted`,
@@ -111,7 +109,6 @@ function describeDiff(diff: ReadModelCheck['tables'][number]['diff']): string {
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 
-/** The full report of one run, for a terminal. */
 export function formatReport(r: CrashReport): string {
   const lines: string[] = [];
   const { phases: p, commandStats: c, log, stats } = r;
@@ -193,7 +190,6 @@ export function formatReport(r: CrashReport): string {
   return lines.join('\n');
 }
 
-/** One row per run. */
 export function formatSummary(reports: readonly CrashReport[]): string {
   const header = [
     'seed',

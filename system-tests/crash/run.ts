@@ -25,7 +25,6 @@ import { compareReadModel, READ_MODELS } from './verify-read-models.js';
 import { checkStats } from './verify-stats.js';
 import { planCommands } from './workload.js';
 
-/** Longest wait for the system to settle after the last command. */
 const QUIESCE_TIMEOUT_MS = 180_000;
 
 async function readStore(path: string): Promise<StoredEvent[]> {
@@ -44,13 +43,7 @@ async function readStore(path: string): Promise<StoredEvent[]> {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
-/**
- * The crash test: runs the five services on Kafka, sends a seeded workload of commands while a
- * seeded schedule SIGKILLs articles, one read service and the stream processor and restarts the
- * broker, lets everything settle, stops the services, and checks the log, the read models and
- * the stream processor's counts against the event store. The report counts every discrepancy;
- * it does not throw for them (only when the run itself cannot complete).
- */
+/** Counts every discrepancy in the report; throws only when the run itself cannot complete. */
 export async function runCrashTest(options: CrashOptions): Promise<CrashReport> {
   const { seed, commands, concurrency, delivery } = options;
   const load = options.load ?? 0;
@@ -98,7 +91,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
       topicPrefix,
       runTag,
       delivery,
-      // Starting a service on a busy machine takes longer (tsx compiles it on every start).
+      // tsx compiles a service on every start, slower on a busy machine.
       readyTimeoutMs: 60_000 * (1 + Math.min(load, 2)),
       onUnplannedExit: (service, code, downMs, lastOutput) =>
         injector.unplannedExit(service, code, downMs, lastOutput),

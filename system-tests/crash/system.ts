@@ -24,11 +24,8 @@ export interface CrashSystemOptions {
   /** Unique per run: replica ids (and so the read services' consumer groups) carry it. */
   runTag: string;
   delivery: DeliveryMode;
-  /** Starts one process (testkit's `startService`; a fake in unit tests). */
   startProcess?: typeof startService;
-  /** How long a process may take to become ready before its start is given up (60 s). */
   readyTimeoutMs?: number;
-  /** Told about a process that exited without being asked to, and how long its restart took. */
   onUnplannedExit?: (
     service: ServiceName,
     code: number | null,
@@ -38,20 +35,13 @@ export interface CrashSystemOptions {
 }
 
 /**
- * The five services as real processes on Kafka, each with its own data folder, restartable on
- * the same ports and data. Like a supervisor, it restarts a process that exits on its own (a
- * service that cannot reach the broker at start-up gives up and exits, for instance).
- *
- * It kills exactly what it started: every process is tracked from the moment it is spawned
- * until it exits, a start that is given up on (not ready in time) is killed before the next
- * attempt, and once `killAll` or `stopAll` has begun nothing is started or restarted any more,
- * and no process of this system outlives it.
+ * The five services as real processes, restartable on the same ports and data; restarts a process
+ * that exits on its own. Every spawned process is tracked until it exits, and after `killAll` or
+ * `stopAll` nothing is (re)started, so no process of this system outlives it.
  */
 export class CrashSystem {
   private readonly processes = new Map<ServiceName, RunningService>();
-  /** Every process spawned and not yet exited, the current ones and any other. */
   private readonly children = new Set<RunningService>();
-  /** Exits that were asked for (kill, stop): not restarted. */
   private readonly expectedExit = new Set<RunningService>();
   private readonly stopped = new AbortController();
   private readonly restarting = new Map<ServiceName, Promise<number>>();
@@ -68,7 +58,6 @@ export class CrashSystem {
     return this.stopped.signal.aborted;
   }
 
-  /** Processes of this system still running (for tests and the stray check). */
   get runningProcesses(): number {
     return [...this.children].filter((c) => c.running).length;
   }
@@ -103,7 +92,6 @@ export class CrashSystem {
     return `127.0.0.1:${this.ports.articles}`;
   }
 
-  /** The articles event store file (see services/articles/src/service.ts). */
   get eventStorePath(): string {
     return join(this.dataDir('articles'), 'articles-events.sqlite');
   }
@@ -145,12 +133,11 @@ export class CrashSystem {
         return {
           ...common,
           STATE_DIR: join(this.dataDir(name), 'state'),
-          // The same instance across restarts, so it finds its local state again.
           INSTANCE_ID: 'crash',
           // A killed member's partitions wait this long before they move to its restart.
           KAFKA_SESSION_TIMEOUT_MS: '6000',
           KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
-          // Its readiness is a log line ('stream processor running'), logged at info.
+          // Readiness is a log line logged at info.
           LOG_LEVEL: 'info',
         };
       default: {
@@ -200,8 +187,7 @@ export class CrashSystem {
       void service.exited.then((code) => this.exited(name, service, code));
       return service;
     } catch (err) {
-      // A start given up on must not live on: a slow stream processor would keep its state
-      // directory locked against every later attempt, and outlive the run.
+      // A given-up start must die: it would keep the state directory locked and outlive the run.
       if (spawned) {
         this.expectedExit.add(spawned);
         await spawned.kill();
@@ -220,13 +206,12 @@ export class CrashSystem {
         this.options.onUnplannedExit?.(name, code, Date.now() - started, lastOutput);
       return downMs;
     });
-    // A restart that keeps failing is reported by settled() (and crashAndRestart), not as an
-    // unhandled rejection that would end the harness.
+    // Reported by settled(), not as an unhandled rejection that would end the harness.
     restart.catch(() => undefined);
     this.restarting.set(name, restart);
   }
 
-  /** Starts `name` again, retrying while it fails to come up (the broker may be restarting). */
+  /** Retries while the service fails to come up: the broker may be restarting. */
   private async relaunch(name: ServiceName): Promise<number> {
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
@@ -247,11 +232,7 @@ export class CrashSystem {
     return service;
   }
 
-  /**
-   * SIGKILL, then start again on the same ports and data; resolves with the time it was down.
-   * `in-commit` asks the stream processor to kill itself between produce and commit (see
-   * commit-window.ts), and SIGKILLs it when it has not within 10 s.
-   */
+  /** `in-commit`: the stream processor dies between produce and commit (SIGKILL after 10 s). */
   async crashAndRestart(
     name: ServiceName,
     how: 'sigkill' | 'in-commit' = 'sigkill',
@@ -277,15 +258,11 @@ export class CrashSystem {
     return { downMs: Date.now() - started, ...(detail !== undefined && { detail }) };
   }
 
-  /** Waits for restarts of processes that exited on their own. */
   async settled(): Promise<void> {
     await Promise.all(this.restarting.values());
   }
 
-  /**
-   * Graceful stop (SIGTERM, SIGKILL after 15 s) in the order a deployment would drain; then
-   * kills any other process of this system still running (a start under way).
-   */
+  /** Graceful stop in the order a deployment would drain, then kills any start under way. */
   async stopAll(): Promise<ShutdownRecord[]> {
     this.stopped.abort();
     const order: ServiceName[][] = [['stream-processor', ...READ_SERVICES], ['articles']];
@@ -304,7 +281,6 @@ export class CrashSystem {
               signal: service.child.signalCode,
               ms: Date.now() - started,
             };
-            // What it was doing when it would not stop: the report prints it.
             if (exitCode !== 0) record.logTail = tail(service.logs, 15);
             return record;
           }),
@@ -315,10 +291,7 @@ export class CrashSystem {
     return results;
   }
 
-  /**
-   * SIGKILLs every process this system started that is still running, waits for their exits
-   * and for restarts under way to give up; nothing is started after it returns.
-   */
+  /** Nothing is started after it returns. */
   async killAll(): Promise<void> {
     this.stopped.abort();
     const killEverything = () =>
@@ -328,7 +301,6 @@ export class CrashSystem {
     await killEverything();
   }
 
-  /** The last lines each process wrote, for error messages. */
   logs(lines = 30): string {
     return [...this.processes]
       .map(
@@ -339,7 +311,6 @@ export class CrashSystem {
   }
 }
 
-/** Waits `ms`, or less when `signal` aborts. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {

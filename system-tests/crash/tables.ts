@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import type Database from '@fairflax/sqlite';
 import type { TableDiff } from './types.js';
 
-/** A SQLite table's rows in primary-key order. */
 export interface TableRows {
   columns: string[];
-  /** Primary-key column names, in key order; every column when the table has no key. */
+  /** Every column when the table has no primary key. */
   key: string[];
   rows: unknown[][];
 }
@@ -47,7 +46,6 @@ export const encode = (value: unknown) =>
     Buffer.isBuffer(v) ? { hex: v.toString('hex') } : typeof v === 'bigint' ? v.toString() : v,
   );
 
-/** sha256 over the column names and every row, one encoded line each, in primary-key order. */
 export function checksum(table: TableRows): string {
   const hash = createHash('sha256').update(encode(table.columns)).update('\n');
   for (const row of table.rows) hash.update(encode(row)).update('\n');
@@ -59,11 +57,7 @@ function keyed(table: TableRows): Map<string, string> {
   return new Map(table.rows.map((row) => [encode(positions.map((i) => row[i])), encode(row)]));
 }
 
-/**
- * Which rows differ and in which columns. `alternatives` are the same table folded in other
- * delivery orders: a differing row whose `actual` value (or absence) one of them produces too
- * counts as explained by delivery order, rather than by an event lost or applied twice.
- */
+/** A differing row that an `alternatives` fold (another delivery order) yields is explained. */
 export function diffTables(
   actual: TableRows,
   expected: TableRows,

@@ -5,10 +5,7 @@ import type { CommandStats, LogCheck } from './types.js';
 
 const SAMPLES = 10;
 
-/**
- * (a) The log: each global position of the event store must be on the article or author topic
- * exactly once, as the same event (id and stream) the store holds there, on its aggregate's topic.
- */
+/** Each global position must be on its aggregate's topic exactly once, as the same event. */
 export function checkLog(
   events: readonly StoredEvent[],
   records: readonly LogRecord[],
@@ -58,10 +55,7 @@ export function checkLog(
   };
 }
 
-/**
- * Acknowledged commands must be in the store where they were told they are: the event at the
- * returned position carries the command's id. (Every planned command stores an event.)
- */
+/** The event at each acknowledged command's returned position must carry its command id. */
 export function checkAcknowledged(
   events: readonly StoredEvent[],
   acknowledged: ReadonlyMap<string, CommandResult>,

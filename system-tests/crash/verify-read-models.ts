@@ -9,7 +9,6 @@ import type { ReadModelCheck, ReadServiceName, TableCheck } from './types.js';
 
 interface ReadModelSpec {
   projection: (publicUrl: string) => Projection;
-  /** The table with one row (and a `version` column) per article. */
   articles: string;
   excluded: Record<string, string>;
 }
@@ -40,12 +39,7 @@ export const READ_MODELS: Record<ReadServiceName, ReadModelSpec> = {
 
 const open = (path: string) => new Database(path, { readonly: true, fileMustExist: true });
 
-/**
- * (b) A read model: the live file (its service stopped) against the same projection folded
- * over the store in global order, table by table (sha256 of the rows in primary-key order),
- * plus the article count and each article's version against the store itself. The folds in
- * other delivery orders say which tables depend on order, and which differing rows that explains.
- */
+/** The live read model against the store refolded in global order, plus other-order folds. */
 export function compareReadModel(
   service: ReadServiceName,
   livePath: string,

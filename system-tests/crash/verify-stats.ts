@@ -5,11 +5,8 @@ import type { LogRecord } from './kafka.js';
 import type { StatDifference, StatsCheck } from './types.js';
 
 /**
- * The stream processor's counts recomputed from the store, by the rules of
- * services/stream-processor/src/article-stats.ts, written out again here so that the oracle
- * does not share the code it checks: an article counts once, when first published, in the
- * category it has at that moment (its draft's, as revised since) and under its author, in the
- * UTC hour of `publishedAt`. Retractions and later revisions change nothing.
+ * The rules of the stream processor's article-stats, rewritten so the oracle shares no code with
+ * it: an article counts once, at first publication, in its category then, in `publishedAt`'s hour.
  */
 export function expectedCounts(events: readonly StoredEvent[]): Map<string, number> {
   const facts = new Map<string, { category: string; authorId: string; counted: boolean }>();
@@ -88,7 +85,6 @@ export function lastValues(records: readonly LogRecord[]): {
   return { values, malformed };
 }
 
-/** Graph's copy of the stats (table article_stats), keyed like the topic. */
 function graphStats(graphDbPath: string): Map<string, number> {
   const db = new Database(graphDbPath, { readonly: true, fileMustExist: true });
   try {
@@ -107,7 +103,6 @@ function graphStats(graphDbPath: string): Map<string, number> {
   }
 }
 
-/** Publications per statistic key on the repartition topic, against the recount. */
 export function checkRepartition(
   expected: ReadonlyMap<string, number>,
   repartitionRecords: readonly LogRecord[],
@@ -126,7 +121,6 @@ export function checkRepartition(
   return { keysDiffering, publications: repartitionRecords.length, samples };
 }
 
-/** (c) The stats topic against the recount, key by key, and graph's view against the topic. */
 export function checkStats(
   topic: string,
   events: readonly StoredEvent[],

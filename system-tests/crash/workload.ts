@@ -19,12 +19,8 @@ export type PlannedCall =
   | { type: 'retractArticle'; request: RetractArticle };
 
 /**
- * A command may only start once every earlier command holding a conflicting lock has finished:
- * one aggregate's commands run in plan order (so each is valid when it arrives), and an author
- * is not renamed while one of their drafts is being decided. The latter keeps a race out of the
- * workload that has nothing to do with delivery: a draft that read the old name and commits
- * after the rename would carry a stale name, which read models fold differently depending on
- * the order they see the author and article topics in.
+ * One aggregate's commands run in plan order; an author is not renamed while one of their drafts
+ * is decided, which would give the draft a stale name that read models fold order-dependently.
  */
 export interface Lock {
   key: string;
@@ -94,10 +90,8 @@ const INITIAL_AUTHORS = 6;
 const MAX_AUTHORS = 40;
 
 /**
- * The command mix of a busy newsroom, `count` commands long, the same for the same seed. Every
- * command is valid when its turn comes (the plan keeps the state each one will meet), so a
- * refusal from articles is a finding, not noise. Each command has a deterministic command id:
- * a retry after a crash is recognised by the store and not applied twice.
+ * The same for the same seed. Every command is valid when its turn comes, so a refusal is a
+ * finding; deterministic command ids let the store recognise a retry after a crash.
  */
 export function planCommands(seed: number, count: number): PlannedCommand[] {
   const random = seededRandom(subSeed(seed, 1));
