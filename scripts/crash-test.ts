@@ -1,22 +1,4 @@
-/**
- * pnpm crash-test [--seed N | --seeds 1,2,3 | --seeds 1-20] [--commands N] [--concurrency N]
- *                 [--delivery exactly-once|at-least-once] [--load N] [--processor-kills N]
- *                 [--commit-kills N] [--json] [--keep-data]
- *
- * --load N runs N busy loops (one core each) beside the services for every seed, and
- * --processor-kills N adds N SIGKILLs of the stream processor, every second one right after
- * the fault before it recovered (during its rebalance, or while the restarted broker's
- * coordinators load). --commit-kills N adds N kills of the stream processor between the produce
- * and the commit of its transactions (system-tests/crash/commit-window.ts). Many seeds are cheap
- * with fewer commands: --seeds 1-20 --commands 1500.
- *
- * Runs the crash test (system-tests/crash) once per seed: the services on Kafka under a seeded
- * workload while articles, a read service and the stream processor are SIGKILLed and the broker
- * restarted; then checks the log, every read model and the stream processor's counts against
- * the event store. Prints the fault timeline and a report per seed, then a summary table.
- * The run has a Kafka broker of its own (127.0.0.1:9392), stopped at the end unless --keep-data.
- * Exits 1 when any discrepancy was found, 2 when a run could not complete.
- */
+/** Runs the crash test per seed (options: README); exits 1 on a discrepancy, 2 on a failed run. */
 import { parseArgs } from 'node:util';
 import {
   DELIVERY_MODES,
@@ -59,7 +41,6 @@ const { values } = parseArgs({
 });
 if (values.seed !== undefined && values.seeds !== undefined)
   usage('give --seed or --seeds, not both');
-/** `1,2,3`, `1-20`, or both (`1-5,9`). */
 const seeds = (values.seeds ?? values.seed ?? '1').split(',').flatMap((part) => {
   const range = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(part);
   if (!range) return [integer('seed', part, 0)];
@@ -76,8 +57,7 @@ if (!(DELIVERY_MODES as readonly string[]).includes(values.delivery))
   usage(`--delivery must be one of ${DELIVERY_MODES.join(', ')}`);
 const delivery = values.delivery as DeliveryMode;
 
-// With --json, stdout carries the JSON alone: progress (including kafka.sh's, which
-// infra/kafka/broker.ts echoes to stdout when the broker restarts) goes to stderr.
+// With --json, stdout carries the JSON alone: all progress, kafka.sh's included, goes to stderr.
 const out = process.stdout.write.bind(process.stdout);
 if (values.json) process.stdout.write = process.stderr.write.bind(process.stderr);
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -105,7 +85,6 @@ for (const seed of seeds) {
     say(`\nseed ${seed}: the run did not complete: ${error}\n`);
   }
 }
-// The run's own broker (it was restarted mid-run) goes too, unless its topics are to be kept.
 if (values['keep-data'] !== true)
   await stopCrashBroker().catch((err: Error) =>
     say(`could not stop the crash test's broker: ${err.message}`),

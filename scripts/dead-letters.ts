@@ -1,12 +1,4 @@
-/**
- * Lists or replays the events a read service's projection parked, from the repository root:
- *
- *   pnpm dead-letters <graph|rss|sitemap> list [--stream <id>] [--json]
- *   pnpm dead-letters <graph|rss|sitemap> replay (--stream <id> | --all)
- *
- * the same as `pnpm --filter @fairflax/<service> dead-letters ...`, run in the service's
- * directory so that DATA_DIR resolves as it does for the service.
- */
+/** `pnpm dead-letters <service> list|replay`, run in the service's folder so DATA_DIR resolves. */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,10 +1,4 @@
-/**
- * Measures the coupling problems on a system started from scratch on free ports:
- * (a) reads with articles stopped, (b) gRPC calls per read, (c) full-text search.
- *
- *   pnpm demo:coupling                   the system in services/
- *   pnpm demo:coupling --system coupled  the coupled starting point
- */
+/** `pnpm demo:coupling [--system coupled]`: reads with articles down, gRPC calls/read, search. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +6,6 @@ import { parseArgs } from 'node:util';
 import { checkCoupling, formatCouplingReport, startSystem } from '@fairflax/testkit';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// `services/` holds this step's system; on main, the coupled step 0 also lives under tutorial/.
 const SYSTEMS: Record<string, string> = {
   current: join(root, 'services'),
   coupled: join(root, 'tutorial/coupled/services'),

@@ -1,11 +1,4 @@
-/**
- * All four services in ONE Node process, talking through the in-process bus (async channels
- * with backpressure) instead of the articles gRPC feed: articles relays its event store to the
- * bus, and each read service follows the bus as its own consumer group. Same ports and data
- * folder as `pnpm start`; Ctrl-C stops everything.
- *
- *   pnpm start:one-process
- */
+/** `pnpm start:one-process`: all four services in one process over the in-process bus. */
 import {
   busEventSource,
   InProcessBus,
@@ -28,14 +21,12 @@ import { startSitemap } from '@fairflax/sitemap/service';
 runMain('one-process', async () => {
   const env = envReader();
   const logger = createLogger('one-process');
-  // One partition: every consumer sees the log in its global order, as over the gRPC feed.
-  // With more, an author's rename could overtake an older draft of theirs (see step 2).
+  // One partition keeps the global order: with more, a rename could overtake an older draft.
   const bus = new InProcessBus({ partitions: 1 });
 
   const articles = await startArticles({ env, logger: createLogger('articles') });
   const relaying = new AbortController();
-  // The bus lives and dies with this process, so the relay starts from the beginning each
-  // time; read models skip what they already applied.
+  // The bus dies with the process, so relay from the start; read models skip what they applied.
   const relay = relayEvents(articles.store, bus, memoryCheckpoint(0), {
     signal: relaying.signal,
   }).catch((err: unknown) => logger.error({ err }, 'relay stopped'));

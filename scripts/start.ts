@@ -1,16 +1,6 @@
 /**
- * Starts all four services as separate processes with one command, prefixes their log lines
- * with the service name, and stops them all on Ctrl-C (SIGINT) or SIGTERM.
- *
- * A service that crashes after it became ready is restarted with backoff while the others keep
- * serving; a service that fails during start-up, or keeps crashing, stops them all
- * (packages/service-kit/src/restart-policy.ts). A service is ready once its main() resolved:
- * runMain says so over the IPC channel.
- *
- *   pnpm start                     the system in services/
- *   pnpm start --system coupled    the coupled starting point (tutorial/coupled/services/)
- *   pnpm start --transport kafka   the same services over Kafka (KAFKA_BROKERS, default a local
- *                                  broker that infra/kafka/kafka.sh starts), plus the stream processor
+ * `pnpm start [--system coupled] [--transport kafka]`: a crash after ready restarts with backoff;
+ * one during start-up, or repeated crashes, stop everything (service-kit's restart-policy).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -29,7 +19,6 @@ import {
 import { tsNodeArgs } from '@fairflax/testkit';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// `services/` holds this step's system; on main, the coupled step 0 also lives under tutorial/.
 const SYSTEMS: Record<string, string> = {
   current: join(root, 'services'),
   coupled: join(root, 'tutorial/coupled/services'),
@@ -51,7 +40,6 @@ if (dir === undefined || !existsSync(dir)) {
   process.exit(2);
 }
 
-// On a broker the stream processor joins (a later tutorial step; absent before it).
 const SERVICES = ['articles', 'graph', 'rss', 'sitemap'];
 if (transport === 'kafka' && existsSync(join(dir, 'stream-processor')))
   SERVICES.push('stream-processor');
@@ -71,9 +59,7 @@ interface Service {
   name: string;
   dir: string;
   color: number;
-  /** The running process; undefined while a restart waits. */
   child?: ChildProcess;
-  /** When the running process said it was ready; undefined while it starts. */
   readySince?: number;
   everReady: boolean;
   crashes: CrashHistory;
@@ -87,9 +73,8 @@ const services: Service[] = SERVICES.map((name, i) => ({
   everReady: false,
   crashes: NO_CRASHES,
 }));
-/** When the stop began; undefined while running. */
 let stoppingSince: number | undefined;
-/** Why the supervisor stopped everything on its own, to repeat last and exit non-zero. */
+/** Repeated last, with a non-zero exit. */
 let failure: string | undefined;
 
 function pipe(name: string, color: number, stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) {
@@ -130,8 +115,7 @@ function exited(service: Service, cause: string) {
     exitOnceAllStopped();
     return;
   }
-  // A service still starting dies of the Ctrl-C the terminal sends the whole process group,
-  // and its exit can be seen before the supervisor's own SIGINT handler runs: that is a stop.
+  // The terminal's Ctrl-C can kill a starting service before our SIGINT handler runs: a stop.
   if (cause === 'SIGINT' && readySince === undefined) {
     console.log(`${service.name} exited (${cause})`);
     stopAll('SIGINT');
