@@ -37,10 +37,7 @@ for (let i = 0; i < POOL; i++) {
 const rowOf = (i: number) => ((i & 1) === 0 ? drafted : revised)[(i >> 1) % POOL]!;
 const newEvent = (i: number): NewEvent => ({ eventId: randomUUID(), ...rowOf(i), metadata: {} });
 
-/**
- * Raw better-sqlite3 inserts of the same rows into the same `events` table (same DDL and
- * pragmas: WAL, synchronous=NORMAL): what SQLite itself allows, the physical limit.
- */
+/** The physical limit: raw inserts of the same rows with the same DDL and pragmas. */
 function rawInserts(path: string, seconds: number, perTransaction: number): TimedResult {
   const db = new Database(path);
   try {
@@ -170,7 +167,6 @@ interface CommandsServer {
   commands: ArticlesCommands;
 }
 
-/** The real articles service (on its own SQLite file), or the no-op ceiling, on free ports. */
 async function startCommandsServer(ctx: BenchContext, ceiling: boolean): Promise<CommandsServer> {
   const port = await freePort();
   const service = await startService({
@@ -198,7 +194,6 @@ const overGrpc =
     await commands.publishArticle({ articleId });
   };
 
-/** Figure 1: appends, from raw SQLite up to commands over gRPC, each run side by side. */
 export async function benchAppend(ctx: BenchContext): Promise<void> {
   const { runs, appendSeconds: seconds, concurrency: c } = ctx.options;
   progress('append: starting the articles service and the gRPC ceiling');

@@ -4,21 +4,15 @@ export const FIGURE_GROUPS = ['append', 'rebuild', 'read', 'freshness', 'memory'
 export type FigureGroup = (typeof FIGURE_GROUPS)[number];
 
 export interface BenchOptions {
-  /** Events in the generated newsroom log (rebuild and memory figures). */
   events: number;
-  /** Times each figure is measured; the report gives min, median and max. */
   runs: number;
   quick: boolean;
   only: readonly FigureGroup[];
-  /** Where latest.json, latest.md and latest.svg go. */
   outDir: string;
-  /** Measured time per append variant and run, after a warm-up of a fifth of it. */
+  /** After a warm-up of a fifth of it. */
   appendSeconds: number;
-  /** autocannon time per endpoint and run. */
   readSeconds: number;
-  /** Commands timed per run for the freshness figure. */
   freshnessSamples: number;
-  /** Concurrent callers in the "16 concurrent" append figures. */
   concurrency: number;
 }
 
@@ -56,11 +50,9 @@ function groups(raw: string | undefined): FigureGroup[] {
       );
     }
   }
-  // Run in the canonical order whatever order they were given in, each once.
   return FIGURE_GROUPS.filter((g) => names.includes(g));
 }
 
-/** Parses `pnpm bench` arguments; throws UsageError with a message meant for the user. */
 export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): BenchOptions {
   let values;
   try {

@@ -1,12 +1,4 @@
-/**
- * Emmett's SQLite event store (node-sqlite3 underneath) appending the same ~360-byte events
- * with expected versions, one at a time, as a separate process: this process never loads
- * better-sqlite3, so two SQLite library copies never share a process (or a file).
- *
- *   node --import tsx src/emmett-append.ts --file <path> --seconds <s>
- *
- * Prints one JSON line: { operations, elapsedMs }.
- */
+/** Emmett appends in a process of their own: two SQLite libraries never share a process or file. */
 import { parseArgs } from 'node:util';
 import { getSQLiteEventStore, sqliteConnection } from '@event-driven-io/emmett-sqlite';
 import { timedLoop } from './harness.js';
@@ -20,8 +12,7 @@ if (values.file === undefined || values.seconds === undefined) {
   process.exit(2);
 }
 
-// Emmett at its best: 0.42.4's pool opens (and closes) a connection per operation unless it
-// is handed one to share; `singleton: true` alone changes nothing for a file database.
+// Emmett 0.42.4 opens a connection per operation unless handed one; `singleton` does not help.
 const connection = sqliteConnection({ fileName: values.file });
 // The same durability as our store and the raw inserts (WAL is Emmett's own choice).
 await connection.command('PRAGMA synchronous = NORMAL');

@@ -35,7 +35,6 @@ const readFigures = (system: ReadSystem, endpoint: ReadEndpoint, label: string):
 export const READ_SERVICES_MEASURED = ['articles', 'graph', 'rss', 'sitemap'] as const;
 export const PROJECTIONS = ['graph', 'rss', 'sitemap'] as const;
 
-/** Every figure a full run produces, in report order. */
 export const FIGURES: readonly FigureMeta[] = [
   fig('append', 'append.raw.tx1', 'raw better-sqlite3 insert, 1 row per transaction', 'rows/s'),
   fig(
@@ -115,10 +114,7 @@ export function figureMeta(id: string): FigureMeta {
   return meta;
 }
 
-/**
- * A ratio between two figures of one run, or (without `denominator`) a figure on its own,
- * compared with its target: `met` when the median reaches it.
- */
+/** Without `denominator`, a figure on its own against its target. */
 export interface RatioSpec {
   id: string;
   label: string;

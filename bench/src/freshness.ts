@@ -7,12 +7,7 @@ import { waitCaughtUp, withSystem } from './systems.js';
 
 const WAIT = { 'x-wait-timeout-ms': '10000' };
 
-/**
- * How long after its acknowledgement a publication is visible to a reader of `service`: the
- * read is sent right after the ack with `X-Min-Position` set to the command's position, so it
- * answers as soon as the read model has applied it (read-your-writes); the answer is then
- * checked to really contain the article.
- */
+/** Reads with `X-Min-Position` right after the ack, then checks the answer holds the article. */
 async function visibleAfter(
   system: RunningSystem,
   service: 'rss' | 'graph',
@@ -45,11 +40,7 @@ async function visibleAfter(
   return elapsed;
 }
 
-/**
- * Figure 4: ms from a command's acknowledgement (the gRPC answer carrying its global
- * position) to the change being visible in rss and graph, over the embedded transport
- * (the read services follow articles' own gRPC feed).
- */
+/** Figure 4: ack to visible in rss and graph, over the embedded transport. */
 export async function benchFreshness(ctx: BenchContext): Promise<void> {
   const { runs, freshnessSamples: samples } = ctx.options;
   const payloads = new AppendPayloads(3);

@@ -1,10 +1,4 @@
-/**
- * The ceiling of the gRPC command figures: the articles service's own gRPC server (the same
- * `createGrpcServer`, request parsing and status mapping) in front of an application that
- * answers at once, with no store. What is left is grpc-js and HTTP/2 on both sides.
- *
- *   PORT=<port> node --conditions=source --import tsx src/grpc-ceiling.ts
- */
+/** The gRPC ceiling: articles' own gRPC server before a store-less application; grpc-js remains. */
 import { InMemoryEventStore } from '@fairflax/event-store';
 import type { ArticlesApplication, CommandOutcome } from '@fairflax/articles/application';
 import { bindGrpc, createGrpcServer } from '@fairflax/articles/grpc-server';

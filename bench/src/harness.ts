@@ -10,21 +10,16 @@ export const REPO_ROOT = join(BENCH_DIR, '..');
 export const EVENT_SOURCED_SERVICES = join(REPO_ROOT, 'services');
 export const COUPLED_SERVICES = join(REPO_ROOT, 'tutorial/coupled/services');
 
-/** What every figure group gets from main. */
 export interface BenchContext {
   options: BenchOptions;
   recorder: Recorder;
-  /** A scratch folder, removed at the end. */
   tmpDir: string;
-  /** Sizes worth reporting (articles in the log, samples ...), merged into the JSON. */
   sizes: Record<string, number | string | boolean>;
-  /** Things to stop if the run is interrupted. */
   onInterrupt: (stop: () => Promise<unknown>) => () => void;
 }
 
 const started = Date.now();
 
-/** Progress on stderr, so stdout stays free for whoever pipes the bench. */
 export function progress(message: string): void {
   const seconds = ((Date.now() - started) / 1000).toFixed(1).padStart(6);
   process.stderr.write(`[bench ${seconds}s] ${message}\n`);
@@ -41,11 +36,7 @@ export interface TimedResult {
   elapsedMs: number;
 }
 
-/**
- * Runs `operation` on `concurrency` workers until `seconds` have passed, after a warm-up of
- * a fifth of that time whose operations are not counted. Each call returns how many
- * operations it did (a draft+publish pair counts 2 commands).
- */
+/** After an uncounted warm-up of a fifth of `seconds`; `operation` returns how many it did. */
 export async function timedLoop(
   seconds: number,
   concurrency: number,
@@ -70,7 +61,6 @@ export async function timedLoop(
   return { operations, elapsedMs: performance.now() - start };
 }
 
-/** The synchronous twin of `timedLoop`, for better-sqlite3 loops that never yield. */
 export function timedSyncLoop(seconds: number, operation: (i: number) => number): TimedResult {
   let i = 0;
   const warmUntil = performance.now() + seconds * 200;
@@ -82,7 +72,6 @@ export function timedSyncLoop(seconds: number, operation: (i: number) => number)
   return { operations, elapsedMs: performance.now() - start };
 }
 
-/** Resident memory of a process in MB, from /proc/<pid>/status (VmRSS). */
 export function residentMegabytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);

@@ -1,7 +1,4 @@
-/**
- * `pnpm bench`: the system measured side by side with its physical limits and its peers.
- * Writes results/latest.json, latest.md and latest.svg; progress goes to stderr.
- */
+/** `pnpm bench`: writes results/latest.{json,md,svg}; progress goes to stderr. */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +44,6 @@ const ctx: BenchContext = {
   },
 };
 
-// Ctrl-C: stop the services this run started, then leave.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     progress(`${signal}: stopping ${stoppers.size} running part(s)`);

@@ -15,14 +15,9 @@ import { generateNewsroomLog } from './newsroom.js';
 import { perSecond } from './stats.js';
 import { waitCaughtUp, withSystem } from './systems.js';
 
-/** Appends per group commit while loading the log: many appends, one transaction. */
 const LOAD_GROUP = 2_000;
 
-/**
- * Writes the log into an articles event store file the way articles would have (one append
- * per event, with its expected version), queueing a group at a time so that the store's group
- * commit turns each group into one transaction.
- */
+/** One append per event, as articles would; queued a group at a time so each commits as one. */
 export async function loadEventStore(
   path: string,
   events: readonly StoredEvent[],
@@ -50,11 +45,7 @@ export async function loadEventStore(
   }
 }
 
-/**
- * Figure 5: resident memory of each event-sourced service with the generated log loaded,
- * sampled `runs` times once graph, rss and sitemap have caught up. On the way it times that
- * catch-up: the three read services following the gRPC feed from 0 at the same time.
- */
+/** Figure 5: resident memory once the read services caught up; also times that catch-up. */
 export async function benchMemory(ctx: BenchContext): Promise<void> {
   const { events: total, runs, quick } = ctx.options;
   progress(`memory: generating and storing a newsroom log of ${total} events`);

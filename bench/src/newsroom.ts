@@ -14,7 +14,6 @@ export const CATEGORIES = [
 ] as const;
 
 export interface NewsroomLog {
-  /** Positions 1..n in order, as the event store would hand them out. */
   events: StoredEvent[];
   counts: {
     authors: number;
@@ -34,15 +33,9 @@ interface OpenArticle {
 
 const START = Date.UTC(2026, 0, 1);
 const SECONDS_BETWEEN_EVENTS = 20;
-/** Articles in progress at any time: a new one is drafted whenever fewer are open. */
 const OPEN_ARTICLES = 40;
 
-/**
- * A newsroom's event log: authors register and now and then change their name, editors work
- * on ~40 articles at once (drafted, revised a few times, mostly published, a few corrected
- * after publication or retracted, some drafts abandoned). Deterministic for a given seed.
- * Events are ~300-400 bytes, like the ones the append figures write.
- */
+/** Deterministic per seed; events are ~300-400 bytes, like the append figures'. */
 export function generateNewsroomLog(total: number, seed = 7): NewsroomLog {
   const random = seededRandom(seed);
   const text = new TextSource(random);

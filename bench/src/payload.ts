@@ -1,20 +1,14 @@
 import type { ArticleDrafted, ArticleRevised } from '@fairflax/events';
 import { seededRandom, TextSource } from './text.js';
 
-/** The author every append benchmark drafts under. */
 export const BENCH_AUTHOR = { id: 'bench-author', name: 'Bench Author' } as const;
 
-/** Title and body lengths that make an encoded ArticleDrafted (and ArticleRevised) ~360 bytes. */
+/** Lengths that make an encoded ArticleDrafted (and ArticleRevised) ~360 bytes. */
 export const TITLE_CHARS = 60;
 export const BODY_CHARS = 215;
 export const REVISED_BODY_CHARS = 316;
 
-/**
- * The events the storage-level append figures write: per article one ArticleDrafted (expected
- * version 0) then one ArticleRevised (expected version 1), both ~360 bytes of protobuf, so raw
- * inserts, our store and Emmett all store rows of the same size. A small pool of texts is
- * cycled so that generating them costs nothing while the clock runs.
- */
+/** Same-size rows for raw inserts, our store and Emmett; a cycled pool costs nothing timed. */
 export class AppendPayloads {
   private readonly titles: string[] = [];
   private readonly bodies: string[] = [];
@@ -60,5 +54,4 @@ export class AppendPayloads {
   }
 }
 
-/** Article ids that sort and never collide between runs and workers of one benchmark. */
 export const benchArticleId = (run: string, worker: number, i: number) => `${run}-w${worker}-${i}`;

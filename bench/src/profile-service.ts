@@ -1,12 +1,4 @@
-/**
- * Profiles one service process under the load the benchmark puts on it, with `node
- * --cpu-prof`, and prints where its CPU time went (see profile-summary.ts).
- *
- *   tsx --conditions=source src/profile-service.ts grpc-commands|rss-feed|graph-query [seconds=8]
- *
- * grpc-commands: articles alone, 16 concurrent draft+publish pairs over gRPC.
- * rss-feed, graph-query: articles (seeded) plus that read service, loaded by autocannon.
- */
+/** `profile-service.ts grpc-commands|rss-feed|graph-query [seconds]`: --cpu-prof under load. */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,9 +1,4 @@
-/**
- * Summarises a V8 CPU profile (`node --cpu-prof`): where the samples landed, by function and
- * by package, self time only.
- *
- *   tsx src/profile-summary.ts <file.cpuprofile> [top=25]
- */
+/** `tsx src/profile-summary.ts <file.cpuprofile> [top=25]` */
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
@@ -36,7 +31,6 @@ export function packageOf(url: string): string {
   return url.startsWith('node:') ? 'node core' : url;
 }
 
-/** Self-time shares, highest first, by `key` of each sampled node. */
 export function selfTime(profile: CpuProfile, key: (node: ProfileNode) => string): Share[] {
   const hits = new Map<number, number>();
   if (profile.samples && profile.samples.length > 0) {
@@ -58,10 +52,7 @@ export function selfTime(profile: CpuProfile, key: (node: ProfileNode) => string
     .sort((a, b) => b.percent - a.percent);
 }
 
-/**
- * Inclusive (self + callees) shares by `key`: each sample counts once for every distinct key
- * on its stack, so a recursive function is not counted twice.
- */
+/** Each sample counts once per distinct key on its stack: recursion is not counted twice. */
 export function inclusiveTime(profile: CpuProfile, key: (node: ProfileNode) => string): Share[] {
   const parent = new Map<number, ProfileNode>();
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));

@@ -46,9 +46,8 @@ export interface LoadResult {
 }
 
 /**
- * autocannon for `seconds`; any error or non-2xx answer fails the figure rather than flatter
- * it. Latency percentiles come from each response's own time: autocannon's histogram keeps
- * whole milliseconds, which reads a sub-millisecond p50 as 0.
+ * Any error or non-2xx fails the figure rather than flatter it. Latencies are per response:
+ * autocannon's histogram keeps whole milliseconds, reading a sub-millisecond p50 as 0.
  */
 export function load(target: Target, seconds: number): Promise<LoadResult> {
   const latencies: number[] = [];
@@ -82,7 +81,7 @@ export function load(target: Target, seconds: number): Promise<LoadResult> {
   });
 }
 
-/** What each endpoint answers, checked once before loading it: both systems show the same newsroom. */
+/** Both systems must show the same newsroom. */
 async function describe(
   all: Record<ReadEndpoint, Target>,
   kind: ReadSystem,
@@ -121,16 +120,11 @@ async function loadEndpoints(
   }
 }
 
-/** A short unrecorded load, so the first run does not pay for JIT warm-up alone. */
 async function warmUp(all: Iterable<Target>, seconds: number): Promise<void> {
   for (const target of all) await load(target, Math.max(0.5, seconds / 4));
 }
 
-/**
- * Figure 3: requests/s and latency of the read endpoints, event-sourced then coupled, one
- * system at a time on the same sample newsroom, with fastify's hello world as the ceiling
- * (measured in each run next to the event-sourced endpoints).
- */
+/** Figure 3: one system at a time on the same newsroom, fastify's hello world as the ceiling. */
 export async function benchReadPath(ctx: BenchContext): Promise<void> {
   const { runs, readSeconds } = ctx.options;
   const hello = await startHelloWorld(ctx);

@@ -20,7 +20,7 @@ export const REBUILD_BATCH = 500;
 
 type ProjectionName = (typeof PROJECTIONS)[number];
 
-/** A fresh read model for `name`, as its service wires it (graph keeps FlexSearch in step). */
+/** As its service wires it: graph keeps FlexSearch in step. */
 function openRunner(name: ProjectionName, path: string): ProjectionRunner {
   const db = openReadModel(path);
   if (name === 'graph') {
@@ -34,11 +34,7 @@ function openRunner(name: ProjectionName, path: string): ProjectionRunner {
   return new ProjectionRunner(db, projection);
 }
 
-/**
- * Figure 2: rebuilding each read model from the whole log, fed from memory in batches of 500
- * through `ProjectionRunner.applyBatch` (decode, apply, checkpoint, commit; graph also
- * indexes for search), so the figure is the projection's own cost, not the transport's.
- */
+/** Figure 2: fed from memory, so it is the projection's own cost, not the transport's. */
 export async function benchRebuild(ctx: BenchContext): Promise<void> {
   const { events: total, runs } = ctx.options;
   progress(`rebuild: generating a newsroom log of ${total} events`);
@@ -72,7 +68,7 @@ export async function benchRebuild(ctx: BenchContext): Promise<void> {
       } finally {
         runner.db.close();
       }
-      // Let the event loop breathe between models (timers, stderr).
+      // Let timers and stderr run between models.
       await new Promise((resolve) => setImmediate(resolve));
     }
   }

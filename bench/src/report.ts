@@ -8,7 +8,7 @@ export interface MachineInfo {
   node: string;
   platform: string;
   date: string;
-  /** 1, 5 and 15 minute load averages when the run started: how busy the machine already was. */
+  /** At the start: how busy the machine already was. */
   loadAverage: number[];
 }
 
@@ -28,15 +28,12 @@ export interface Ratio {
 
 export interface BenchReport {
   machine: MachineInfo;
-  /** Sizes and durations the figures were measured with. */
   sizes: Record<string, number | string | boolean>;
   figures: Record<string, Figure>;
   ratios: Ratio[];
-  /** Figure groups that failed, with why; their figures are missing. */
   errors: { group: string; message: string }[];
 }
 
-/** Collects each run's value per figure as the benchmarks go. */
 export class Recorder {
   private readonly runs = new Map<string, number[]>();
 
@@ -50,7 +47,6 @@ export class Recorder {
     this.onRecord(meta, value);
   }
 
-  /** The recorded figures in catalogue order. */
   figures(): Record<string, Figure> {
     const out: Record<string, Figure> = {};
     for (const meta of FIGURES) {
@@ -61,7 +57,7 @@ export class Recorder {
   }
 }
 
-/** Every ratio whose figures were measured; ratios of runs paired by index. */
+/** Runs are paired by index. */
 export function computeRatios(figures: Record<string, Figure>, specs = RATIOS): Ratio[] {
   const out: Ratio[] = [];
   for (const spec of specs) {
@@ -82,7 +78,6 @@ export function computeRatios(figures: Record<string, Figure>, specs = RATIOS): 
   return out;
 }
 
-/** Thousands separated, and fewer decimals the larger the number. */
 export function formatNumber(value: number): string {
   const abs = Math.abs(value);
   const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
@@ -137,7 +132,6 @@ export function renderMachine(m: MachineInfo): string {
   return `${m.cpuModel}, ${m.cores} cores, ${gib} GiB, Node ${m.node}, ${m.platform}; load average at start ${load}; ${m.date}`;
 }
 
-/** latest.md: the machine, the ratios against their targets, then every figure. */
 export function renderMarkdown(report: BenchReport): string {
   const sizes = Object.entries(report.sizes)
     .map(([k, v]) => `${k} ${String(v)}`)

@@ -3,7 +3,6 @@ export interface Summary {
   min: number;
   median: number;
   max: number;
-  /** Every run's value, in the order measured. */
   runs: number[];
 }
 
@@ -21,10 +20,7 @@ export function summarise(values: readonly number[]): Summary {
   };
 }
 
-/**
- * The p-th percentile of ascending `sorted` values, interpolating linearly between the two
- * nearest ranks (so the median of an even count is the mean of the middle two).
- */
+/** Linear between the two nearest ranks: an even count's median is the middle two's mean. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) throw new RangeError('no values');
   if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be within 0..100, got ${p}`);
@@ -36,10 +32,7 @@ export function percentile(sorted: readonly number[], p: number): number {
   return a + (b - a) * (rank - low);
 }
 
-/**
- * Ratios of runs measured side by side (run i of `numerator` over run i of `denominator`),
- * so that a slow moment of the shared machine weighs on both sides of one ratio.
- */
+/** Run i over run i, so a slow moment of the shared machine weighs on both sides of a ratio. */
 export function pairedRatios(
   numerator: readonly number[],
   denominator: readonly number[],
@@ -55,7 +48,6 @@ export function pairedRatios(
   return ratios;
 }
 
-/** Operations per second. */
 export function perSecond(operations: number, elapsedMs: number): number {
   if (elapsedMs <= 0) throw new RangeError(`elapsed time must be positive, got ${elapsedMs} ms`);
   return (operations * 1000) / elapsedMs;

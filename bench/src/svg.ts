@@ -16,16 +16,12 @@ export function escapeSvgText(text: string): string {
     .replace(/"/g, '&quot;');
 }
 
-/** The axis end: at least twice the target, rounded up to a whole multiple of it. */
 export function axisMaximum(ratios: readonly Ratio[]): number {
   const highest = Math.max(2, ...ratios.map((r) => r.value.max / r.target));
   return Math.ceil(highest);
 }
 
-/**
- * A horizontal bar chart of each ratio as a fraction of its target (so ratios of different
- * sizes share one axis and the target is the line at 1): bar = median, whisker = min..max.
- */
+/** Each ratio as a fraction of its target, so all share one axis: bar = median, whisker = range. */
 export function renderRatioChart(
   ratios: readonly Ratio[],
   title = 'Measured ÷ target (median; whiskers: min–max)',

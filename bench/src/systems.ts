@@ -13,7 +13,6 @@ interface Health {
   feed?: { headPosition?: number; connected?: boolean } | null;
 }
 
-/** The read services' /healthz positions, for the event-sourced system. */
 export async function readPositions(
   system: RunningSystem,
 ): Promise<Record<'graph' | 'rss' | 'sitemap', Health>> {
@@ -23,10 +22,7 @@ export async function readPositions(
   return { graph: graph!, rss: rss!, sitemap: sitemap! };
 }
 
-/**
- * Waits until graph, rss and sitemap have applied the whole log: each at the head its feed
- * reports, and at least at `minimum` (the head is learnt from the first batch).
- */
+/** Also waits for `minimum`: the feed's head is learnt from its first batch. */
 export async function waitCaughtUp(
   system: RunningSystem,
   minimum: number,
@@ -49,7 +45,6 @@ export async function waitCaughtUp(
   );
 }
 
-/** Starts a system and makes sure it is stopped on Ctrl-C and when `use` is done. */
 export async function withSystem<T>(
   ctx: BenchContext,
   servicesDir: string,
@@ -66,7 +61,6 @@ export async function withSystem<T>(
   }
 }
 
-/** fastify's hello world in its own process: the ceiling for any fastify read endpoint. */
 export async function startHelloWorld(
   ctx: BenchContext,
 ): Promise<{ service: RunningService; url: string; release: () => void }> {

@@ -43,11 +43,7 @@ const SYLLABLES = [
   'ter',
 ];
 
-/**
- * Words for titles and bodies: a vocabulary of a few thousand made-up words drawn with a
- * skewed (roughly Zipf-like) distribution, so a search index sees common and rare terms the
- * way it would in real copy.
- */
+/** Zipf-like made-up words, so a search index sees common and rare terms as in real copy. */
 export class TextSource {
   private readonly vocabulary: string[];
 
@@ -72,7 +68,6 @@ export class TextSource {
     return this.vocabulary[Math.floor(r * r * r * this.vocabulary.length)]!;
   }
 
-  /** Words joined by spaces, as close to `chars` characters as whole words allow. */
   text(chars: number): string {
     let out = this.word();
     while (out.length < chars) out += ` ${this.word()}`;
