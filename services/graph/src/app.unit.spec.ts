@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { events as e, graphWithOneArticle, postGraphql } from './testing.js';
+import { events as e, graphWithOneArticle, postGraphql } from '../test/support.js';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { auditServer } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aliasBomb, graphWithOneArticle, nestedQuery } from './testing.js';
+import { aliasBomb, graphWithOneArticle, nestedQuery } from '../test/support.js';
 
 let app: FastifyInstance;
 let url: string;

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acceptsGraphqlResponseJson } from './graphql-over-http.js';
-import { graphWithOneArticle, recordingCommands } from './testing.js';
+import { graphWithOneArticle, recordingCommands } from '../test/support.js';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {

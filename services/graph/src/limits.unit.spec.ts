@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { getIntrospectionQuery } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, limitsFrom, type GraphqlLimits } from './limits.js';
-import { aliasBomb, graphWithOneArticle, nestedQuery, postGraphql } from './testing.js';
+import { aliasBomb, graphWithOneArticle, nestedQuery, postGraphql } from '../test/support.js';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {

@@ -4,7 +4,12 @@ import type { CommandResult } from '@fairflax/publishing-api';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
-import { graphReadSide, postGraphql, recordingCommands, type CommandCall } from './testing.js';
+import {
+  graphReadSide,
+  postGraphql,
+  recordingCommands,
+  type CommandCall,
+} from '../test/support.js';
 
 const RESULT: CommandResult = {
   streamId: 'article-x1',

@@ -2,7 +2,7 @@ import type { FairflaxEvent } from '@fairflax/events';
 import { at } from '@fairflax/projections/testing';
 import { describe, expect, it } from 'vitest';
 import { graphProjection } from './projection.js';
-import { events as e, graphReadSide, type GraphReadSide } from './testing.js';
+import { events as e, graphReadSide, type GraphReadSide } from '../test/support.js';
 
 const articleRow = (side: GraphReadSide, id: string) =>
   side.db.prepare('SELECT * FROM articles WHERE id = ?').get(id);

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildApp } from './app.js';
 import { encodeCursor } from './pagination.js';
 import { GraphReadModel } from './read-model.js';
-import { events as e, graphReadSide, postGraphql, recordingCommands } from './testing.js';
+import { events as e, graphReadSide, postGraphql, recordingCommands } from '../test/support.js';
 
 async function graph(...given: FairflaxEvent[]) {
   const side = graphReadSide();

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { graphProjection } from './projection.js';
 import { ArticleSearch } from './search.js';
-import { events as e, graphReadSide } from './testing.js';
+import { events as e, graphReadSide } from '../test/support.js';
 
 const publishedArticle = (id: string, title: string, body: string) => [
   e.drafted(id, 1, { title, body }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
 import { ArticleStatsView } from './stats.js';
-import { graphReadSide, postGraphql, recordingCommands } from './testing.js';
+import { graphReadSide, postGraphql, recordingCommands } from '../test/support.js';
 
 const record = (value: object | string) => ({
   key: 'k',

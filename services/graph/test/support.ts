@@ -7,11 +7,11 @@ import {
   type Delivery,
 } from '@fairflax/projections';
 import { eventLog, newsroomEventsBy } from '@fairflax/projections/testing';
-import type { FastifyInstance } from 'fastify';
-import { buildApp, type GraphDeps } from './app.js';
 import type { ArticlesCommands, CommandResult } from '@fairflax/publishing-api';
-import { graphProjection } from './projection.js';
-import { ArticleSearch } from './search.js';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type GraphDeps } from '../src/app.js';
+import { graphProjection } from '../src/projection.js';
+import { ArticleSearch } from '../src/search.js';
 
 /** Wired as main.ts wires it; versions and positions carry on across `given` calls. */
 export interface GraphReadSide {
