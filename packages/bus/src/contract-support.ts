@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BatchHandler, BusMessage, Delivery, Subscription } from './port.js';
 
-// Helpers of the contract suite (./contract.ts); test code, never loaded by production code.
+// Test code of ./contract.ts, never loaded by production code.
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -15,12 +15,10 @@ export function keysNamed(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `stream-${i}`);
 }
 
-/** A message whose value names it, `<key>#<seq>`, so deliveries can be told apart. */
 export function numbered(key: string, seq: number): BusMessage {
   return { key, value: encoder.encode(`${key}#${seq}`), headers: { seq: String(seq) } };
 }
 
-/** One message per key, all with sequence number `seq`. */
 export function round(keys: readonly string[], seq: number): BusMessage[] {
   return keys.map((key) => numbered(key, seq));
 }
@@ -45,7 +43,6 @@ export function encode(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
-/** Records every batch a member is handed, in the order the handler was called. */
 export class Recorder {
   readonly batches: Delivery[][] = [];
   subscription: Subscription | undefined;
@@ -68,7 +65,6 @@ export class Recorder {
   }
 }
 
-/** A promise the test resolves when it chooses: holds a handler in flight. */
 export class Gate {
   readonly opened: Promise<void>;
   open: () => void = () => undefined;

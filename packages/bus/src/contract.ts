@@ -14,30 +14,22 @@ import {
 } from './contract-support.js';
 import type { BusFeatures, BusMessage, Delivery, MessageBus, SubscribeOptions } from './port.js';
 
-/** What an adapter's test hands the suite, fresh for every test. */
 export interface BusUnderTest {
   bus: MessageBus;
-  /** Releases what `open` set up (temporary files, ...); runs after the suite closed the bus. */
+  /** Runs after the suite closed the bus. */
   cleanup?: () => Promise<void>;
-  /**
-   * For persistent adapters: a new bus over the same storage, as after a process restart.
-   * The suite has closed the previous bus before calling it, and closes the new one itself.
-   */
+  /** Persistent adapters: a new bus over the same storage; the previous one is closed first. */
   restart?: () => Promise<MessageBus>;
 }
 
 export interface BusContractOptions {
-  /** How long to wait for an expected delivery before failing (default 5s); brokers need more. */
+  /** Default 5s; brokers need more. */
   deadlineMs?: number;
 }
 
 /**
- * The MessageBus contract (see ./port.ts), run by every adapter's tests:
- * `busContract('InProcessBus', async () => ({ bus: new InProcessBus() }), inProcessFeatures)`.
- *
- * Checks of an optional feature are registered only when the adapter declares it. They are not
- * `it.skipIf`'d: CI fails a run with any skipped test (.ci/run), and a feature an adapter does
- * not claim is not a check that could not run but one that does not apply.
+ * Checks of an undeclared optional feature are not registered rather than `it.skipIf`'d: CI
+ * fails a run with any skipped test, and such a check does not apply rather than could not run.
  */
 export function busContract(
   name: string,
@@ -82,7 +74,6 @@ export function busContract(
       return recorder;
     }
 
-    /** Waits until `recorder` holds at least `messages`, then checks it holds exactly them, once. */
     async function expectReceivedOnce(recorder: Recorder, messages: readonly BusMessage[]) {
       await eventually(() => expect(recorder.ids.length).toBeGreaterThanOrEqual(messages.length));
       expect(sorted(recorder.ids)).toEqual(sorted(idsOf(messages)));
@@ -157,7 +148,6 @@ export function busContract(
         const keys = keysNamed(12);
         const perKey = 30;
         const recorder = await subscribe(uniqueName('group'));
-        // One call interleaving every key, then one concurrent publisher per key.
         await bus.publish(
           topic,
           [0, 1, 2, 3, 4].flatMap((seq) => round(keys, seq)),

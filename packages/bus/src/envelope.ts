@@ -1,10 +1,7 @@
 import type { StoredEvent } from '@fairflax/event-store';
 import type { BusMessage, Delivery } from './port.js';
 
-/**
- * How a stored event travels on a bus: the key is the stream id (so one stream's events stay
- * in order), the value is the event's protobuf bytes, and headers carry everything else.
- */
+/** Keyed by stream id, so one stream's events stay in order; value is the protobuf bytes. */
 const H = {
   eventId: 'event-id',
   type: 'event-type',
@@ -15,7 +12,6 @@ const H = {
 } as const;
 const META_PREFIX = 'meta-';
 
-/** Aggregate type from a stream id (`article-42` -> `article`): events are topiced by it. */
 export function aggregateOf(streamId: string): string {
   const dash = streamId.indexOf('-');
   return dash > 0 ? streamId.slice(0, dash) : streamId;

@@ -14,7 +14,6 @@ export interface EventStoreUnderTest {
   cleanup?: () => Promise<void>;
 }
 
-/** What an adapter can do; the suite skips only the checks of features it lacks. */
 export interface EventStoreFeatures {
   /** Events and command ids survive closing and reopening the store. */
   persistent: boolean;

@@ -15,7 +15,6 @@ export interface FeedStatus {
 }
 
 export interface EmbeddedFeedOptions {
-  /** Largest batch to ask for. */
   batchSize?: number;
   /** First and largest reconnect delay; doubles in between, with jitter. */
   minBackoffMs?: number;
@@ -41,11 +40,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-/**
- * Follows the articles event log over gRPC (server streaming): catch-up then live. When the
- * stream breaks (articles stopped, network), it reconnects with exponential back-off and
- * resumes after the position the consumer has committed, so nothing is skipped or repeated.
- */
+/** Reconnects with back-off after the consumer's committed position: none skipped or repeated. */
 export class EmbeddedFeed implements EventSource {
   readonly status: FeedStatus = { connected: false, headPosition: 0, reconnects: 0 };
   private readonly client: grpc.Client;

@@ -6,11 +6,7 @@ export const PROTO_PATH = fileURLToPath(
   new URL('../../../proto/publishing.proto', import.meta.url),
 );
 
-/**
- * int64 travels as a decimal string (positions stay exact past 2^53 on the wire; we convert
- * to number where they are used, which is exact up to 2^53). `defaults: false` keeps unset
- * optional fields undefined.
- */
+/** int64 as decimal strings, exact past 2^53; `defaults: false` keeps unset optionals undefined. */
 const packageDefinition = protoLoader.loadSync(PROTO_PATH, {
   keepCase: false,
   longs: String,

@@ -39,8 +39,7 @@ const text = (request: Wire, field: string): string | undefined => {
   return typeof value === 'string' ? value : undefined;
 };
 
-// Ids, command ids and versions are passed on as sent: the application and the domain check
-// them (`validId`), so an id is refused, never trimmed into another one.
+// Ids are passed on as sent for the domain to check: refused, never trimmed into another id.
 function context(request: Wire): CommandContext {
   const commandId = text(request, 'commandId');
   const expected = request['expectedVersion'];
@@ -50,10 +49,7 @@ function context(request: Wire): CommandContext {
   };
 }
 
-/**
- * A new aggregate id: as given, or (empty) random, or derived from the command id so that a
- * retried "create" lands on the same stream and is recognised as a repeat.
- */
+/** Derived from the command id when there is one, so a retried "create" is seen as a repeat. */
 function newAggregateId(request: Wire, idField: string, newId: () => string): string {
   const given = text(request, idField);
   if (given) return given;
@@ -135,9 +131,8 @@ export const FEED_BATCH_DEFAULT = 500;
 export const FEED_BATCH_MAX = 5_000;
 
 /**
- * EventFeed.Subscribe: sends the head position first (so a follower of an empty log knows it
- * is caught up), then every event after the requested position, then live events. Writes wait
- * for the client to drain, so a slow follower holds the server back instead of buffering.
+ * The head goes first, so a follower of an empty log knows it is caught up; writes wait for the
+ * client to drain, so a slow follower holds the server back instead of buffering.
  */
 function subscribeHandler(
   store: EventStore,
@@ -185,7 +180,6 @@ export interface ArticlesServerDeps {
   store: EventStore;
   logger: Logger;
   newId: () => string;
-  /** Calls served per method, exposed on /metrics. */
   calls?: Counter;
 }
 

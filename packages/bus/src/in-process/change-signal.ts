@@ -1,8 +1,4 @@
-/**
- * Wakes everyone waiting for "something changed" (a message appended, an offset committed).
- * Waiters re-check their own condition after waking; because checking and starting to wait
- * happen in the same synchronous step, no notify can slip in between and be missed.
- */
+/** Check and wait happen in one synchronous step, so no notify slips in between and is missed. */
 export class ChangeSignal {
   private waiters = new Set<() => void>();
 
@@ -12,7 +8,7 @@ export class ChangeSignal {
     for (const wake of woken) wake();
   }
 
-  /** Resolves on the next notify, or at once when `abort` fires; never rejects. */
+  /** Resolves on the next notify or on abort; never rejects. */
   wait(abort: AbortSignal): Promise<void> {
     if (abort.aborted) return Promise.resolve();
     return new Promise((resolve) => {
@@ -27,7 +23,7 @@ export class ChangeSignal {
   }
 }
 
-/** Resolves after `ms`, or early when `abort` fires; never rejects. */
+/** Resolves early on abort; never rejects. */
 export function sleep(ms: number, abort: AbortSignal): Promise<void> {
   if (abort.aborted) return Promise.resolve();
   return new Promise((resolve) => {

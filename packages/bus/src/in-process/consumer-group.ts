@@ -4,17 +4,12 @@ import type { BusSettings } from './options.js';
 import type { PartitionLog } from './partition-log.js';
 import type { Topic } from './topic.js';
 
-/** One subscription: a member of its group, owning the partitions the group assigns it. */
 export interface Member {
   readonly handler: BatchHandler;
 }
 
-/**
- * A consumer group on one topic: its committed offset per partition, its members, and one
- * delivery loop per partition, run for the member that partition is assigned to.
- */
 export class ConsumerGroup {
-  /** Per partition, the offset of the next message to deliver: everything before it is acked. */
+  /** Everything before each partition's offset is acked. */
   private readonly committed: number[];
   private readonly members: Member[] = [];
   private readonly loops: (PartitionLoop | undefined)[];
@@ -39,43 +34,36 @@ export class ConsumerGroup {
     return this.committed[partition] ?? 0;
   }
 
-  /** Resolves once the new member's partitions are being delivered. */
   join(member: Member): Promise<void> {
     this.members.push(member);
     return this.rebalance();
   }
 
-  /** Resolves once the member's in-flight batches are done and its partitions handed over. */
   leave(member: Member): Promise<void> {
     const index = this.members.indexOf(member);
     if (index >= 0) this.members.splice(index, 1);
-    // Publishers waiting on this group's lag may go on if it has no members left.
     this.topic.progress.notify();
     return this.rebalance();
   }
 
-  /** Stops every loop for good, after their in-flight batches. */
   stop(): Promise<void> {
     this.stopped = true;
     return this.rebalance();
   }
 
-  /** Rebalances run one at a time, in the order members joined and left. */
   private rebalance(): Promise<void> {
     const next = this.rebalancing.then(() => this.assign());
     this.rebalancing = next;
     return next;
   }
 
-  /** Round-robin in join order: partition p goes to member p mod (number of members). */
   private async assign(): Promise<void> {
     const owners = this.topic.logs.map((_, partition) =>
       this.stopped || this.members.length === 0
         ? undefined
         : this.members[partition % this.members.length],
     );
-    // A partition's new loop starts only after its old one has finished its batch, so two
-    // members never hold the same partition and order per key survives the hand-over.
+    // New loops start after the old ones' batches: order per key survives the hand-over.
     await Promise.all(
       this.loops.map(async (loop, partition) => {
         if (loop && loop.owner !== owners[partition]) {
@@ -104,10 +92,7 @@ export class ConsumerGroup {
   }
 }
 
-/**
- * Delivers one partition to one member: a batch at a time, the next only after the handler
- * acked this one, retrying a failed batch unchanged (same offsets) after a back-off.
- */
+/** The next batch only after this one is acked; a failed batch is retried unchanged. */
 class PartitionLoop {
   private readonly abort = new AbortController();
   private readonly done: Promise<void>;
@@ -123,7 +108,6 @@ class PartitionLoop {
     this.done = this.run(from);
   }
 
-  /** Resolves once the in-flight batch, if any, has finished (and been committed if acked). */
   stop(): Promise<void> {
     this.abort.abort();
     return this.done;
@@ -138,7 +122,6 @@ class PartitionLoop {
     }
   }
 
-  /** True once the handler acked the batch; false if stopped before it did. */
   private async deliverUntilAcked(batch: readonly Delivery[]): Promise<boolean> {
     const { signal } = this.abort;
     for (let attempt = 1; ; attempt++) {

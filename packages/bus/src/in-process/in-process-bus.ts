@@ -18,17 +18,9 @@ export const inProcessFeatures: BusFeatures = Object.freeze({
 });
 
 /**
- * The message bus inside one process: for running every service in one process, and for tests.
- *
- * Each topic is an in-memory log of `partitions` partitions (a key's partition is a stable hash
- * of it). Each consumer group keeps a committed offset per partition, for the life of this bus
- * instance; its members share the partitions round-robin, rebalanced as they join and leave.
- *
- * Memory is bounded by backpressure: `publish` appends, then waits until every group with
- * members is within `maxLag` messages of the end of each partition it wrote to. A message is
- * forgotten once every group, with members or not, has acked it and it is no longer among the
- * partition's latest `retain`. So a group that left pins its messages (and memory) until it
- * returns. A handler that publishes to the topic it consumes can deadlock under backpressure.
+ * `publish` waits until every group with members is within `maxLag`. A message is dropped once
+ * every group acked it (a group that left pins memory) and it is past the latest `retain`.
+ * A handler that publishes to the topic it consumes can deadlock under backpressure.
  */
 export class InProcessBus implements MessageBus {
   private readonly settings: BusSettings;
@@ -50,8 +42,7 @@ export class InProcessBus implements MessageBus {
       written.add(partition);
     }
     for (const partition of written) topic.trim(partition);
-    // Waiting after appending, rather than before, means a resolved publish leaves every
-    // subscribed group within maxLag, however many messages the call carried.
+    // Wait after appending: a resolved publish leaves every group within maxLag, however large.
     for (;;) {
       this.assertOpen('publish');
       if ([...written].every((partition) => topic.lag(partition) <= this.settings.maxLag)) return;
@@ -78,7 +69,7 @@ export class InProcessBus implements MessageBus {
     return { close: () => (leaving ??= joined.leave(member)) };
   }
 
-  /** Stops every delivery loop after its in-flight batch; pending and later calls reject. */
+  /** Pending and later calls reject. */
   close(): Promise<void> {
     this.closed ??= this.stopAll();
     return this.closed;

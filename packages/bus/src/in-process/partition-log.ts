@@ -1,17 +1,12 @@
 import type { BusMessage, Delivery } from '../port.js';
 import { ChangeSignal } from './change-signal.js';
 
-/** Below this many trimmed entries the dead prefix is kept; compacting it costs a copy. */
 const COMPACT_AFTER = 1024;
 
-/**
- * One partition's messages in offset order, from the oldest still retained to the newest.
- * Readers consume it as an async iterator of batches that waits for new appends.
- */
 export class PartitionLog {
   readonly appended = new ChangeSignal();
   private readonly entries: Delivery[] = [];
-  /** Index in `entries` of the message at offset `start`; entries before it are trimmed. */
+  /** Entries before it are trimmed. */
   private head = 0;
   private startOffset = 0;
 
@@ -20,12 +15,10 @@ export class PartitionLog {
     readonly partition: number,
   ) {}
 
-  /** Offset of the oldest retained message (equals `end` when none is retained). */
   get start(): number {
     return this.startOffset;
   }
 
-  /** Offset the next appended message gets. */
   get end(): number {
     return this.startOffset + this.entries.length - this.head;
   }
@@ -45,17 +38,12 @@ export class PartitionLog {
     this.appended.notify();
   }
 
-  /** Up to `max` messages from offset `from` (or from the oldest retained one, if later). */
   read(from: number, max: number): readonly Delivery[] {
     const first = this.head + Math.max(from, this.startOffset) - this.startOffset;
     return this.entries.slice(first, first + max);
   }
 
-  /**
-   * Batches from `from` onwards, waiting for appends when caught up, until `abort` fires.
-   * The reader asks for the next batch only once it has dealt with the current one, so the
-   * iterator's position is the reader's position.
-   */
+  /** Pulled one batch at a time, so the iterator's position is the reader's position. */
   async *batches(
     from: number,
     maxBatch: number,
@@ -74,13 +62,13 @@ export class PartitionLog {
     }
   }
 
-  /** Forgets messages before `offset`; the caller guarantees no reader still needs them. */
+  /** The caller guarantees no reader still needs messages before `offset`. */
   trimBelow(offset: number): void {
     const drop = Math.min(offset, this.end) - this.startOffset;
     if (drop <= 0) return;
     this.head += drop;
     this.startOffset += drop;
-    // Compacting only once the dead prefix outweighs the live part keeps trimming amortised O(1).
+    // Compact only once the dead prefix outweighs the live part: amortised O(1).
     if (this.head >= COMPACT_AFTER && this.head * 2 >= this.entries.length) {
       this.entries.splice(0, this.head);
       this.head = 0;

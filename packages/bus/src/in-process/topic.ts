@@ -4,7 +4,7 @@ import { PartitionLog } from './partition-log.js';
 
 const encoder = new TextEncoder();
 
-/** FNV-1a over the key's UTF-8 bytes: stable across processes and runs, unlike a seeded hash. */
+/** FNV-1a: stable across processes and runs, unlike a seeded hash. */
 export function partitionOf(key: string, partitions: number): number {
   let hash = 0x811c9dc5;
   for (const byte of encoder.encode(key)) {
@@ -16,7 +16,6 @@ export function partitionOf(key: string, partitions: number): number {
 export class Topic {
   readonly logs: readonly PartitionLog[];
   readonly groups = new Map<string, ConsumerGroup>();
-  /** Notified when a group commits or loses a member: what publishers held back by lag wait on. */
   readonly progress = new ChangeSignal();
 
   constructor(
@@ -40,10 +39,7 @@ export class Topic {
     return partitionOf(key, this.logs.length);
   }
 
-  /**
-   * How many messages of the partition the slowest group with members has not acked. Groups
-   * without members do not count: a group that went away must not stall publishers forever.
-   */
+  /** Memberless groups do not count: a group that went away must not stall publishers forever. */
   lag(partition: number): number {
     let slowest = Infinity;
     for (const group of this.groups.values()) {
@@ -52,10 +48,7 @@ export class Topic {
     return slowest === Infinity ? 0 : this.log(partition).end - slowest;
   }
 
-  /**
-   * Drops what no one needs: messages every group has acked (members or not, so a group that
-   * comes back resumes where it stopped), beyond the latest `retain` kept for new groups.
-   */
+  /** Keeps what any group, memberless too, has not acked, so a returning group resumes. */
   trim(partition: number): void {
     const log = this.log(partition);
     let keepFrom = log.end - this.retain;
@@ -65,7 +58,6 @@ export class Topic {
     log.trimBelow(keepFrom);
   }
 
-  /** Called after a group commits: trims, and wakes publishers waiting on lag. */
   committed(partition: number): void {
     this.trim(partition);
     this.progress.notify();

@@ -50,9 +50,7 @@ function fromWire(wire: WireArticle): Article {
   };
 }
 
-/**
- * Every call carries a deadline: without one, a hung articles service would hang every reader.
- */
+/** Every call carries a deadline: without one, a hung articles service would hang every reader. */
 export function createArticlesClient(address: string, deadlineMs = 2_000): ArticlesClient {
   const client = new ArticlesService(address, grpc.credentials.createInsecure());
   const call = <T>(method: string, request: object): Promise<T> =>

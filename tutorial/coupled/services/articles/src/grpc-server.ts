@@ -57,7 +57,7 @@ export function articlesHandlers(store: InMemoryArticles): Record<string, Handle
 export function createGrpcServer(
   store: InMemoryArticles,
   logger: Logger,
-  /** Calls served per method: the step-0 problem demo reads them to show the fan-out. */
+  /** Per method: the coupling demo reads them to show the fan-out. */
   counter = new Counter('grpc_server_handled_total', 'grpc_method'),
 ): grpc.Server {
   const server = new grpc.Server();

@@ -12,10 +12,7 @@ export interface NewArticle {
 
 export type ArticleChanges = Partial<Pick<Article, 'title' | 'body' | 'category' | 'status'>>;
 
-/**
- * The "database" of the monolith era: an in-memory mock, lost on restart. It is the only copy
- * of the data, which is why every other service has to ask for it.
- */
+/** An in-memory mock, lost on restart, and the only copy: why every other service must ask it. */
 export class InMemoryArticles {
   private readonly articles = new Map<string, Article>();
   private readonly authors = new Map<string, Author>();

@@ -10,10 +10,7 @@ export interface SitemapDeps {
   logger?: boolean | object;
 }
 
-/**
- * The articles API caps a page at 50 and has no paging, so the coupled sitemap can only ever
- * list the newest 50 published articles: one more limit of asking another service for data.
- */
+/** The articles API caps a page at 50 with no paging: this sitemap lists only the newest 50. */
 export const SITEMAP_SIZE = 50;
 
 export async function buildApp(deps: SitemapDeps): Promise<FastifyInstance> {
