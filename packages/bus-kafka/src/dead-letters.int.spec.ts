@@ -18,6 +18,7 @@ import {
   journalOf,
   journalProjection,
 } from '@fairflax/projections/testing';
+import { envReader } from '@fairflax/service-kit';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { kafkaForSuite, quietLogger, until } from '../test/kafka.js';
@@ -101,12 +102,12 @@ describe('dead letters on Kafka', () => {
     const run = randomBytes(4).toString('hex');
     const prefix = `dead-letters-test-${run}.`;
     const authorTopic = `${prefix}author`;
-    const env = {
+    const env = envReader({
       KAFKA_BROKERS: brokers().join(','),
       KAFKA_TOPIC_PREFIX: prefix,
       KAFKA_LOG_LEVEL: process.env['KAFKA_TEST_LOG'] ? 'info' : 'nothing',
       REPLICA_ID: run,
-    };
+    });
 
     // The relay's side: author events, as the relay writes them, onto the prefixed author topic.
     const writer = new KafkaBus({

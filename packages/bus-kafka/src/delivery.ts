@@ -1,26 +1,18 @@
 import type { BusMessage, RelaySink } from '@fairflax/bus';
 import { transactionalSink } from './features.js';
 import type { KafkaBus } from './kafka-bus.js';
-import type { KafkaLogger } from './options.js';
+import type { KafkaLogger } from '@fairflax/kafka-kit';
 
 export interface TransactionalSinkOptions {
   /** Creates the topics and lends its kafkajs client. */
   bus: KafkaBus;
-  /**
-   * One per event store: a relay that starts with the same id fences the one before it (its
-   * open transaction is aborted and its later writes are refused), so two relays of one store
-   * can never both write.
-   */
+  /** One per event store: a relay starting with the same id fences the one before it. */
   transactionalId: string;
-  /**
-   * Where the position is committed, as the offset of consumer group `transactionalId` on this
-   * one-partition topic (nothing is ever written to it).
-   */
+  /** The position is consumer group `transactionalId`'s offset on this topic (never written to). */
   positionTopic: string;
   /**
-   * A copy of the position kept outside Kafka, written after each commit, for when Kafka's is
-   * missing or stale: a group's offsets expire after the broker's offsets.retention.minutes (7
-   * days by default) without a commit, so a relay idle that long would otherwise start over.
+   * A copy of the position outside Kafka, for when Kafka's is stale or expired (a group's
+   * offsets expire after offsets.retention.minutes without a commit).
    */
   mirror?: { load(): Promise<number> | number; save(position: number): Promise<void> | void };
   logger: KafkaLogger;

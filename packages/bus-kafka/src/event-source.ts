@@ -1,17 +1,17 @@
 import {
-  busEventSource,
   toBusMessage,
+  toSourceDelivery,
   type BusMessage,
+  type Delivery,
   type FollowedSource,
   type FollowOptions,
-  type MessageBus,
   type Subscription,
 } from '@fairflax/bus';
-import type { DeadLetter } from '@fairflax/event-store';
-import { groupIdFor, logLevelFrom, parseBrokers, topicPrefixFrom } from './config.js';
+import type { DeadLetter, Delivery as SourceDelivery } from '@fairflax/event-store';
+import { consoleLogger, kafkaConnection, type KafkaLogger } from '@fairflax/kafka-kit';
+import { groupIdFor } from './config.js';
 import { sleep } from './clients.js';
 import { KafkaBus } from './kafka-bus.js';
-import { consoleLogger, type KafkaLogger } from './options.js';
 
 /** The topics the articles relay writes (one per aggregate) and the read services follow. */
 export const ARTICLE_LOG_TOPICS: readonly string[] = ['author', 'article'];
@@ -27,73 +27,168 @@ export interface KafkaSourceStatus {
   connected: boolean;
 }
 
+type ReadModel = {
+  from: (source: string) => number;
+  offsetOf: ((source: string) => number | undefined) | undefined;
+};
+
 /**
- * The read side's Kafka transport (TRANSPORT=kafka): follows the `author` and `article` topics
- * as consumer group `fairflax-<service>-<replica>`, one group per replica (REPLICA_ID, or a
- * hash of DATA_DIR), so every replica consumes every partition into its own read model.
- * KAFKA_BROKERS (default 127.0.0.1:9092), KAFKA_TOPIC_PREFIX and KAFKA_LOG_LEVEL configure it.
- *
- * The read model is the offset store: the runner saves each partition's last Kafka offset in the
- * same SQLite transaction as the change it made, and after every rebalance each partition is
- * sought to the offset after it, whatever the group committed. A partition the read model has
- * applied nothing from is read from its oldest message: a replica whose read model was deleted
- * rebuilds it instead of starting where the group left off. Batches are still committed to the
- * group once applied (for lag monitoring), and positions are the events' global positions, so a
- * redelivered event is skipped by the runner in any case. Consumers read committed data only:
- * the exactly-once relay's aborted transactions never reach a read model.
+ * TRANSPORT=kafka's read side: group `fairflax-<service>-<replica>` per replica. The read model
+ * is the offset store: after each rebalance a partition resumes after the offset it applied
+ * last (from the start when none), whatever the group committed. See README.md, "Kafka".
  */
 export function openEventSource(
   options: FollowOptions & { logger?: KafkaLogger },
 ): Promise<FollowedSource> {
-  // A bad setting rejects (KafkaConfigError naming the variable) rather than throwing.
-  return new Promise((resolve) => resolve(kafkaSource(options)));
+  // A bad setting rejects (a ConfigError naming the variable) rather than throwing.
+  return new Promise((resolve) => resolve(new KafkaEventSource(options)));
 }
 
-function kafkaSource(options: FollowOptions & { logger?: KafkaLogger }): FollowedSource {
-  const brokers = parseBrokers(options.env['KAFKA_BROKERS']);
-  const group = groupIdFor(options.service, options.env);
-  const prefix = topicPrefixFrom(options.env);
-  const topics = ARTICLE_LOG_TOPICS.map((topic) => prefix + topic);
-  const logger = options.logger ?? consoleLogger;
-  let connected = false;
-  const status = (): KafkaSourceStatus => ({
-    transport: 'kafka',
-    brokers,
-    group,
-    topics,
-    connected,
-  });
-  const bus = new KafkaBus({
-    brokers,
-    clientId: group,
-    logLevel: logLevelFrom(options.env),
-    logger,
-    onConnectionChange: (now) => {
-      connected = now;
-      options.onConnectionChange?.(now, status());
-    },
-  });
-  return {
-    batches: (from, signal, offsetOf) =>
-      busEventSource(followingBus(bus, { from, offsetOf }, signal, logger), {
-        topics,
-        group,
-      }).batches(from, signal),
-    status,
-    deadLetter: (letters) =>
-      bus.publish(
-        prefix + DEAD_LETTER_TOPIC,
-        letters.map((letter) => deadLetterMessage(options.service, letter)),
-      ),
-    close: () => bus.close(),
-  };
+class KafkaEventSource implements FollowedSource {
+  private readonly bus: KafkaBus;
+  private readonly brokers: string[];
+  private readonly group: string;
+  private readonly topics: string[];
+  private readonly deadLetterTopic: string;
+  private readonly logger: KafkaLogger;
+  private connected = false;
+
+  constructor(private readonly options: FollowOptions & { logger?: KafkaLogger }) {
+    const { brokers, topicPrefix, logLevel } = kafkaConnection(options.env);
+    this.brokers = brokers;
+    this.group = groupIdFor(options.service, options.env);
+    this.topics = ARTICLE_LOG_TOPICS.map((topic) => topicPrefix + topic);
+    this.deadLetterTopic = topicPrefix + DEAD_LETTER_TOPIC;
+    this.logger = options.logger ?? consoleLogger;
+    this.bus = new KafkaBus({
+      brokers,
+      clientId: this.group,
+      logLevel,
+      logger: this.logger,
+      onConnectionChange: (now) => {
+        this.connected = now;
+        options.onConnectionChange?.(now, this.status());
+      },
+    });
+  }
+
+  status(): KafkaSourceStatus {
+    const { brokers, group, topics, connected } = this;
+    return { transport: 'kafka', brokers, group, topics, connected };
+  }
+
+  deadLetter(letters: readonly DeadLetter[]): Promise<void> {
+    const service = this.options.service;
+    return this.bus.publish(
+      this.deadLetterTopic,
+      letters.map((letter) => deadLetterMessage(service, letter)),
+    );
+  }
+
+  close(): Promise<void> {
+    return this.bus.close();
+  }
+
+  /** Each topic's member hands its batch over and waits until the runner asks for the next one. */
+  async *batches(
+    from: (source: string) => number,
+    signal: AbortSignal,
+    offsetOf?: (source: string) => number | undefined,
+  ): AsyncIterable<readonly SourceDelivery[]> {
+    const pending: { batch: readonly Delivery[]; done: () => void }[] = [];
+    let wake: (() => void) | undefined;
+    const hand = (batch: readonly Delivery[]) =>
+      new Promise<void>((done) => {
+        pending.push({ batch, done });
+        wake?.();
+      });
+    const members = this.topics.map((topic) =>
+      this.member(topic, { from, offsetOf }, hand, signal),
+    );
+    const onAbort = () => wake?.();
+    signal.addEventListener('abort', onAbort);
+    try {
+      while (!signal.aborted) {
+        const next = pending.shift();
+        if (!next) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          continue;
+        }
+        yield next.batch.map(toSourceDelivery);
+        // The runner asked for the next batch: this one is committed to the read model.
+        next.done();
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      await Promise.all(members.map((member) => member.close()));
+    }
+  }
+
+  /**
+   * One group member on `topic`, joining in the background: the topics' members share a group and
+   * each holds its batch until the runner takes the next, so awaited joins would deadlock. On
+   * abort its in-flight batch is abandoned uncommitted, to come again.
+   */
+  private member(
+    topic: string,
+    readModel: ReadModel,
+    hand: (batch: readonly Delivery[]) => Promise<void>,
+    signal: AbortSignal,
+  ): Subscription {
+    const { bus, group, logger } = this;
+    let abandon: (reason: unknown) => void = () => undefined;
+    const abandoned = new Promise<never>((_, reject) => (abandon = reject));
+    abandoned.catch(() => undefined);
+    let subscription: Subscription | undefined;
+    let stopping = false;
+    const join = async () => {
+      for (let attempt = 1; !stopping && !bus.isClosed; attempt++) {
+        try {
+          subscription = await bus.subscribe(
+            topic,
+            { group, startAt: (partition) => startAt(readModel, `${topic}/${partition}`) },
+            (batch) => Promise.race([hand(batch), abandoned]),
+          );
+          if (stopping) await subscription.close();
+          return;
+        } catch (err) {
+          if (stopping || bus.isClosed) return;
+          logger.warn(
+            { err, topic, group, attempt },
+            'Kafka event source: cannot subscribe yet; retrying',
+          );
+          await sleep(Math.min(500 * 2 ** (attempt - 1), 10_000), signal);
+        }
+      }
+    };
+    void join();
+    let closing: Promise<void> | undefined;
+    // Does not wait for a join still under way (it may be waiting out an unreachable broker).
+    const close = () =>
+      (closing ??= (async () => {
+        stopping = true;
+        // Marks the subscription closing (synchronously) before its batch is abandoned.
+        const closed = subscription?.close();
+        abandon(new Error('the event source was stopped'));
+        await closed;
+      })());
+    if (signal.aborted) void close();
+    else signal.addEventListener('abort', () => void close(), { once: true });
+    return { close };
+  }
+}
+
+/** Where a partition resumes: after the stored offset, from the start when nothing was applied. */
+function startAt(readModel: ReadModel, source: string): number | undefined {
+  const offset = readModel.offsetOf?.(source);
+  if (offset !== undefined) return offset + 1;
+  return readModel.from(source) === 0 ? 0 : undefined;
 }
 
 /**
- * A parked event as a dead-letter record: the event as it came (key, bytes, envelope headers)
- * plus who parked it, where it was, and why. The read model's own `dead_letters` table is the
- * record the replay works from; this topic is for watching and alerting across replicas, and
- * may hold a letter twice if the service crashed right after parking it.
+ * A parked event plus who parked it, where and why. The read model's `dead_letters` table is
+ * the record of truth; the topic is for alerting, and may hold a letter twice after a crash.
  */
 export function deadLetterMessage(service: string, letter: DeadLetter): BusMessage {
   const message = toBusMessage(letter.event);
@@ -113,87 +208,4 @@ export function deadLetterMessage(service: string, letter: DeadLetter): BusMessa
       'dead-letter-attempts': String(letter.attempts),
     },
   };
-}
-
-/**
- * The bus as one `batches()` call of the event source sees it.
- *
- * - Every assigned partition starts after the read model's own offset for it (see openEventSource).
- * - `subscribe` resolves at once and joins the group in the background, retrying until it
- *   works. busEventSource subscribes to every topic before it hands out a batch, and holds each
- *   handler until the runner takes the next batch; the topics' consumers share one group, so
- *   the second one's join waits for the first to finish its batch and rejoin: awaited here, the
- *   joins would wait for each other forever.
- * - When `signal` aborts, each subscription starts closing and then its in-flight batch is
- *   abandoned (not committed, so it comes again next time): busEventSource would otherwise
- *   hold it, and the close waiting for it, forever.
- */
-function followingBus(
-  bus: KafkaBus,
-  readModel: {
-    from: (source: string) => number;
-    offsetOf: ((source: string) => number | undefined) | undefined;
-  },
-  signal: AbortSignal,
-  logger: KafkaLogger,
-): MessageBus {
-  return {
-    publish: (topic, messages) => bus.publish(topic, messages),
-    close: () => bus.close(),
-    subscribe(topic, options, handler): Promise<Subscription> {
-      let abandon: (reason: unknown) => void = () => undefined;
-      const abandoned = new Promise<never>((_, reject) => (abandon = reject));
-      abandoned.catch(() => undefined);
-      let subscription: Subscription | undefined;
-      let stopping = false;
-      const joining = async () => {
-        for (let attempt = 1; !stopping && !bus.isClosed; attempt++) {
-          try {
-            subscription = await bus.subscribe(
-              topic,
-              { ...options, startAt: (partition) => startAt(readModel, `${topic}/${partition}`) },
-              (batch) => Promise.race([handler(batch), abandoned]),
-            );
-            // Joined only after the source stopped: leave again.
-            if (stopping) await subscription.close();
-            return;
-          } catch (err) {
-            if (stopping || bus.isClosed) return;
-            logger.warn(
-              { err, topic, group: options.group, attempt },
-              'Kafka event source: cannot subscribe yet; retrying',
-            );
-            await sleep(Math.min(500 * 2 ** (attempt - 1), 10_000), signal);
-          }
-        }
-      };
-      void joining();
-      let closing: Promise<void> | undefined;
-      // Does not wait for a join still under way (it may be waiting out an unreachable broker).
-      const close = () =>
-        (closing ??= (async () => {
-          stopping = true;
-          // Marks the subscription closing (synchronously) before its batch is abandoned.
-          const closed = subscription?.close();
-          abandon(new Error('the event source was stopped'));
-          await closed;
-        })());
-      if (signal.aborted) void close();
-      else signal.addEventListener('abort', () => void close(), { once: true });
-      return Promise.resolve({ close });
-    },
-  };
-}
-
-/** Where a partition resumes: after the stored offset, from the start when nothing was applied. */
-function startAt(
-  readModel: {
-    from: (source: string) => number;
-    offsetOf: ((source: string) => number | undefined) | undefined;
-  },
-  source: string,
-): number | undefined {
-  const offset = readModel.offsetOf?.(source);
-  if (offset !== undefined) return offset + 1;
-  return readModel.from(source) === 0 ? 0 : undefined;
 }

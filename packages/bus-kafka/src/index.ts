@@ -1,5 +1,5 @@
 export { KafkaBus, kafkaFeatures } from './kafka-bus.js';
-export type { HandlerFailure, KafkaBusOptions, KafkaLogger } from './options.js';
+export type { KafkaBusOptions } from './options.js';
 export type { KafkaSubscribeOptions } from './subscription.js';
 export {
   ARTICLE_LOG_TOPICS,
@@ -15,12 +15,5 @@ export {
   type KafkaRelayOptions,
   type KafkaRelayStatus,
 } from './relay.js';
-export {
-  DEFAULT_BROKERS,
-  groupIdFor,
-  KafkaConfigError,
-  parseBrokers,
-  replicaId,
-  type KafkaEnv,
-} from './config.js';
+export { groupIdFor, replicaId } from './config.js';
 export { followTopic } from './topic-follower.js';

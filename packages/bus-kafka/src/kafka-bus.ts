@@ -7,14 +7,13 @@ import type {
   Subscription,
 } from '@fairflax/bus';
 import { Kafka, Partitioners, type Admin, type KafkaConfig, type Producer } from 'kafkajs';
+import { createTopics, kafkaLogCreator } from '@fairflax/kafka-kit';
 import {
   CLIENT_RETRY,
-  kafkaLogCreator,
   resolveSettings,
   type KafkaBusOptions,
   type KafkaBusSettings,
 } from './options.js';
-import { waitForLeaders } from '@fairflax/kafka-errors';
 import { connecting, LEADER_WAIT_MS, sleep, type Connecting } from './clients.js';
 import { KafkaSubscription, type KafkaSubscribeOptions } from './subscription.js';
 import { toRecord } from './records.js';
@@ -27,18 +26,10 @@ export const kafkaFeatures: BusFeatures = Object.freeze({
 });
 
 /**
- * The message bus on Apache Kafka (kafkajs).
- *
- * - Topics are created on first use (publish or subscribe) with `partitions` partitions and
- *   replication factor 1: the brokers here do not auto-create them.
- * - `publish` goes through one idempotent producer with one request in flight, keyed by the
- *   message key, so a key's messages land in one partition in the order they were published
- *   (between publishes that await each other). It resolves once every message is acknowledged
- *   by all in-sync replicas. While the cluster is unreachable it keeps retrying, for up to
- *   `publishTimeoutMs`, with a fresh producer after each failed send; a retry may write a
- *   message twice (at-least-once), never lose or reorder it.
- * - Every `subscribe` is one consumer, a member of the given group (see KafkaSubscription for
- *   delivery, commit and redelivery). Consumers ride out broker restarts by restarting.
+ * The message bus on Kafka. Topics are created on first use. `publish` goes through one
+ * idempotent producer, one request in flight, keyed by message key: per-key order, acked by all
+ * in-sync replicas, retried with a fresh producer until `publishTimeoutMs` (at-least-once).
+ * Each `subscribe` is one consumer in the given group (see KafkaSubscription).
  */
 export class KafkaBus implements MessageBus {
   private readonly settings: KafkaBusSettings;
@@ -173,11 +164,7 @@ export class KafkaBus implements MessageBus {
     });
   }
 
-  /**
-   * Creates `topic` (with `partitions`, by default the bus's) unless it exists, and waits for its
-   * partitions to have leaders. Publish and subscribe call it; a transactional writer that
-   * bypasses `publish` calls it for its topics first.
-   */
+  /** Creates `topic` unless it exists and waits for its leaders; writers bypassing `publish` call it. */
   ensureTopic(topic: string, partitions = this.settings.partitions): Promise<void> {
     let ready = this.topics.get(topic);
     if (!ready) {
@@ -192,30 +179,9 @@ export class KafkaBus implements MessageBus {
 
   private async createTopic(topic: string, partitions: number): Promise<void> {
     const admin = this.connectedAdmin();
+    const configs = this.settings.topicConfigs[topic];
     try {
-      // Resolves false when someone else (another process, or concurrently) created it first.
-      await (
-        await admin.ready
-      ).createTopics({
-        topics: [
-          {
-            topic,
-            numPartitions: partitions,
-            replicationFactor: 1,
-            configEntries: Object.entries(this.settings.topicConfigs[topic] ?? {}).map(
-              ([name, value]) => ({
-                name,
-                value,
-              }),
-            ),
-          },
-        ],
-        // kafkajs' own wait gives up when the metadata does not know the topic yet
-        // (UNKNOWN_TOPIC_OR_PARTITION, seen right after a broker's first start); ours waits.
-        waitForLeaders: false,
-        timeout: LEADER_WAIT_MS,
-      });
-      await waitForLeaders(await admin.ready, [topic], LEADER_WAIT_MS);
+      await createTopics(await admin.ready, [{ name: topic, partitions, configs }], LEADER_WAIT_MS);
     } catch (err) {
       this.discardAdmin(admin);
       throw err;

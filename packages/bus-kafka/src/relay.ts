@@ -7,29 +7,25 @@ import {
 } from '@fairflax/bus';
 import type { EventStore } from '@fairflax/event-store';
 import {
+  consoleLogger,
   deliveryFrom,
-  logLevelFrom,
-  parseBrokers,
+  kafkaConnection,
   partitionsFrom,
-  topicPrefixFrom,
   type DeliveryGuarantee,
-  type KafkaEnv,
-} from './config.js';
+  type KafkaLogger,
+} from '@fairflax/kafka-kit';
+import type { EnvReader } from '@fairflax/service-kit';
 import { sleep } from './clients.js';
 import { KafkaBus } from './kafka-bus.js';
-import { consoleLogger, type KafkaLogger } from './options.js';
-import { createTransactionalSink } from './delivery.js';
+import { createTransactionalSink, exactlyOnceAvailable } from './delivery.js';
 
 export interface KafkaRelayOptions {
   /** The articles event store. */
   store: EventStore;
-  /**
-   * The last global position published, in articles' own database (SqliteCheckpoint): the
-   * position itself at-least-once, a copy of the one kept in Kafka exactly-once.
-   */
+  /** Articles' own copy of the last position published (the position itself at-least-once). */
   checkpoint: RelayCheckpoint;
   /** KAFKA_BROKERS, KAFKA_TOPIC_PREFIX, KAFKA_PARTITIONS, KAFKA_LOG_LEVEL, KAFKA_DELIVERY. */
-  env: KafkaEnv;
+  env: EnvReader;
   logger?: KafkaLogger;
   /** Stops the relay; `stopped` resolves once it has. */
   signal: AbortSignal;
@@ -56,32 +52,21 @@ export interface KafkaRelay {
 }
 
 /**
- * Relays the articles event store to Kafka, one topic per aggregate (`article`, `author`, after
- * KAFKA_TOPIC_PREFIX), keyed by stream id, following the store from where the last run stopped.
- *
- * - exactly-once (KAFKA_DELIVERY default): each batch and the relay's new position are one
- *   Kafka transaction (TransactionalRelaySink). A crash at any point leaves the batch either
- *   committed with its position or invisible to read_committed consumers; a restarted relay
- *   fences the previous one and resumes after the last committed batch: nothing is lost and
- *   nothing is written twice.
- * - at-least-once: publish, then save the checkpoint in articles' database; a crash between
- *   the two publishes the batch again (consumers skip it by global position; counters do not).
- *
- * When the brokers are unreachable it logs, backs off and resumes from its position: the command
- * side never fails because of Kafka, and no event is skipped. A bad setting throws a
- * KafkaConfigError naming the variable at once, before anything starts.
+ * Relays the articles event store to Kafka, one topic per aggregate, keyed by stream id.
+ * Exactly-once (the default) writes each batch and the new position in one transaction;
+ * at-least-once saves the checkpoint after publishing, so a crash between publishes the batch
+ * again. While brokers are unreachable it backs off and resumes: commands never fail on Kafka.
  */
 export function startKafkaRelay(options: KafkaRelayOptions): KafkaRelay {
   const { store, checkpoint, env, signal } = options;
   const logger = options.logger ?? consoleLogger;
-  const brokers = parseBrokers(env['KAFKA_BROKERS']);
-  const prefix = topicPrefixFrom(env);
-  const delivery = deliveryFrom(env);
+  const { brokers, topicPrefix: prefix, logLevel } = kafkaConnection(env);
+  const delivery = deliveryFrom(env, exactlyOnceAvailable());
   const bus = new KafkaBus({
     brokers,
     clientId: 'fairflax-articles-relay',
     partitions: partitionsFrom(env),
-    logLevel: logLevelFrom(env),
+    logLevel,
     logger,
     publishTimeoutMs: options.publishTimeoutMs,
   });

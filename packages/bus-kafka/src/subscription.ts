@@ -1,15 +1,13 @@
 import type { BatchHandler, Delivery, SubscribeOptions } from '@fairflax/bus';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { SubscriptionAwareRoundRobin } from './assigner.js';
-import { isBrokerUnavailable, isRetriableKafkaError } from '@fairflax/kafka-errors';
+import { isBrokerUnavailable, isRetriableKafkaError } from '@fairflax/kafka-kit';
 import { CLIENT_RETRY, type KafkaBusSettings } from './options.js';
 
 export interface KafkaSubscribeOptions extends SubscribeOptions {
   /**
-   * Asked for each partition this member is assigned, after every rebalance: an offset starts
-   * the partition there, whatever the group committed; undefined keeps the group's position.
-   * For a consumer that stores its own offsets with its results (a read model), so that what it
-   * has applied, not what the group last committed, says where to go on.
+   * Asked per assigned partition after every rebalance: an offset starts it there, whatever the
+   * group committed (for a read model that stores its own offsets); undefined keeps the group's.
    */
   startAt?: (partition: number) => number | undefined;
 }
@@ -26,12 +24,8 @@ const QUICK_RESTART_DELAY_MS = 500;
 const RESTART_DELAY_MS = 5_000;
 
 /**
- * One member of a consumer group: one kafkajs consumer on one topic.
- *
- * Batches go to the handler as kafkajs fetches them, one per partition at a time (several
- * partitions in parallel). An acked batch is committed at once. A failed one is not: its
- * partition is sought back to the batch's first offset and paused for a back-off, so the batch
- * comes again and the partition's later messages wait behind it while other partitions flow.
+ * One kafkajs consumer on one topic, a member of a group. An acked batch is committed at once; a
+ * failed one is sought back and its partition paused for a back-off while the others flow.
  */
 export class KafkaSubscription {
   private consumer: Consumer | undefined;
@@ -45,9 +39,8 @@ export class KafkaSubscription {
   private firstFetch: (() => void) | undefined;
 
   /**
-   * `newClient` must give a new kafkajs client for every consumer: consumers of one group made
-   * by one client share its cache of committed offsets, and each new assignment of one wipes
-   * the other's entries (TypeErrors in OffsetManager when two subscriptions share a group).
+   * A new kafkajs client per consumer: consumers of one group on one client share its offset
+   * cache, and one's new assignment wipes the other's entries (TypeErrors in OffsetManager).
    */
   constructor(
     private readonly newClient: () => Kafka,
@@ -129,9 +122,8 @@ export class KafkaSubscription {
           eachBatch: (payload) => this.onBatch(payload),
         });
       }
-      // close() does not wait for a consumer being started (connecting can take seconds while
-      // the broker is away): one that got through after it leaves again at once, rather than
-      // stay a member of the group that nobody closes.
+      // close() does not wait for a consumer still connecting: one that got through after it
+      // leaves again at once instead of staying in the group.
       if (this.closing) await consumer.disconnect();
     } catch (err) {
       await consumer.disconnect().catch(() => undefined);
@@ -224,8 +216,7 @@ export class KafkaSubscription {
     deliveries: Delivery[],
     error: unknown,
   ): void {
-    // A batch abandoned by a closing subscription is not a failure: nothing was committed, so
-    // whoever owns the partition next starts at this batch.
+    // Abandoned by a closing subscription, not failed: nothing was committed.
     if (this.closing || !payload.isRunning()) return;
     const { topic, partition } = payload.batch;
     const attempt = (this.attempts.get(partition) ?? 0) + 1;
@@ -241,8 +232,7 @@ export class KafkaSubscription {
     } catch {
       // A failing error reporter must not stop redelivery.
     }
-    // Nothing was resolved, so kafkajs would fetch from this batch again anyway; the seek makes
-    // it explicit, and commits the position so a new owner of the partition starts here too.
+    // Explicit seek and commit, so that a new owner of the partition starts at this batch too.
     try {
       this.consumer?.seek({ topic, partition, offset: firstOffset });
     } catch {

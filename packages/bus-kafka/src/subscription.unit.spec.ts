@@ -1,4 +1,4 @@
-import { scriptedConsumers, type ScriptedConsumers } from '@fairflax/kafka-errors/testing';
+import { scriptedConsumers, type ScriptedConsumers } from '@fairflax/kafka-kit/testing';
 import kafkajs, { logLevel } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { KafkaBusSettings } from './options.js';

@@ -1,7 +1,7 @@
 import type { FollowTopicOptions, FollowedTopic } from '@fairflax/bus';
-import { groupIdFor, logLevelFrom, parseBrokers, topicPrefixFrom } from './config.js';
+import { consoleLogger, kafkaConnection } from '@fairflax/kafka-kit';
+import { groupIdFor } from './config.js';
 import { KafkaBus } from './kafka-bus.js';
-import { consoleLogger } from './options.js';
 
 /**
  * Follows a topic that is not the event log, such as the stream processor's compacted
@@ -10,15 +10,15 @@ import { consoleLogger } from './options.js';
  * current values per key, so applying one again is harmless).
  */
 export async function followTopic(options: FollowTopicOptions): Promise<FollowedTopic> {
-  const brokers = parseBrokers(options.env['KAFKA_BROKERS']);
-  const topic = topicPrefixFrom(options.env) + options.topic;
+  const { brokers, topicPrefix, logLevel } = kafkaConnection(options.env);
+  const topic = topicPrefix + options.topic;
   const group = groupIdFor(`${options.service}-${options.topic}`, options.env);
   // The topic's producer may start later: if this creates it, it is created compacted, a table
   // of current values per key, as its producer expects.
   const bus = new KafkaBus({
     brokers,
     clientId: group,
-    logLevel: logLevelFrom(options.env),
+    logLevel,
     logger: options.logger ?? consoleLogger,
     topicConfigs: { [topic]: { 'cleanup.policy': 'compact' } },
   });

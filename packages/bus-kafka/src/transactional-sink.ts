@@ -1,21 +1,14 @@
 import type { BusMessage } from '@fairflax/bus';
-import { classifyTransactionError } from '@fairflax/kafka-errors';
+import { classifyTransactionError } from '@fairflax/kafka-kit';
 import { Partitioners, type Admin, type Producer, type TopicMessages } from 'kafkajs';
 import { connecting, sleep, type Connecting } from './clients.js';
 import type { ClosableRelaySink, TransactionalSinkOptions } from './delivery.js';
 import { toRecord } from './records.js';
 
 /**
- * The exactly-once relay sink: each batch's messages and the relay's new position are one Kafka
- * transaction, so consumers reading committed data see a batch entirely or not at all, and a
- * relay that crashes anywhere resumes exactly after the last committed batch, with no message
- * written twice (Kafka Connect's exactly-once source connectors, KIP-618, keep their source
- * position in the same transaction for the same reason).
- *
- * The position is the offset of a consumer group committed with `sendOffsets`, which is the one
- * piece of state kafkajs can put inside a transaction besides records. Batches are written one
- * transaction at a time (the relay loop awaits each), and a transient coordinator error aborts
- * and retries the same transaction with backoff.
+ * The exactly-once relay sink: a batch's messages and the relay's new position (a consumer
+ * group offset sent with `sendOffsets`) are one Kafka transaction, so a relay that crashes
+ * anywhere resumes after the last committed batch and nothing is written twice (as KIP-618).
  */
 export class TransactionalRelaySink implements ClosableRelaySink {
   private producer: Connecting<Producer> | undefined;
@@ -31,12 +24,9 @@ export class TransactionalRelaySink implements ClosableRelaySink {
     const { bus, transactionalId, positionTopic } = this.options;
     await this.close();
     await bus.ensureTopic(positionTopic, 1);
-    // Fence first, read second. kafkajs's connect() only gets an idempotent producer id; the
-    // transactional InitProducerId, which aborts an earlier relay's open transaction and stops it
-    // from committing anything more, runs when the first transaction begins. An empty
-    // transaction does exactly that and nothing else (its abort never leaves the client). Read
-    // before the fence and the other relay could commit batches after the read, which this one
-    // would then write again.
+    // Fence first, read second: kafkajs runs the transactional InitProducerId, which aborts an
+    // earlier relay's open transaction, only when a transaction begins, so an empty one fences.
+    // Reading before the fence would let the other relay commit batches this one then writes again.
     const producer = await this.connectedProducer().ready;
     await (await producer.transaction()).abort();
     this.admin = connecting(bus.client.admin());
@@ -52,10 +42,8 @@ export class TransactionalRelaySink implements ClosableRelaySink {
         { transactionalId, position: mirrored },
         'Kafka holds no relay position (new cluster, or expired offsets); resuming from the local copy',
       );
-    // The copy is written only after a commit succeeded, so it is never ahead of the truth; it
-    // is ahead of Kafka's answer only when that answer is stale: kafkajs cannot ask for stable
-    // offsets (KIP-447's requireStable), and the broker applies a just-completed transaction's
-    // offsets to the group a moment after the transaction completes.
+    // The copy is written only after a commit, so it is never ahead of the truth, only of a stale
+    // answer: kafkajs cannot ask for stable offsets (KIP-447), and they land just after a commit.
     return Math.max(committed, mirrored);
   }
 
@@ -82,13 +70,11 @@ export class TransactionalRelaySink implements ClosableRelaySink {
         await transaction.commit();
         break;
       } catch (err) {
-        // A commit that failed may still have happened (its answer lost): writing the batch
-        // again could duplicate it. Only a new producer, whose InitProducerId settles the
-        // transaction either way, followed by reading the position, tells which.
+        // A failed commit may still have happened: only a new producer's InitProducerId, then a
+        // read of the position, tells which.
         if (!committing && transaction.isActive()) await transaction.abort().catch(() => undefined);
         const retry = !committing && !signal.aborted && attempt < this.attempts;
-        // A fence (another relay took over) or a fatal error ends this producer's life: the relay
-        // loop starts a new one, which reads the position again.
+        // Fenced or fatal: the relay loop starts a new producer, which reads the position again.
         if (!retry || classifyTransactionError(err) !== 'transient') {
           await this.close();
           throw err;

@@ -4,7 +4,9 @@ import { openReadModel, ProjectionRunner } from '@fairflax/projections';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { quietLogger, sleep, until } from '../test/kafka.js';
 import { exactlyOnceAvailable } from './delivery.js';
-import { KafkaBus, openEventSource, startKafkaRelay, type KafkaLogger } from './index.js';
+import type { KafkaLogger } from '@fairflax/kafka-kit';
+import { envReader } from '@fairflax/service-kit';
+import { KafkaBus, openEventSource, startKafkaRelay } from './index.js';
 
 /** A port nothing listens on: connections are refused at once. */
 async function closedPort(): Promise<number> {
@@ -53,7 +55,11 @@ describe('with no broker reachable', () => {
       const relay = startKafkaRelay({
         store,
         checkpoint,
-        env: { KAFKA_BROKERS: broker, KAFKA_LOG_LEVEL: 'nothing', KAFKA_DELIVERY: delivery },
+        env: envReader({
+          KAFKA_BROKERS: broker,
+          KAFKA_LOG_LEVEL: 'nothing',
+          KAFKA_DELIVERY: delivery,
+        }),
         logger,
         signal: stop.signal,
         publishTimeoutMs: 0,
@@ -79,7 +85,7 @@ describe('with no broker reachable', () => {
     const source = await openEventSource({
       service: 'unreachable-test',
       articlesAddress: '127.0.0.1:1',
-      env: { KAFKA_BROKERS: broker, KAFKA_LOG_LEVEL: 'nothing', REPLICA_ID: 'r1' },
+      env: envReader({ KAFKA_BROKERS: broker, KAFKA_LOG_LEVEL: 'nothing', REPLICA_ID: 'r1' }),
       logger: quietLogger,
       onConnectionChange: (connected) => changes.push(connected),
     });

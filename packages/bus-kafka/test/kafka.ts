@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { ensureKafka, stopKafka, type DedicatedBroker } from '@fairflax/kafka-broker';
 
 export { restartKafka } from '@fairflax/kafka-broker';
-import type { KafkaLogger } from '../src/index.js';
+import type { KafkaLogger } from '@fairflax/kafka-kit';
 
 /**
  * The broker of the suite that restarts it (kafka-bus.int.spec.ts): its own, on other ports, so

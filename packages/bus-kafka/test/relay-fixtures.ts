@@ -12,6 +12,7 @@ import {
   type EventSource,
   type Projection,
 } from '@fairflax/projections';
+import { envReader } from '@fairflax/service-kit';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { kafkaForSuite, quietLogger } from './kafka.js';
 import { openEventSource, startKafkaRelay, type KafkaRelay } from '../src/index.js';
@@ -90,7 +91,7 @@ export async function replica(env: Record<string, string>, id: string) {
   const source = await openEventSource({
     service: 'relay-test',
     articlesAddress: '127.0.0.1:1',
-    env: { ...env, REPLICA_ID: id },
+    env: envReader({ ...env, REPLICA_ID: id }),
     onConnectionChange: (connected) => connections.push(connected),
   });
   let delivered = 0;
@@ -152,7 +153,7 @@ export function relaySuite() {
     const relay: KafkaRelay = startKafkaRelay({
       store,
       checkpoint,
-      env,
+      env: envReader(env),
       logger: quietLogger,
       signal: stop.signal,
     });

@@ -42,15 +42,7 @@ export function busEventSource(bus: MessageBus, options: BusEventSourceOptions):
             wake = undefined;
             continue;
           }
-          yield next.batch.map((d): ProjectionDelivery => {
-            const event = fromDelivery(d);
-            return {
-              source: `${d.topic}/${d.partition}`,
-              position: event.globalPosition,
-              offset: d.offset,
-              event,
-            };
-          });
+          yield next.batch.map(toSourceDelivery);
           // The consumer asked for the next batch: the previous one is committed, ack it.
           next.done();
         }
@@ -59,5 +51,16 @@ export function busEventSource(bus: MessageBus, options: BusEventSourceOptions):
         await Promise.all(subscriptions.map((s) => s.close()));
       }
     },
+  };
+}
+
+/** A bus delivery as the runner reads it: the source is `topic/partition`. */
+export function toSourceDelivery(delivery: Delivery): ProjectionDelivery {
+  const event = fromDelivery(delivery);
+  return {
+    source: `${delivery.topic}/${delivery.partition}`,
+    position: event.globalPosition,
+    offset: delivery.offset,
+    event,
   };
 }

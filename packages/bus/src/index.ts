@@ -17,7 +17,7 @@ export {
   type RelayOptions,
   type RelaySink,
 } from './relay.js';
-export { busEventSource, type BusEventSourceOptions } from './event-source.js';
+export { busEventSource, toSourceDelivery, type BusEventSourceOptions } from './event-source.js';
 export type {
   FollowedSource,
   FollowedTopic,
@@ -25,9 +25,14 @@ export type {
   FollowTopicOptions,
   RunningRelay,
   Transport,
-  TransportEnv,
   TransportLogger,
   TransportRelayOptions,
 } from './transport.js';
 export { InProcessBus, inProcessFeatures } from './in-process/in-process-bus.js';
-export type { HandlerFailure, InProcessBusOptions } from './in-process/options.js';
+export type { InProcessBusOptions } from './in-process/options.js';
+export {
+  checkedOption,
+  redeliveryDelay,
+  type HandlerFailure,
+  type RedeliveryOptions,
+} from './redelivery.js';

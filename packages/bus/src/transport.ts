@@ -1,4 +1,5 @@
 import type { DeadLetter, EventSource, EventStore } from '@fairflax/event-store';
+import type { EnvReader } from '@fairflax/service-kit';
 import type { RelayCheckpoint } from './relay.js';
 
 /** What a transport logs through (a service-kit logger fits). */
@@ -8,12 +9,7 @@ export interface TransportLogger {
   error(obj: object, msg: string): void;
 }
 
-export type TransportEnv = Readonly<Record<string, string | undefined>>;
-
-/**
- * A way for the read services to follow the articles log, and for articles to put its log
- * there. Each build lists its transports in @fairflax/transports.
- */
+/** How the read services follow the articles log; @fairflax/transports lists a build's. */
 export interface Transport {
   openEventSource(options: FollowOptions): Promise<FollowedSource>;
   /** Relays the articles event store onto the transport; absent when articles serves it itself. */
@@ -27,8 +23,8 @@ export interface FollowOptions {
   service: string;
   /** For the embedded feed: where articles listens. */
   articlesAddress: string;
-  /** Transport-specific settings, read by the adapter (brokers, ...). */
-  env: TransportEnv;
+  /** Where the adapter reads its own settings (brokers, ...). */
+  env: EnvReader;
   /** Called when the connection to the log comes or goes. */
   onConnectionChange?: (connected: boolean, status: object) => void;
 }
@@ -36,11 +32,7 @@ export interface FollowOptions {
 export interface FollowedSource extends EventSource {
   status(): object;
   close(): Promise<void> | void;
-  /**
-   * Publishes copies of parked events, for a transport with a dead-letter topic. Called after
-   * the parking committed, in order; a failure is logged and not retried, since the read
-   * model's own dead-letter table is the record of truth.
-   */
+  /** Copies of parked events, after the parking committed; a failure is logged, not retried. */
   deadLetter?(letters: readonly DeadLetter[]): Promise<void>;
 }
 
@@ -48,7 +40,7 @@ export interface TransportRelayOptions {
   store: EventStore;
   /** Where the relay keeps its position: in the articles' own database. */
   checkpoint: RelayCheckpoint;
-  env: TransportEnv;
+  env: EnvReader;
   logger: TransportLogger;
   signal: AbortSignal;
 }
@@ -63,7 +55,7 @@ export interface FollowTopicOptions {
   service: string;
   /** The topic's name without the deployment's prefix. */
   topic: string;
-  env: TransportEnv;
+  env: EnvReader;
   onRecords: (records: readonly { key: string; value: Uint8Array }[]) => void | Promise<void>;
   logger?: TransportLogger;
 }

@@ -1,10 +1,6 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import {
-  classifyTransactionError,
-  isBrokerUnavailable,
-  isRetriableKafkaError,
-} from './kafka-errors.js';
+import { classifyTransactionError, isBrokerUnavailable, isRetriableKafkaError } from './errors.js';
 
 const {
   KafkaJSNumberOfRetriesExceeded,

@@ -5,5 +5,18 @@ export {
   isBrokerUnavailable,
   isRetriableKafkaError,
   type TransactionFailure,
-} from './kafka-errors.js';
-export { waitForLeaders } from './leaders.js';
+} from './errors.js';
+export {
+  brokersFrom,
+  DEFAULT_BROKERS,
+  DELIVERY_GUARANTEES,
+  deliveryFrom,
+  kafkaConnection,
+  logLevelFrom,
+  partitionsFrom,
+  topicPrefixFrom,
+  type DeliveryGuarantee,
+  type KafkaConnection,
+} from './config.js';
+export { consoleLogger, kafkaLogCreator, type KafkaLogger } from './log.js';
+export { createTopics, waitForLeaders, type NewTopic } from './topics.js';

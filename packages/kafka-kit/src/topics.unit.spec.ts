@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { waitForLeaders } from './leaders.js';
+import { createTopics, waitForLeaders } from './topics.js';
 
 type Metadata = Awaited<ReturnType<Admin['fetchTopicMetadata']>>;
 
@@ -45,5 +45,42 @@ describe('waiting for partition leaders', () => {
     const waiting = waitForLeaders(admin, ['a'], 30, 1);
     await expect(waiting).rejects.toThrow('topics a still lack partition leaders after 30 ms');
     await expect(waiting).rejects.toHaveProperty('cause', unknown);
+  });
+});
+
+describe('creating topics', () => {
+  it('creates only the topics that do not exist, with their settings, then waits for leaders of all', async () => {
+    const created: unknown[] = [];
+    const admin = {
+      listTopics: () => Promise.resolve(['old']),
+      createTopics: (request: unknown) => {
+        created.push(request);
+        return Promise.resolve(true);
+      },
+      fetchTopicMetadata: () =>
+        Promise.resolve({ topics: [topic('old', [1]), topic('new', [1, 1])] }),
+    } as unknown as Admin;
+    await createTopics(
+      admin,
+      [
+        { name: 'old', partitions: 1 },
+        { name: 'new', partitions: 2, configs: { 'cleanup.policy': 'compact' } },
+      ],
+      1_000,
+    );
+    expect(created).toEqual([
+      {
+        topics: [
+          {
+            topic: 'new',
+            numPartitions: 2,
+            replicationFactor: 1,
+            configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+          },
+        ],
+        waitForLeaders: false,
+        timeout: 1_000,
+      },
+    ]);
   });
 });

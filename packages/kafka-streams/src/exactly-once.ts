@@ -7,7 +7,7 @@ import {
   type WrittenOffsets,
 } from './committer.js';
 import { silentLogger, type StreamLogger } from './processor.js';
-import { classifyTransactionError, errorTypeOf } from '@fairflax/kafka-errors';
+import { classifyTransactionError, errorTypeOf } from '@fairflax/kafka-kit';
 
 export type TransactionalProducer = Pick<Producer, 'connect' | 'disconnect' | 'transaction'>;
 

@@ -1,3 +1,4 @@
+import { DELIVERY_GUARANTEES, type DeliveryGuarantee } from '@fairflax/kafka-kit';
 import type { Kafka } from 'kafkajs';
 import type { BatchCommitter } from './committer.js';
 import { transactionalCommitter } from './features.js';
@@ -8,12 +9,8 @@ import type { StreamLogger } from './processor.js';
  * Kafka transaction. `at-least-once`: outputs are acknowledged, then the changelog records, then
  * the offset is committed; a crash in between processes the batch again.
  */
-export type ProcessingGuarantee = 'exactly-once' | 'at-least-once';
-
-export const PROCESSING_GUARANTEES = [
-  'exactly-once',
-  'at-least-once',
-] as const satisfies readonly ProcessingGuarantee[];
+export type ProcessingGuarantee = DeliveryGuarantee;
+export const PROCESSING_GUARANTEES = DELIVERY_GUARANTEES;
 
 export type ExactlyOnceFactory = (
   kafka: Kafka,

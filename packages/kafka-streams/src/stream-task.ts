@@ -7,7 +7,7 @@ import type {
   KafkaMessage,
   Message,
 } from 'kafkajs';
-import { causedBy, isBrokerUnavailable, isRetriableKafkaError } from '@fairflax/kafka-errors';
+import { causedBy, isBrokerUnavailable, isRetriableKafkaError } from '@fairflax/kafka-kit';
 import { topicPartition, type BatchCommitter, type InputPartition } from './committer.js';
 import type {
   InputRecord,

@@ -1,5 +1,5 @@
 import kafkajs, { type Admin } from 'kafkajs';
-import { scriptedConsumers, type ScriptedConsumers } from '@fairflax/kafka-errors/testing';
+import { scriptedConsumers, type ScriptedConsumers } from '@fairflax/kafka-kit/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LocalStateStore } from './state-store.js';
 import { StateNotReadyError, StreamTask } from './stream-task.js';

@@ -1,4 +1,4 @@
-import { waitForLeaders } from '@fairflax/kafka-errors';
+import { createTopics } from '@fairflax/kafka-kit';
 import kafkajs, { type Admin } from 'kafkajs';
 
 // Not a named export under Node's ESM loader: kafkajs' CommonJS exports defeat its detection.
@@ -28,35 +28,17 @@ export async function partitionCount(admin: Admin, topic: string): Promise<numbe
   return metadata[0]?.partitions.length ?? 0;
 }
 
-const LEADER_WAIT_MS = 15_000;
-
 /** Another partition count or cleanup policy is an error; safe from several instances at once. */
-export async function ensureTopics(
-  admin: Admin,
-  specs: readonly TopicSpec[],
-  replicationFactor = 1,
-): Promise<void> {
+export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<void> {
   if (specs.length === 0) return;
-  const existing = new Set(await admin.listTopics());
-  const missing = specs.filter((spec) => !existing.has(spec.name));
-  if (missing.length > 0) {
-    // false means another instance created them first: the checks below still apply.
-    await admin.createTopics({
-      // kafkajs' wait gives up while the metadata does not know the topic yet; ours waits.
-      waitForLeaders: false,
-      topics: missing.map((spec) => ({
-        topic: spec.name,
-        numPartitions: spec.partitions,
-        replicationFactor,
-        configEntries: [{ name: 'cleanup.policy', value: spec.cleanupPolicy }],
-      })),
-    });
-    await waitForLeaders(
-      admin,
-      missing.map((spec) => spec.name),
-      LEADER_WAIT_MS,
-    );
-  }
+  await createTopics(
+    admin,
+    specs.map((spec) => ({
+      name: spec.name,
+      partitions: spec.partitions,
+      configs: { 'cleanup.policy': spec.cleanupPolicy },
+    })),
+  );
   const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((spec) => spec.name) });
   const { resources } = await admin.describeConfigs({
     includeSynonyms: false,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ensureKafka } from '@fairflax/kafka-broker';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { waitForLeaders } from '@fairflax/kafka-errors';
+import { createTopics } from '@fairflax/kafka-kit';
 
 /**
  * The real broker for integration tests: infra/kafka's ensureKafka() starts it unless one
@@ -36,14 +36,8 @@ export async function connectTestKafka(): Promise<{
 /** A name no other test run uses, so parallel and repeated runs never share topics or groups. */
 export const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-export async function createTopic(admin: Admin, topic: string, partitions: number): Promise<void> {
-  await admin.createTopics({
-    // kafkajs' own wait fails at once when the metadata does not list the new topic yet
-    // (UNKNOWN_TOPIC_OR_PARTITION, as after the broker was slow or restarted); ours waits.
-    waitForLeaders: false,
-    topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
-  });
-  await waitForLeaders(admin, [topic], 30_000);
+export function createTopic(admin: Admin, topic: string, partitions: number): Promise<void> {
+  return createTopics(admin, [{ name: topic, partitions }], 30_000);
 }
 
 /** Deletes what a test created; best effort, so a cleanup problem never hides the test's own result. */

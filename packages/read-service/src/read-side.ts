@@ -20,11 +20,7 @@ export interface FollowingLog {
   stop: () => Promise<void>;
 }
 
-/**
- * Keeps a read service's projection following the articles log over the transport chosen by
- * TRANSPORT (default `embedded`: articles' own gRPC feed at ARTICLES_ADDRESS). The read model
- * keeps serving while the log is unreachable; connection changes are logged once each.
- */
+/** Follows the articles log over TRANSPORT; the read model keeps serving while it is away. */
 export async function followArticlesLog(options: FollowArticlesLogOptions): Promise<FollowingLog> {
   const { env, logger, runner } = options;
   const transport = env.oneOf('TRANSPORT', TRANSPORT_NAMES, 'embedded');
@@ -34,7 +30,7 @@ export async function followArticlesLog(options: FollowArticlesLogOptions): Prom
     (await TRANSPORTS[transport]!.openEventSource({
       service: options.service,
       articlesAddress,
-      env: process.env,
+      env,
       onConnectionChange: (connected, status) => {
         if (connected) logger.info({ transport, status }, 'following the articles log');
         else
@@ -66,13 +62,8 @@ export interface DeadLetterReporter {
 }
 
 /**
- * Reports the events a read service's projection parks: a warning per event, and a copy to the
- * transport's dead-letter topic when it has one. Publishing never throws back into the runner:
- * the parked rows are already committed in the read model, which is the record of truth.
- *
- *   const deadLetters = deadLetterReporter(logger);
- *   const runner = new ProjectionRunner(db, projection, { onParked: deadLetters.onParked });
- *   await followArticlesLog({ ..., runner, deadLetters });
+ * Reports the events a projection parks: a warning each, and a copy to the transport's
+ * dead-letter topic when it has one. Never throws back into the runner.
  */
 export function deadLetterReporter(logger: Logger): DeadLetterReporter {
   let source: FollowedSource | undefined;

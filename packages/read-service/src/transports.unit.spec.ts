@@ -4,7 +4,7 @@ import { TRANSPORT_NAMES, TRANSPORTS } from '@fairflax/transports';
 import { describe, expect, it } from 'vitest';
 import { followArticlesLog } from './read-side.js';
 
-const options = { service: 'rss', articlesAddress: '127.0.0.1:1', env: {} };
+const options = { service: 'rss', articlesAddress: '127.0.0.1:1', env: envReader({}) };
 const quiet = { info: () => {}, warn: () => {}, error: () => {} } as unknown as Logger;
 
 describe('the transports of this build', () => {

@@ -60,7 +60,7 @@ export async function startArticles({ env, logger }: ArticlesOptions): Promise<R
     relay = chosen.startRelay({
       store,
       checkpoint,
-      env: process.env,
+      env,
       logger,
       signal: relaying.signal,
     });

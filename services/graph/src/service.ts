@@ -56,7 +56,7 @@ export async function startGraph({ env, logger, source }: GraphOptions): Promise
     statsTopic = await transport.followTopic({
       service: 'graph',
       topic: 'article-stats',
-      env: process.env,
+      env,
       logger,
       onRecords: (records) => {
         const { rejected } = view.apply(records);

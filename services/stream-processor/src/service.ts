@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
+import { deliveryFrom, kafkaConnection, partitionsFrom } from '@fairflax/kafka-kit';
 import {
   exactlyOnceAvailable,
-  PROCESSING_GUARANTEES,
   repartitionTopic,
   startStreamApp,
   waitForTopics,
@@ -37,7 +37,6 @@ export interface StreamProcessorConfig {
 }
 
 const NAME = /^[A-Za-z0-9._-]+$/;
-const HOST_PORT = /^([^\s:,]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/;
 
 function name(env: EnvReader, variable: string, fallback: string): string {
   const value = env.string(variable, fallback);
@@ -46,50 +45,16 @@ function name(env: EnvReader, variable: string, fallback: string): string {
   return value;
 }
 
-/**
- * Reads and validates the configuration; every error names its variable. `exactlyOnce` says
- * whether this build holds the exactly-once committer (kafka-streams' features.ts).
- */
+/** Reads and validates the configuration; every error names its variable. */
 export function readConfig(
   env: EnvReader,
   exactlyOnce = exactlyOnceAvailable(),
 ): StreamProcessorConfig {
-  const brokerList = env.string('KAFKA_BROKERS', '127.0.0.1:9092');
-  const brokers = brokerList.split(',').map((broker) => broker.trim());
-  for (const broker of brokers) {
-    const match = HOST_PORT.exec(broker);
-    if (!match || Number(match[2]) > 65535) {
-      throw new ConfigError(
-        'KAFKA_BROKERS',
-        `expected a comma-separated list of host:port, got "${brokerList}"`,
-      );
-    }
-  }
+  const { brokers, topicPrefix: prefix } = kafkaConnection(env);
   const instanceId = name(env, 'INSTANCE_ID', `${hostname()}-${process.pid}`);
-  // As in @fairflax/bus-kafka: a prefix in front of the shared topics' names, so that several
-  // systems (or test runs) can share a cluster. Internal topics are named by APPLICATION_ID,
-  // which carries the prefix too: otherwise two deployments would share changelogs and counts.
-  const prefix = env.string('KAFKA_TOPIC_PREFIX', '');
-  if (!/^[A-Za-z0-9._-]{0,200}$/.test(prefix)) {
-    throw new ConfigError(
-      'KAFKA_TOPIC_PREFIX',
-      `expected letters, digits, ".", "_" or "-", got "${prefix}"`,
-    );
-  }
-  // As in @fairflax/bus-kafka: the strongest guarantee this build has by default. at-least-once
-  // is kept to show what a crash does without transactions: a batch processed again counts its
-  // publications twice.
-  const delivery = env.oneOf(
-    'KAFKA_DELIVERY',
-    PROCESSING_GUARANTEES,
-    exactlyOnce ? 'exactly-once' : 'at-least-once',
-  );
-  if (delivery === 'exactly-once' && !exactlyOnce) {
-    throw new ConfigError(
-      'KAFKA_DELIVERY',
-      'exactly-once is not available: this build has no transactional committer',
-    );
-  }
+  // Internal topics are named by APPLICATION_ID, which carries the prefix too: otherwise two
+  // deployments on one cluster would share changelogs and counts.
+  const delivery = deliveryFrom(env, exactlyOnce);
   return {
     brokers,
     applicationId: name(env, 'APPLICATION_ID', `${prefix}fairflax-stream-processor`),
@@ -97,8 +62,7 @@ export function readConfig(
     stateDir: env.string('STATE_DIR', dataPath(env, `stream-processor-${instanceId}`)),
     articleTopic: name(env, 'ARTICLE_TOPIC', `${prefix}article`),
     statsTopic: name(env, 'STATS_TOPIC', `${prefix}article-stats`),
-    // Of the topics this service creates (repartition, stats), as KAFKA_PARTITIONS does for the relay's.
-    partitions: env.int('KAFKA_PARTITIONS', 3, { min: 1, max: 1000 }),
+    partitions: partitionsFrom(env),
     // The broker accepts 6 s to 30 min (group.min/max.session.timeout.ms).
     sessionTimeoutMs: env.int('KAFKA_SESSION_TIMEOUT_MS', 30_000, { min: 6_000, max: 1_800_000 }),
     heartbeatIntervalMs: env.int('KAFKA_HEARTBEAT_INTERVAL_MS', 3_000, { min: 100, max: 60_000 }),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureKafka } from '@fairflax/kafka-broker';
-import { waitForLeaders } from '@fairflax/kafka-errors';
+import { createTopics } from '@fairflax/kafka-kit';
 import { groupLag, readTopic } from '@fairflax/kafka-streams';
 import { startService, type RunningService } from '@fairflax/testkit';
 import {
@@ -142,12 +142,7 @@ export class StatsApp {
     partitions = 3,
   ): Promise<StatsApp> {
     const app = new StatsApp(brokers, kafka, admin);
-    await admin.createTopics({
-      // kafkajs' own wait fails at once when the metadata does not list the new topic yet.
-      waitForLeaders: false,
-      topics: [{ topic: app.articles, numPartitions: partitions, replicationFactor: 1 }],
-    });
-    await waitForLeaders(admin, [app.articles], 30_000);
+    await createTopics(admin, [{ name: app.articles, partitions }], 30_000);
     await app.producer.connect();
     return app;
   }

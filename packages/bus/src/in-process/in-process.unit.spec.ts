@@ -2,7 +2,7 @@ import type { BatchHandler, BusMessage, Delivery } from '../index.js';
 import { busContract } from '../contract.js';
 import { describe, expect, it, vi } from 'vitest';
 import { InProcessBus, inProcessFeatures } from './in-process-bus.js';
-import type { HandlerFailure } from './options.js';
+import type { HandlerFailure } from '../redelivery.js';
 import { resolveSettings } from './options.js';
 
 busContract(

@@ -1,6 +1,11 @@
-import type { Delivery } from '../port.js';
+import {
+  checkedOption,
+  redeliveryDelay,
+  type HandlerFailure,
+  type RedeliveryOptions,
+} from '../redelivery.js';
 
-export interface InProcessBusOptions {
+export interface InProcessBusOptions extends RedeliveryOptions {
   /** Partitions per topic (default 4). A key always lands in the same partition. */
   partitions?: number;
   /** Most messages handed to a handler in one batch (default 100). */
@@ -16,19 +21,6 @@ export interface InProcessBusOptions {
    * groups that start later from the beginning (default 10_000). Older acked ones are dropped.
    */
   retain?: number;
-  /** Delay before retrying a failed batch: doubles from `initialMs` (100) up to `maxMs` (5_000). */
-  retryBackoff?: { initialMs?: number; maxMs?: number };
-  /** Told about every failed batch before it is retried; by default logs to stderr. */
-  onHandlerError?: (error: unknown, failure: HandlerFailure) => void;
-}
-
-export interface HandlerFailure {
-  topic: string;
-  group: string;
-  partition: number;
-  /** 1 for the batch's first failure, then 2, 3, ... while it keeps failing. */
-  attempt: number;
-  batch: readonly Delivery[];
 }
 
 export interface BusSettings {
@@ -48,22 +40,15 @@ function logHandlerError(error: unknown, failure: HandlerFailure): void {
   );
 }
 
-function checked(name: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`InProcessBus option ${name} must be an integer >= ${min}, got ${value}`);
-  }
-  return value;
-}
-
 export function resolveSettings(options: InProcessBusOptions): BusSettings {
-  const initialMs = checked('retryBackoff.initialMs', options.retryBackoff?.initialMs ?? 100, 0);
-  const maxMs = checked('retryBackoff.maxMs', options.retryBackoff?.maxMs ?? 5_000, initialMs);
+  const checked = (name: string, value: number, min: number) =>
+    checkedOption('InProcessBus', name, value, min);
   return {
     partitions: checked('partitions', options.partitions ?? 4, 1),
     maxBatch: checked('maxBatch', options.maxBatch ?? 100, 1),
     maxLag: checked('maxLag', options.maxLag ?? 10_000, 0),
     retain: checked('retain', options.retain ?? 10_000, 0),
-    retryDelayMs: (attempt) => Math.min(initialMs * 2 ** (attempt - 1), maxMs),
+    retryDelayMs: redeliveryDelay('InProcessBus', options.retryBackoff),
     onHandlerError: options.onHandlerError ?? logHandlerError,
   };
 }
