@@ -1,11 +1,6 @@
 /** `pnpm start:one-process`: all four services in one process over the in-process bus. */
-import {
-  busEventSource,
-  InProcessBus,
-  memoryCheckpoint,
-  relayEvents,
-  type FollowedSource,
-} from '@fairflax/bus';
+import { busEventSource, InProcessBus, memoryCheckpoint, relayEvents } from '@fairflax/bus';
+import type { FollowedSource } from '@fairflax/event-store';
 import {
   closeOnSignals,
   createLogger,

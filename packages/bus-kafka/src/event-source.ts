@@ -3,11 +3,14 @@ import {
   toSourceDelivery,
   type BusMessage,
   type Delivery,
-  type FollowedSource,
-  type FollowOptions,
   type Subscription,
 } from '@fairflax/bus';
-import type { DeadLetter, Delivery as SourceDelivery } from '@fairflax/event-store';
+import type {
+  DeadLetter,
+  FollowedSource,
+  FollowOptions,
+  Delivery as SourceDelivery,
+} from '@fairflax/event-store';
 import { consoleLogger, kafkaConnection, type KafkaLogger } from '@fairflax/kafka-kit';
 import { groupIdFor } from './config.js';
 import { sleep } from './clients.js';

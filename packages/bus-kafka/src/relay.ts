@@ -2,10 +2,9 @@ import {
   aggregateOf,
   atLeastOnceSink,
   relayToSink,
-  type RelayCheckpoint,
   type RelaySink,
 } from '@fairflax/bus';
-import type { EventStore } from '@fairflax/event-store';
+import type { EventStore, RelayCheckpoint } from '@fairflax/event-store';
 import {
   consoleLogger,
   deliveryFrom,

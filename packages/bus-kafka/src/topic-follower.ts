@@ -1,4 +1,4 @@
-import type { FollowTopicOptions, FollowedTopic } from '@fairflax/bus';
+import type { FollowTopicOptions, FollowedTopic } from '@fairflax/event-store';
 import { consoleLogger, kafkaConnection } from '@fairflax/kafka-kit';
 import { groupIdFor } from './config.js';
 import { KafkaBus } from './kafka-bus.js';

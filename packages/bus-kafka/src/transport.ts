@@ -1,4 +1,4 @@
-import type { Transport } from '@fairflax/bus';
+import type { Transport } from '@fairflax/event-store';
 import { openEventSource } from './event-source.js';
 import { startKafkaRelay } from './relay.js';
 import { followTopic } from './topic-follower.js';

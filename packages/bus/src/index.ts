@@ -13,21 +13,10 @@ export {
   memoryCheckpoint,
   relayEvents,
   relayToSink,
-  type RelayCheckpoint,
   type RelayOptions,
   type RelaySink,
 } from './relay.js';
 export { busEventSource, toSourceDelivery, type BusEventSourceOptions } from './event-source.js';
-export type {
-  FollowedSource,
-  FollowedTopic,
-  FollowOptions,
-  FollowTopicOptions,
-  RunningRelay,
-  Transport,
-  TransportLogger,
-  TransportRelayOptions,
-} from './transport.js';
 export { InProcessBus, inProcessFeatures } from './in-process/in-process-bus.js';
 export type { InProcessBusOptions } from './in-process/options.js';
 export {

@@ -1,11 +1,6 @@
-import type { EventStore } from '@fairflax/event-store';
+import type { EventStore, RelayCheckpoint } from '@fairflax/event-store';
 import { aggregateOf, toBusMessage } from './envelope.js';
 import type { BusMessage, MessageBus } from './port.js';
-
-export interface RelayCheckpoint {
-  load(): Promise<number> | number;
-  save(position: number): Promise<void> | void;
-}
 
 /** The sink owns the relay's position: whether a crash can duplicate a batch is its guarantee. */
 export interface RelaySink {

@@ -10,3 +10,14 @@ export type {
 export type { DeadLetter, DeadLetterReason, Delivery, EventSource } from './source.js';
 export { ConcurrencyError } from './errors.js';
 export { InMemoryEventStore } from './in-memory.js';
+export type {
+  FollowedSource,
+  FollowedTopic,
+  FollowOptions,
+  FollowTopicOptions,
+  RelayCheckpoint,
+  RunningRelay,
+  Transport,
+  TransportLogger,
+  TransportRelayOptions,
+} from './transport.js';

@@ -1,4 +1,4 @@
-import type { FollowedSource, FollowOptions, Transport } from '@fairflax/bus';
+import type { FollowedSource, FollowOptions, Transport } from '@fairflax/event-store';
 import { EmbeddedFeed, type FeedStatus } from './feed.js';
 
 /** TRANSPORT=embedded: the articles service's own gRPC feed; articles relays nothing. */

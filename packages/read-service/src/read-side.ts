@@ -1,4 +1,4 @@
-import type { FollowedSource } from '@fairflax/bus';
+import type { FollowedSource } from '@fairflax/event-store';
 import { followSource, type DeadLetter, type ProjectionRunner } from '@fairflax/projections';
 import type { EnvReader, Logger } from '@fairflax/service-kit';
 import { TRANSPORT_NAMES, TRANSPORTS } from '@fairflax/transports';

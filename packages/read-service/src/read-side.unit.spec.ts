@@ -2,7 +2,7 @@ import type { DeadLetter } from '@fairflax/projections';
 import type { Logger } from '@fairflax/service-kit';
 import { describe, expect, it } from 'vitest';
 import { deadLetterReporter } from './read-side.js';
-import type { FollowedSource } from '@fairflax/bus';
+import type { FollowedSource } from '@fairflax/event-store';
 
 const letter = (globalPosition: number): DeadLetter => ({
   id: globalPosition,

@@ -1,4 +1,4 @@
-import type { FollowedSource } from '@fairflax/bus';
+import type { FollowedSource } from '@fairflax/event-store';
 import {
   openReadModel,
   ProjectionRunner,

@@ -1,4 +1,4 @@
-import type { Transport } from '@fairflax/bus';
+import type { Transport } from '@fairflax/event-store';
 import { kafkaTransport } from '@fairflax/bus-kafka';
 import { embeddedTransport } from '@fairflax/publishing-api';
 

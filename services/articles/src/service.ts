@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EventStore } from '@fairflax/event-store';
+import type { EventStore, RunningRelay } from '@fairflax/event-store';
 import { openSqliteEventStore, SqliteCheckpoint } from '@fairflax/event-store-sqlite';
-import type { RunningRelay } from '@fairflax/bus';
 import { TRANSPORT_NAMES, TRANSPORTS } from '@fairflax/transports';
 import {
   Counter,
@@ -46,7 +45,10 @@ export async function startArticles({ env, logger }: ArticlesOptions): Promise<R
   const calls = new Counter('grpc_server_handled_total', 'grpc_method');
   const server = createGrpcServer({ app, store, logger, newId: clock.newId, calls });
   const bound = await bindGrpc(server, `${host}:${port}`);
-  const metrics = await startMetricsServer(host, metricsPort, [calls]);
+  const metrics = await startMetricsServer(host, metricsPort, [calls], async () => ({
+    status: 'ok',
+    position: await store.headPosition(),
+  }));
 
   // On a broker transport articles also relays its log onto the broker, from the log and
   // never inside a command, remembering how far it got in its own database. The gRPC feed

@@ -1,5 +1,5 @@
 import { openReadModel, ProjectionRunner } from '@fairflax/projections';
-import type { FollowedSource, FollowedTopic } from '@fairflax/bus';
+import type { FollowedSource, FollowedTopic } from '@fairflax/event-store';
 import { createArticlesCommands } from '@fairflax/publishing-api';
 import { deadLetterReporter, followArticlesLog } from '@fairflax/read-service';
 import { TRANSPORT_NAMES, TRANSPORTS } from '@fairflax/transports';

@@ -1,4 +1,4 @@
-import type { Transport } from '@fairflax/bus';
+import type { Transport } from '@fairflax/event-store';
 import { embeddedTransport } from '@fairflax/publishing-api';
 
 /** TRANSPORT=<name>: how the read services follow the articles log; `embedded` is the default. */

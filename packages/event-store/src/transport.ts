@@ -1,6 +1,6 @@
-import type { DeadLetter, EventSource, EventStore } from '@fairflax/event-store';
+import type { EventStore } from './port.js';
+import type { DeadLetter, EventSource } from './source.js';
 import type { EnvReader } from '@fairflax/service-kit';
-import type { RelayCheckpoint } from './relay.js';
 
 /** What a transport logs through (a service-kit logger fits). */
 export interface TransportLogger {
@@ -43,6 +43,12 @@ export interface TransportRelayOptions {
   env: EnvReader;
   logger: TransportLogger;
   signal: AbortSignal;
+}
+
+/** Where a relay keeps how far it got. */
+export interface RelayCheckpoint {
+  load(): Promise<number> | number;
+  save(position: number): Promise<void> | void;
 }
 
 export interface RunningRelay {
