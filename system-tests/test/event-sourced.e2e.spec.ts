@@ -36,6 +36,19 @@ describe('the event-sourced services, as real processes', { timeout: 90_000 }, (
     await system?.stop();
   });
 
+  it("answers /healthz on articles' metrics port with the head position of its event store", async () => {
+    const health = async () => {
+      const res = await fetch(`http://127.0.0.1:${system.ports.articlesMetrics}/healthz`);
+      expect(res.status).toBe(200);
+      return (await res.json()) as { status: string; position: number };
+    };
+    const before = await health();
+    expect(before.status).toBe('ok');
+    const written = await commands.registerAuthor({ name: 'Healthz Probe' });
+    expect(before.position).toBe(written.globalPosition - 1);
+    expect(await health()).toEqual({ status: 'ok', position: written.globalPosition });
+  });
+
   it('answers every command with its stream version and global position', async () => {
     const author = await commands.registerAuthor({ name: 'Nadia Rahman' });
     expect(author.streamId).toMatch(/^author-/);

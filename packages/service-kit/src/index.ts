@@ -17,5 +17,5 @@ export {
   sendProblem,
   type Problem,
 } from './problem.js';
-export { Counter, startMetricsServer } from './metrics.js';
+export { Counter, startMetricsServer, type HealthCheck } from './metrics.js';
 export { dataPath, DEFAULT_DATA_DIR } from './data-dir.js';

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Counter, startMetricsServer } from './metrics.js';
+import { Counter, startMetricsServer, type HealthCheck } from './metrics.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -11,10 +11,10 @@ afterEach(async () => {
   );
 });
 
-async function metrics() {
+async function metrics(health?: HealthCheck) {
   const calls = new Counter('grpc_calls_total', 'method');
   calls.increment('GetArticle', 2);
-  const server = await startMetricsServer('127.0.0.1', 0, [calls]);
+  const server = await startMetricsServer('127.0.0.1', 0, [calls], health);
   servers.push(server);
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { server, base };
@@ -50,6 +50,37 @@ describe('the metrics server', () => {
     expect(res.headers.get('allow')).toBe('GET, HEAD');
     expect(res.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
     expect(await res.json()).toMatchObject({ title: 'Method Not Allowed', status: 405 });
+  });
+
+  it('answers GET /healthz with what its health check reports, asked anew each time', async () => {
+    let position = 41;
+    const { base } = await metrics(() => ({ status: 'ok', position: ++position }));
+    const first = await fetch(`${base}/healthz`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await first.json()).toEqual({ status: 'ok', position: 42 });
+    expect(await (await fetch(`${base}/healthz?probe=k8s`)).json()).toEqual({
+      status: 'ok',
+      position: 43,
+    });
+  });
+
+  it('answers /healthz 503 problem+json when its health check fails', async () => {
+    const { base } = await metrics(() => Promise.reject(new Error('database is closed')));
+    const res = await fetch(`${base}/healthz`);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+    const body = await res.json();
+    expect(body).toMatchObject({ title: 'Service Unavailable', status: 503 });
+    expect(JSON.stringify(body)).not.toContain('database is closed');
+  });
+
+  it('serves no /healthz without a health check, and only GET and HEAD with one', async () => {
+    expect((await fetch(`${(await metrics()).base}/healthz`)).status).toBe(404);
+    const { base } = await metrics(() => ({ status: 'ok' }));
+    const post = await fetch(`${base}/healthz`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
   });
 
   it('answers a request that is not HTTP with 400 problem+json', async () => {

@@ -25,20 +25,37 @@ export class Counter {
   }
 }
 
+/** The body of `GET /healthz`; a rejection is answered 503, so a broken dependency shows. */
+export type HealthCheck = () => Promise<object> | object;
+
+/** Serves the counters at /metrics and, given `health`, its answer at /healthz. */
 export async function startMetricsServer(
   host: string,
   port: number,
   counters: readonly Counter[],
+  health?: HealthCheck,
 ): Promise<Server> {
+  const paths = health ? ['/metrics', '/healthz'] : ['/metrics'];
   const server = createServer((req, res) => {
     const fail = (status: number, detail: string, headers: Record<string, string> = {}) =>
       res
         .writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE, ...headers })
         .end(JSON.stringify(problem(status, undefined, detail)));
-    if (req.url?.split('?', 1)[0] !== '/metrics') {
-      fail(404, 'nothing is served at this path; metrics are at /metrics');
+    const path = req.url?.split('?', 1)[0] ?? '';
+    if (!paths.includes(path)) {
+      fail(404, `nothing is served at this path; this server serves ${paths.join(', ')}`);
     } else if (req.method !== 'GET' && req.method !== 'HEAD') {
       fail(405, `${req.method} is not served at this path; GET, HEAD are`, { allow: 'GET, HEAD' });
+    } else if (path === '/healthz' && health) {
+      Promise.resolve()
+        .then(health)
+        .then(
+          (body) =>
+            res
+              .writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
+              .end(JSON.stringify(body)),
+          () => fail(503, 'the health check failed'),
+        );
     } else {
       res
         .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
