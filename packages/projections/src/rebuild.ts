@@ -20,7 +20,10 @@ export interface RebuildOptions {
   onProgress?: (progress: RebuildProgress) => void;
 }
 
-/** Into a new file, renamed over the old one: stop the service first, it holds the old one open. */
+/**
+ * Into a new file, renamed over the old one: stop the service first, it holds the old one open.
+ * A source that fails (or is made to give up) leaves the old file untouched.
+ */
 export async function rebuildReadModel(options: RebuildOptions): Promise<RebuildProgress> {
   const { dbPath, projection, source, headPosition, onProgress } = options;
   const tmpPath = `${dbPath}.rebuild`;
@@ -52,6 +55,11 @@ export async function rebuildReadModel(options: RebuildOptions): Promise<Rebuild
       onProgress?.(progress());
       if (runner.globalPosition() >= headPosition()) break;
     }
+  } catch (err) {
+    // A failed rebuild leaves the old read model as it was, and no half-built copy behind.
+    db.close();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(tmpPath + suffix, { force: true });
+    throw err;
   } finally {
     controller.abort();
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from '@fairflax/sqlite';
@@ -315,6 +315,33 @@ describe('rebuildReadModel', () => {
       headPosition: () => 0,
     });
     expect(result).toMatchObject({ position: 0, events: 0 });
+  });
+
+  it('leaves the old read model, and no half-built copy, when the source fails', async () => {
+    const path = tempDb();
+    const old = new ProjectionRunner(openReadModel(path), authorsProjection());
+    old.applyBatch(deliveriesOf([registered('kept')]));
+    old.db.close();
+    const all = deliveriesOf([registered('a'), registered('b')]);
+    const failing: EventSource = {
+      async *batches() {
+        yield all.slice(0, 1);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        throw new Error('articles unreachable');
+      },
+    };
+    await expect(
+      rebuildReadModel({
+        dbPath: path,
+        projection: authorsProjection(),
+        source: failing,
+        headPosition: () => 2,
+      }),
+    ).rejects.toThrow('articles unreachable');
+    expect(existsSync(`${path}.rebuild`)).toBe(false);
+    const kept = new ProjectionRunner(openReadModel(path), authorsProjection());
+    expect(rows(kept.db)).toEqual([{ id: 'kept', name: 'kept', changes: 1 }]);
+    kept.db.close();
   });
 
   it('draws a progress bar', () => {
