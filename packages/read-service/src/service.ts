@@ -94,7 +94,7 @@ export async function startReadService(
   };
 }
 
-/** `pnpm --filter @fairflax/<name> rebuild [--articles host:port] [--db path]`; stop the service first. */
+/** `pnpm --filter @fairflax/<name> run rebuild [--articles host:port] [--db path]`; stop the service first. */
 export function rebuildMain(service: Pick<ReadService, 'name' | 'projection'>): void {
   runMain(`${service.name} rebuild`, async () => {
     const env = envReader();
