@@ -49,6 +49,16 @@ describe('the event-sourced services, as real processes', { timeout: 90_000 }, (
     expect(await health()).toEqual({ status: 'ok', position: written.globalPosition });
   });
 
+  it("lists the sample newsroom's newest articles in the news sitemap right after a fresh start", async () => {
+    const health = await fetch(`http://127.0.0.1:${system.ports.articlesMetrics}/healthz`);
+    const { position: seeded } = (await health.json()) as { position: number };
+    const res = await fetch(system.url('sitemap', '/sitemap/news'), { headers: after(seeded) });
+    expect(res.status).toBe(200);
+    const locs = asArray(xml.parse(await res.text()).urlset.url).map((u: any) => u.loc);
+    expect(locs).toContain('https://news.fairflax.example/articles/seed-0022');
+    expect(locs).not.toContain('https://news.fairflax.example/articles/seed-0001');
+  });
+
   it('answers every command with its stream version and global position', async () => {
     const author = await commands.registerAuthor({ name: 'Nadia Rahman' });
     expect(author.streamId).toMatch(/^author-/);

@@ -12,7 +12,10 @@ export interface SeedArticle {
   title: string;
   body: string;
   status: 'DRAFT' | 'PUBLISHED' | 'RETRACTED';
-  /** One article every six hours from 1 March 2026, so the seed is reproducible. */
+}
+
+export interface DatedSeedArticle extends SeedArticle {
+  /** ISO 8601, before the time of seeding. */
   created: string;
 }
 
@@ -167,7 +170,7 @@ const rows: SeedRow[] = [
   ],
 ];
 
-const START = Date.parse('2026-03-01T06:00:00Z');
+const SPACING_MS = 6 * 3_600_000;
 
 export const SEED_ARTICLES: readonly SeedArticle[] = rows.map(
   ([category, authorIndex, title, body], i) => ({
@@ -181,6 +184,17 @@ export const SEED_ARTICLES: readonly SeedArticle[] = rows.map(
       : title.startsWith('Retracted:')
         ? 'RETRACTED'
         : 'PUBLISHED',
-    created: new Date(START + i * 6 * 3_600_000).toISOString(),
   }),
 );
+
+/**
+ * The sample articles, oldest first, dated back from `seededAt`: one every six hours, the newest
+ * six hours before it. A newsroom seeded now is current (its newest articles are inside a news
+ * sitemap's two days); the same `seededAt` always gives the same dates.
+ */
+export function datedSeedArticles(seededAt: Date): DatedSeedArticle[] {
+  return SEED_ARTICLES.map((article, i) => ({
+    ...article,
+    created: new Date(seededAt.getTime() - (SEED_ARTICLES.length - i) * SPACING_MS).toISOString(),
+  }));
+}

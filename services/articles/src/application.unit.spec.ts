@@ -158,13 +158,34 @@ describe('ArticlesApplication, checking what it is given', () => {
 });
 
 describe('seedNewsroom', () => {
+  const seededAt = new Date('2026-12-06T10:00:00.000Z');
+
   it('registers every author and writes every article once, and only into an empty store', async () => {
     const store = new InMemoryEventStore();
-    const head = await seedNewsroom(store);
+    const head = await seedNewsroom(store, seededAt);
     const published = SEED_ARTICLES.filter((a) => a.status !== 'DRAFT').length;
     const retracted = SEED_ARTICLES.filter((a) => a.status === 'RETRACTED').length;
     expect(head).toBe(SEED_AUTHORS.length + SEED_ARTICLES.length + published + retracted);
-    expect(await seedNewsroom(store)).toBe(0);
+    expect(await seedNewsroom(store, seededAt)).toBe(0);
     expect(await store.headPosition()).toBe(head);
+  });
+
+  it('dates the newsroom back from the time of seeding: all before it, the newest publications within the last day', async () => {
+    const store = new InMemoryEventStore();
+    await seedNewsroom(store, seededAt);
+    const times = (await store.readAll(0, 1_000)).map((stored) => {
+      const { data } = decodeEvent(stored.type, stored.schemaVersion, stored.data) as {
+        data: Record<string, unknown>;
+      };
+      const at = data['registeredAt'] ?? data['draftedAt'] ?? data['publishedAt'];
+      return { type: stored.type, at: Date.parse(String(at ?? data['retractedAt'])) };
+    });
+    const hoursAgo = (at: number) => (seededAt.getTime() - at) / 3_600_000;
+    expect(times.every(({ at }) => hoursAgo(at) > 0)).toBe(true);
+    const published = times.filter((t) => t.type === 'ArticlePublished').map((t) => hoursAgo(t.at));
+    expect(Math.min(...published)).toBeLessThan(24);
+    // Inside the news sitemap's two days: seed-0017 to seed-0022, and seed-0024 (later retracted).
+    expect(published.filter((h) => h <= 48)).toHaveLength(7);
+    expect(Math.max(...published)).toBeGreaterThan(48);
   });
 });

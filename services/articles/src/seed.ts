@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { EventStore } from '@fairflax/event-store';
-import { SEED_ARTICLES, SEED_AUTHORS } from '@fairflax/newsroom-seed';
+import { datedSeedArticles, SEED_AUTHORS } from '@fairflax/newsroom-seed';
 import { ArticlesApplication } from './application.js';
 
-/** Through the same commands an editor would run; does nothing if the store has events. */
-export async function seedNewsroom(store: EventStore): Promise<number> {
+/**
+ * Through the same commands an editor would run, dated back from `seededAt` so that the last
+ * publication and retraction still precede it; does nothing if the store has events.
+ */
+export async function seedNewsroom(store: EventStore, seededAt: Date): Promise<number> {
   if ((await store.headPosition()) > 0) return 0;
-  let now = new Date(SEED_ARTICLES[0]?.created ?? 0);
+  const articles = datedSeedArticles(seededAt);
+  let now = new Date(articles[0]?.created ?? seededAt);
   const app = new ArticlesApplication(store, { now: () => now, newId: randomUUID });
   const seedCommand = (name: string) => ({ commandId: `seed:${name}` });
   for (const author of SEED_AUTHORS) {
@@ -15,7 +19,7 @@ export async function seedNewsroom(store: EventStore): Promise<number> {
       seedCommand(author.id),
     );
   }
-  for (const article of SEED_ARTICLES) {
+  for (const article of articles) {
     now = new Date(article.created);
     const { id: articleId } = article;
     await app.handleArticle(

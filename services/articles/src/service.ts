@@ -35,12 +35,12 @@ export async function startArticles({ env, logger }: ArticlesOptions): Promise<R
   const transport = env.oneOf('TRANSPORT', TRANSPORT_NAMES, 'embedded');
   const storePath = dataPath(env, 'articles-events.sqlite');
   const store = openSqliteEventStore(storePath);
+  const clock = { now: () => new Date(), newId: randomUUID };
   if (seed) {
-    const seeded = await seedNewsroom(store);
+    const seeded = await seedNewsroom(store, clock.now());
     if (seeded > 0)
       logger.info({ events: seeded }, 'seeded an empty event store with the sample newsroom');
   }
-  const clock = { now: () => new Date(), newId: randomUUID };
   const app = new ArticlesApplication(store, clock);
   const calls = new Counter('grpc_server_handled_total', 'grpc_method');
   const server = createGrpcServer({ app, store, logger, newId: clock.newId, calls });

@@ -1,13 +1,13 @@
 import type { Article } from '@fairflax/coupled-publishing-api';
-import { SEED_ARTICLES, SEED_AUTHORS, type SeedAuthor } from '@fairflax/newsroom-seed';
+import { datedSeedArticles, SEED_AUTHORS, type SeedAuthor } from '@fairflax/newsroom-seed';
 
 export type Author = SeedAuthor;
 export { SEED_AUTHORS };
 
-/** The sample newsroom as the in-memory mock holds it. */
-export function seedArticles(): Article[] {
+/** The sample newsroom as the in-memory mock holds it, dated back from `seededAt`. */
+export function seedArticles(seededAt: Date): Article[] {
   const names = new Map(SEED_AUTHORS.map((a) => [a.id, a.name]));
-  return SEED_ARTICLES.map((a) => ({
+  return datedSeedArticles(seededAt).map((a) => ({
     id: a.id,
     title: a.title,
     body: a.body,

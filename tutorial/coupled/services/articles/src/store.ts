@@ -23,7 +23,7 @@ export class InMemoryArticles {
     seed = true,
   ) {
     for (const author of SEED_AUTHORS) this.authors.set(author.id, author);
-    if (seed) for (const article of seedArticles()) this.articles.set(article.id, article);
+    if (seed) for (const article of seedArticles(now())) this.articles.set(article.id, article);
     this.nextId = this.articles.size + 1;
   }
 
