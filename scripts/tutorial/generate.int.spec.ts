@@ -170,4 +170,43 @@ describe('generateBranches', () => {
       'step event-sourcing: nothing in HEAD at "packages/missing"',
     );
   });
+
+  it("gives each branch main's lockfile trimmed to its own packages, which its frozen install accepts", () => {
+    const repo = fixtureRepo();
+    const workspace: Record<string, string> = {
+      'pnpm-workspace.yaml': 'packages:\n  - services/*\n  - packages/*\n',
+      'package.json': JSON.stringify({ name: 'root', private: true }),
+      'services/rss/package.json': JSON.stringify({
+        name: 'rss',
+        dependencies: { events: 'workspace:*' },
+      }),
+      'tutorial/coupled/services/rss/package.json': JSON.stringify({ name: 'rss' }),
+    };
+    for (const [path, content] of Object.entries(workspace)) {
+      mkdirSync(dirname(join(repo, path)), { recursive: true });
+      writeFileSync(join(repo, path), content);
+    }
+    const manifest = JSON.parse(show(repo, 'HEAD:tutorial/steps.json'));
+    manifest.steps[0].add.push('pnpm-workspace.yaml', 'pnpm-lock.yaml', 'package.json');
+    writeFileSync(join(repo, 'tutorial/steps.json'), JSON.stringify(manifest));
+    const pnpm = ['-y', 'pnpm@10', 'install', '--lockfile-only', '--prefer-offline'];
+    execFileSync('npx', pnpm, { cwd: repo, stdio: 'ignore' });
+    commitAll(repo, 'workspace');
+    expect(show(repo, 'HEAD:pnpm-lock.yaml')).toContain('packages/events');
+
+    generateBranches(repo, false, () => undefined);
+    const master = show(repo, 'master:pnpm-lock.yaml');
+    expect(master).toContain('services/rss');
+    expect(master).not.toContain('packages/events');
+    expect(show(repo, 'event-sourcing:pnpm-lock.yaml')).toContain('packages/events');
+
+    const tree = mkdtempSync(join(tmpdir(), 'tutorial-gen-tree-'));
+    dirs.push(tree);
+    git(repo, ['worktree', 'add', '-q', tree, 'master']);
+    execFileSync('npx', ['-y', 'pnpm@10', 'install', '--frozen-lockfile', '--prefer-offline'], {
+      cwd: tree,
+      stdio: 'ignore',
+    });
+    expect(git(tree, ['status', '--porcelain', '--', 'pnpm-lock.yaml'])).toBe('');
+  });
 });

@@ -3,9 +3,9 @@
  * git plumbing only (no checkout), so it is fast and leaves the working tree alone.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 interface StepManifest {
   branch: string;
@@ -79,6 +79,37 @@ function stepTree(
   return tree;
 }
 
+/** What `pnpm install` resolves from: manifests, workspace settings, patches. */
+const resolvesFrom = (path: string) =>
+  path === 'pnpm-workspace.yaml' ||
+  path === 'pnpm-lock.yaml' ||
+  path.endsWith('package.json') ||
+  path.startsWith('patches/');
+
+/**
+ * The branch's own lockfile, so that its install changes nothing: main's lockfile, trimmed by
+ * pnpm to the branch's packages (`install --lockfile-only`, no download but metadata).
+ */
+function branchLockfile(repo: string, tree: Map<string, TreeEntry>): TreeEntry | undefined {
+  if (!tree.has('pnpm-lock.yaml') || !tree.has('pnpm-workspace.yaml')) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'tutorial-lock-'));
+  try {
+    for (const [path, { sha }] of tree) {
+      if (!resolvesFrom(path)) continue;
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), execFileSync('git', ['cat-file', 'blob', sha], { cwd: repo }));
+    }
+    execFileSync(
+      'npx',
+      ['-y', 'pnpm@10', 'install', '--lockfile-only', '--prefer-offline', '--reporter=silent'],
+      { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    return { mode: '100644', sha: git(repo, ['hash-object', '-w', join(dir, 'pnpm-lock.yaml')]) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function writeTree(repo: string, tree: Map<string, TreeEntry>): string {
   const index = join(mkdtempSync(join(tmpdir(), 'tutorial-index-')), 'index');
   try {
@@ -129,6 +160,10 @@ export function generateBranches(
   const created: string[] = [];
   for (const step of manifest.steps) {
     tree = stepTree(tree, step, head);
+    const mainLockfile = head.get('pnpm-lock.yaml');
+    if (mainLockfile && tree.has('pnpm-lock.yaml')) tree.set('pnpm-lock.yaml', mainLockfile);
+    const lockfile = branchLockfile(repo, tree);
+    if (lockfile) tree.set('pnpm-lock.yaml', lockfile);
     const branchTree = new Map(tree);
     const treeSha = writeTree(repo, branchTree);
     const message = `${step.title}\n\n${step.summary}\n`;
