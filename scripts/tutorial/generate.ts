@@ -110,6 +110,34 @@ function branchLockfile(repo: string, tree: Map<string, TreeEntry>): TreeEntry |
   }
 }
 
+const isTest = (path: string) =>
+  /\.spec\.ts$/.test(path) ||
+  /(^|\/)test\//.test(path) ||
+  /^(system-tests|packages\/testkit)\//.test(path);
+
+/** Lines a step adds, by kind: what `git diff --numstat` counts as added, lockfile aside. */
+export function stepSize(repo: string, from: string | undefined, to: string): string {
+  const numstat = from
+    ? git(repo, ['diff', '--numstat', from, to])
+    : git(repo, ['show', '--numstat', '--format=', to]);
+  const added = { code: 0, tests: 0, docs: 0, config: 0 };
+  let files = 0;
+  for (const line of numstat.split('\n').filter(Boolean)) {
+    const [plus, , path] = line.split('\t') as [string, string, string];
+    files++;
+    if (path === 'pnpm-lock.yaml' || plus === '-') continue;
+    const kind = isTest(path)
+      ? 'tests'
+      : path.endsWith('.md')
+        ? 'docs'
+        : /\.(json|ya?ml)$/.test(path) || path.startsWith('.')
+          ? 'config'
+          : 'code';
+    added[kind] += Number(plus);
+  }
+  return `${files} files, +${added.code} code, +${added.tests} tests, +${added.docs} docs, +${added.config} config`;
+}
+
 function writeTree(repo: string, tree: Map<string, TreeEntry>): string {
   const index = join(mkdtempSync(join(tmpdir(), 'tutorial-index-')), 'index');
   try {
@@ -178,6 +206,9 @@ export function generateBranches(
     git(repo, ['branch', '-f', step.branch, commit]);
     log(
       `${existing.has(step.branch) ? 'replaced' : 'created'} ${step.branch.padEnd(16)} ${commit.slice(0, 10)}  ${branchTree.size} files  ${step.title}`,
+    );
+    log(
+      `  ${parent ? 'diff from the step before' : 'the step'}: ${stepSize(repo, parent, commit)}`,
     );
     created.push(step.branch);
     parent = commit;
