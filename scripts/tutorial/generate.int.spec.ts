@@ -83,9 +83,12 @@ describe('generateBranches', () => {
       'master',
       'event-sourcing',
     ]);
-    expect(lines.join('\n')).toMatch(
-      /created master .*Step 0: coupled\n.*created event-sourcing .*Step 1: events/,
-    );
+    expect(lines).toEqual([
+      expect.stringMatching(/^created master .* 4 files  Step 0: coupled$/),
+      '  the step: 4 files, +2 code, +0 tests, +1 docs, +1 config',
+      expect.stringMatching(/^created event-sourcing .*Step 1: events$/),
+      '  diff from the step before: 4 files, +1 code, +0 tests, +1 docs, +2 config',
+    ]);
 
     expect(files(repo, 'master')).toEqual([
       'README.md',
