@@ -19,8 +19,12 @@ export async function ensureKafka(dedicated?: DedicatedBroker): Promise<KafkaClu
   const external = dedicated ? undefined : externalBrokers();
   if (external) return { brokers: external, startedHere: false };
   const output = await kafkaSh('start', dedicated);
-  // kafka.sh start says "reusing" when a broker already answered on the port.
-  return { brokers: [localBroker(dedicated)], startedHere: !output.includes('reusing') };
+  return { brokers: [localBroker(dedicated)], startedHere: !reusedBroker(output) };
+}
+
+/** What `kafka.sh start` prints when a broker already answered on the port. */
+export function reusedBroker(startOutput: string): boolean {
+  return /^kafka: reusing (a|the) broker /m.test(startOutput);
 }
 
 /** Topics, records and offsets survive. */

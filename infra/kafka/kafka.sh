@@ -81,6 +81,23 @@ our_pid() {
     echo "$pid"
 }
 
+# Who listens on the port, for the messages about a broker this script did not start.
+listener() {
+  local pid cmd
+  command -v ss >/dev/null || { echo "unknown (ss is not installed)"; return; }
+  pid=$(ss -Hltnp "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)
+  if [[ -z $pid || ! -r /proc/$pid/cmdline ]]; then
+    echo "a process of another user (sudo ss -ltnp 'sport = :$port' names it)"
+    return
+  fi
+  cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+  if [[ $cmd =~ kafka\.Kafka\ ([^ ]*)/server\.properties ]]; then
+    echo "pid $pid (user $(stat -c %U "/proc/$pid")), a kafka.sh broker whose data is in ${BASH_REMATCH[1]}"
+  else
+    echo "pid $pid (user $(stat -c %U "/proc/$pid")): ${cmd:0:160}"
+  fi
+}
+
 log_tail() {
   printf -- '--- last lines of %s ---\n' "$data/kafka.log" >&2
   tail -n 40 "$data/kafka.log" >&2 || true
@@ -165,17 +182,19 @@ terminate() {
 
 start() {
   local pid started cluster_id
+  # broker.ts tells "reusing the broker" / "reusing a broker" from a start.
   if pid=$(our_pid); then
     if answers; then
-      say "Kafka already running on $bootstrap (pid $pid), reusing it"
+      say "reusing the broker kafka.sh started earlier on $bootstrap (pid $pid, data $data)"
       return 0
     fi
     wait_ready "$pid" "$(now_ms)" # still starting (a start that was interrupted)
     return
   fi
   if port_open "$port"; then
-    answers || die "port $port is taken by something that does not answer as a Kafka broker; set KAFKA_PORT"
-    say "a Kafka broker not started by kafka.sh answers on $bootstrap, reusing it"
+    answers || die "port $port is taken by something that does not answer as a Kafka broker ($(listener)); set KAFKA_PORT"
+    say "reusing a broker on $bootstrap that kafka.sh did not start from $data: $(listener)." \
+      "kafka.sh stop and restart leave it alone; another KAFKA_PORT gets a broker of its own"
     return 0
   fi
   ! port_open "$ctrl_port" || die "controller port $ctrl_port is taken; set KAFKA_CONTROLLER_PORT"
@@ -184,7 +203,7 @@ start() {
   mkdir -p "$data"
   write_config
   if [[ -f $data/logs/meta.properties ]]; then
-    say "reusing the KRaft storage kept in $data/logs"
+    say "keeping the KRaft storage found in $data/logs"
   else
     say "formatting KRaft storage in $data/logs ..."
     cluster_id=$("${admin_java[@]}" kafka.tools.StorageTool random-uuid)
@@ -218,7 +237,7 @@ stop() {
     terminate "$pid"
     say "stopped after $(since "$started")"
   elif port_open "$port"; then
-    say "the broker on $bootstrap was not started by kafka.sh: leaving it alone"
+    say "the broker on $bootstrap was not started by this kafka.sh, leaving it alone: $(listener)"
   else
     say "no broker running on $bootstrap"
   fi
@@ -232,7 +251,7 @@ stop() {
 
 restart() {
   our_pid >/dev/null || ! port_open "$port" ||
-    die "the broker on $bootstrap was not started by kafka.sh, so it cannot restart it"
+    die "the broker on $bootstrap was not started by this kafka.sh, so it cannot restart it: $(listener)"
   KAFKA_KEEP_DATA=1 stop
   start
 }
@@ -248,7 +267,7 @@ status() {
       say "started by kafka.sh: pid $pid, $(grep -m1 '^cluster.id=' "$data/logs/meta.properties" || true)"
       say "data in $data, log in $data/kafka.log"
     else
-      say "not started by kafka.sh (kafka.sh stop will leave it alone)"
+      say "not started by this kafka.sh (stop will leave it alone): $(listener)"
     fi
     return 0
   fi
