@@ -15,6 +15,22 @@ export interface KafkaCluster {
   startedHere: boolean;
 }
 
+/**
+ * A dedicated broker on the port in `variable` (default `defaultPort`), its controller on the
+ * next one: how a suite that restarts its broker lets a run move it out of another's way.
+ */
+export function dedicatedBroker(
+  variable: string,
+  defaultPort: number,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): DedicatedBroker {
+  const setting = env[variable]?.trim() || String(defaultPort);
+  const port = Number(setting);
+  if (!/^\d+$/.test(setting) || port < 1024 || port > 65534)
+    throw new Error(`${variable} must be a port from 1024 to 65534, got "${env[variable]}"`);
+  return { port, controllerPort: port + 1 };
+}
+
 export async function ensureKafka(dedicated?: DedicatedBroker): Promise<KafkaCluster> {
   const external = dedicated ? undefined : externalBrokers();
   if (external) return { brokers: external, startedHere: false };

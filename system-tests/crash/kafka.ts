@@ -2,21 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs, { type Admin, type IHeaders, type Kafka } from 'kafkajs';
-import { ensureKafka, stopKafka, type DedicatedBroker } from '@fairflax/kafka-broker';
+import {
+  dedicatedBroker,
+  ensureKafka,
+  stopKafka,
+  type DedicatedBroker,
+} from '@fairflax/kafka-broker';
 import { BrokerLock } from './broker-lock.js';
 
 // kafkajs is CommonJS: its classes come off the default export under Node's ESM loader.
 const { Kafka: KafkaClient, logLevel } = kafkajs;
 
 /** Its own broker, since the crash test restarts it mid-run; CRASH_KAFKA_PORT moves it. */
-export const CRASH_BROKER: DedicatedBroker = crashBroker(process.env['CRASH_KAFKA_PORT']);
-
-function crashBroker(setting: string | undefined): DedicatedBroker {
-  const port = Number(setting?.trim() || 9392);
-  if (!Number.isInteger(port) || port < 1024 || port > 65534)
-    throw new Error(`CRASH_KAFKA_PORT must be a port from 1024 to 65534, got "${setting}"`);
-  return { port, controllerPort: port + 1 };
-}
+export const CRASH_BROKER: DedicatedBroker = dedicatedBroker('CRASH_KAFKA_PORT', 9392);
 
 const brokerLock = new BrokerLock(
   join(tmpdir(), `fairflax-crash-broker-${CRASH_BROKER.port}.lock`),

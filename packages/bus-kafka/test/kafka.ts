@@ -1,6 +1,11 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { ensureKafka, stopKafka, type DedicatedBroker } from '@fairflax/kafka-broker';
+import {
+  dedicatedBroker,
+  ensureKafka,
+  stopKafka,
+  type DedicatedBroker,
+} from '@fairflax/kafka-broker';
 
 export { restartKafka } from '@fairflax/kafka-broker';
 import type { KafkaLogger } from '@fairflax/kafka-kit';
@@ -8,8 +13,9 @@ import type { KafkaLogger } from '@fairflax/kafka-kit';
 /**
  * The broker of the suite that restarts it (kafka-bus.int.spec.ts): its own, on other ports, so
  * the restarts do not cut off the suites that run beside it on the shared broker.
+ * RESTART_KAFKA_PORT (9292; the controller on the next port) moves it.
  */
-export const RESTARTED_BROKER: DedicatedBroker = { port: 9292, controllerPort: 9293 };
+export const RESTARTED_BROKER: DedicatedBroker = dedicatedBroker('RESTART_KAFKA_PORT', 9292);
 
 /**
  * Starts the broker unless one answers, and checks it accepts connections; throws (failing the
