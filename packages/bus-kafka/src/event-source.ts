@@ -41,7 +41,7 @@ type ReadModel = {
  * last (from the start when none), whatever the group committed. See README.md, "Kafka".
  */
 export function openEventSource(
-  options: FollowOptions & { logger?: KafkaLogger },
+  options: FollowOptions,
 ): Promise<FollowedSource> {
   // A bad setting rejects (a ConfigError naming the variable) rather than throwing.
   return new Promise((resolve) => resolve(new KafkaEventSource(options)));
@@ -56,7 +56,7 @@ class KafkaEventSource implements FollowedSource {
   private readonly logger: KafkaLogger;
   private connected = false;
 
-  constructor(private readonly options: FollowOptions & { logger?: KafkaLogger }) {
+  constructor(private readonly options: FollowOptions) {
     const { brokers, topicPrefix, logLevel } = kafkaConnection(options.env);
     this.brokers = brokers;
     this.group = groupIdFor(options.service, options.env);

@@ -27,6 +27,7 @@ export interface FollowOptions {
   env: EnvReader;
   /** Called when the connection to the log comes or goes. */
   onConnectionChange?: (connected: boolean, status: object) => void;
+  logger?: TransportLogger;
 }
 
 export interface FollowedSource extends EventSource {

@@ -31,6 +31,7 @@ export async function followArticlesLog(options: FollowArticlesLogOptions): Prom
       service: options.service,
       articlesAddress,
       env,
+      logger,
       onConnectionChange: (connected, status) => {
         if (connected) logger.info({ transport, status }, 'following the articles log');
         else
