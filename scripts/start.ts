@@ -17,6 +17,7 @@ import {
   type CrashHistory,
 } from '@fairflax/service-kit';
 import { tsNodeArgs } from '@fairflax/testkit';
+import { servicesEnv } from './services-env.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SYSTEMS: Record<string, string> = {
@@ -43,16 +44,19 @@ if (dir === undefined || !existsSync(dir)) {
 const SERVICES = ['articles', 'graph', 'rss', 'sitemap'];
 if (transport === 'kafka' && existsSync(join(dir, 'stream-processor')))
   SERVICES.push('stream-processor');
-if (transport === 'kafka' && !process.env['KAFKA_BROKERS']) {
+const { env: serviceEnv, localBroker } = servicesEnv(process.env, transport);
+if (localBroker !== undefined) {
   const script = join(root, 'infra/kafka/kafka.sh');
   if (!existsSync(script)) {
     console.error('transport "kafka" is not part of this tutorial step (no infra/kafka)');
     process.exit(2);
   }
-  console.log('starting a local Kafka broker (infra/kafka/kafka.sh start) ...');
+  console.log(`starting a local Kafka broker on ${localBroker} (infra/kafka/kafka.sh start) ...`);
   const started = spawnSync('bash', [script, 'start'], { stdio: 'inherit' });
   if (started.status !== 0) process.exit(started.status ?? 1);
 }
+if (transport === 'kafka')
+  console.log(`the services use KAFKA_BROKERS=${serviceEnv['KAFKA_BROKERS']}`);
 const width = Math.max(...SERVICES.map((s) => s.length));
 
 interface Service {
@@ -91,7 +95,7 @@ function running(): Service[] {
 function start(service: Service) {
   const child = spawn(process.execPath, tsNodeArgs('src/main.ts'), {
     cwd: service.dir,
-    env: { ...process.env, TRANSPORT: transport },
+    env: serviceEnv,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   service.child = child;
