@@ -167,20 +167,21 @@ async function runBlock(block: RunnableBlock, file: string) {
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
     child.once('exit', (...exit) => resolve(exit)),
   );
+  const ms = Date.now() - startedAt;
   clearTimeout(timer);
   currentBlock = undefined;
-  // What it left running in the background is its own: the block is over.
+  // What it left running in the background is its own, once its exiting helpers had a moment.
+  for (let waited = 0; waited < 2000 && endGroup(child.pid!, 0); waited += 100) await sleep(100);
   const leftovers = endGroup(child.pid!, 'SIGKILL');
   // Its last output, unless something that left the group still holds the pipes.
   await Promise.race([closed, sleep(2000)]);
-  const ms = Date.now() - startedAt;
   const failure = timedOut
     ? `still running after ${secs(blockTimeoutMs)}`
     : code !== 0
       ? `exit ${code ?? signal}`
       : undefined;
   console.log(`  ${failure === undefined ? 'ok' : `FAILED (${failure})`} in ${secs(ms)}`);
-  if (leftovers) console.log('  (it left processes running; they were killed)');
+  if (leftovers) console.log('  (it left processes running 2 s after it ended: killed them)');
   if (failure !== undefined && !values.verbose) {
     const lines = output.trimEnd().split('\n');
     console.log(`  its output${lines.length > 40 ? `, last 40 of ${lines.length} lines` : ''}:`);
