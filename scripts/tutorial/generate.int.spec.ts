@@ -84,7 +84,7 @@ describe('generateBranches', () => {
       'event-sourcing',
     ]);
     expect(lines).toEqual([
-      expect.stringMatching(/^created master .* 4 files  Step 0: coupled$/),
+      expect.stringMatching(/^created master .* 4 files {2}Step 0: coupled$/),
       '  the step: 4 files, +2 code, +0 tests, +1 docs, +1 config',
       expect.stringMatching(/^created event-sourcing .*Step 1: events$/),
       '  diff from the step before: 4 files, +1 code, +0 tests, +1 docs, +2 config',
