@@ -40,9 +40,7 @@ type ReadModel = {
  * is the offset store: after each rebalance a partition resumes after the offset it applied
  * last (from the start when none), whatever the group committed. See README.md, "Kafka".
  */
-export function openEventSource(
-  options: FollowOptions,
-): Promise<FollowedSource> {
+export function openEventSource(options: FollowOptions): Promise<FollowedSource> {
   // A bad setting rejects (a ConfigError naming the variable) rather than throwing.
   return new Promise((resolve) => resolve(new KafkaEventSource(options)));
 }

@@ -1,9 +1,4 @@
-import {
-  aggregateOf,
-  atLeastOnceSink,
-  relayToSink,
-  type RelaySink,
-} from '@fairflax/bus';
+import { aggregateOf, atLeastOnceSink, relayToSink, type RelaySink } from '@fairflax/bus';
 import type { EventStore, RelayCheckpoint } from '@fairflax/event-store';
 import {
   consoleLogger,
