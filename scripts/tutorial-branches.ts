@@ -5,12 +5,19 @@
  *   pnpm tutorial:branches            create the branches; refuses to overwrite existing ones
  *   pnpm tutorial:branches --force    replace existing branches
  *   pnpm tutorial:branches --check    generate into a temporary clone and run each branch's
- *                                     install, type-check, lint and tests there
- *     --main-report <vitest json>     main's test report of the same commit, whose install,
- *                                     type-check and lint have passed too: a branch then checks
- *                                     only what could behave otherwise than on main, and runs
- *                                     the crash test short (scripts/tutorial/reuse.ts)
- *     --full                          everything in every branch, whatever main's report says
+ *                                     install, type-check (one program), lint, unit tests and
+ *                                     integration and end-to-end tests there; the crash test
+ *                                     runs short
+ *     --main-report <vitest json>     main's test report of the same commit, whose type-check
+ *                                     and lint have passed too: a branch then lints and tests
+ *                                     only what could behave otherwise than on main, and its
+ *                                     step's alwaysTest list (scripts/tutorial/reuse.ts)
+ *     --main-seconds <n>              how long main's own checks took, for the estimate of
+ *                                     .ci/run with twice as many steps printed at the end
+ *     --full                          each branch's own pnpm install, typecheck, lint and test,
+ *                                     in full, the crash test too: a release check
+ *     --readme                        then each branch's readme:check: its README's runnable
+ *                                     blocks against its started system (default ports)
  *
  * Only committed files are used, so the branches are reproducible from a commit: the same
  * HEAD gives the same branch commits (dates and author come from HEAD and the manifest).
@@ -43,6 +50,7 @@ const { values } = parseArgs({
     'main-report': { type: 'string' },
     'main-seconds': { type: 'string' },
     full: { type: 'boolean', default: false },
+    readme: { type: 'boolean', default: false },
   },
 });
 
@@ -51,7 +59,7 @@ const BRANCH_ENV: NodeJS.ProcessEnv = values.full
   ? {}
   : { CRASH_SEEDS: '1', CRASH_COMMANDS: '1500' };
 
-const PHASES = ['install', 'typecheck', 'lint', 'unit', 'int+e2e'] as const;
+const PHASES = ['install', 'typecheck', 'lint', 'unit', 'int+e2e', 'readme'] as const;
 type Phase = (typeof PHASES)[number];
 
 /** Seconds that generating the branches took (their lockfiles are trimmed by pnpm). */
@@ -356,7 +364,8 @@ function checkBranches(): boolean {
           values.full ? undefined : branchProgram(tree, branch, treeOf(clone, branch)),
           branchLint(clone, tree, branch),
         ) &&
-        test(tree, branchTests(clone, tree, steps[i]!, branches[i - 1]));
+        test(tree, branchTests(clone, tree, steps[i]!, branches[i - 1])) &&
+        (!values.readme || run(tree, 'readme', 'npx', [...PNPM, 'readme:check']));
       console.log(`\n${ok ? 'PASS' : 'FAIL'} ${branch}`);
       if (!ok) failed.push(branch);
       if (!values.keep) rmSync(tree, { recursive: true, force: true });
