@@ -1,6 +1,6 @@
 import {
+  handedBatches,
   toBusMessage,
-  toSourceDelivery,
   type BusMessage,
   type Delivery,
   type Subscription,
@@ -91,39 +91,16 @@ class KafkaEventSource implements FollowedSource {
   }
 
   /** Each topic's member hands its batch over and waits until the runner asks for the next one. */
-  async *batches(
+  batches(
     from: (source: string) => number,
     signal: AbortSignal,
     offsetOf?: (source: string) => number | undefined,
   ): AsyncIterable<readonly SourceDelivery[]> {
-    const pending: { batch: readonly Delivery[]; done: () => void }[] = [];
-    let wake: (() => void) | undefined;
-    const hand = (batch: readonly Delivery[]) =>
-      new Promise<void>((done) => {
-        pending.push({ batch, done });
-        wake?.();
-      });
-    const members = this.topics.map((topic) =>
-      this.member(topic, { from, offsetOf }, hand, signal),
-    );
-    const onAbort = () => wake?.();
-    signal.addEventListener('abort', onAbort);
-    try {
-      while (!signal.aborted) {
-        const next = pending.shift();
-        if (!next) {
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-          continue;
-        }
-        yield next.batch.map(toSourceDelivery);
-        // The runner asked for the next batch: this one is committed to the read model.
-        next.done();
-      }
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      await Promise.all(members.map((member) => member.close()));
-    }
+    const members = (hand: (batch: readonly Delivery[]) => Promise<void>) =>
+      Promise.resolve(
+        this.topics.map((topic) => this.member(topic, { from, offsetOf }, hand, signal)),
+      );
+    return handedBatches(members, signal);
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Delivery as ProjectionDelivery, EventSource } from '@fairflax/event-store';
 import { fromDelivery } from './envelope.js';
-import type { Delivery, MessageBus } from './port.js';
+import type { Delivery, MessageBus, Subscription } from './port.js';
 
 export interface BusEventSourceOptions {
   topics: readonly string[];
@@ -16,42 +16,52 @@ export interface BusEventSourceOptions {
  */
 export function busEventSource(bus: MessageBus, options: BusEventSourceOptions): EventSource {
   return {
-    async *batches(_from, signal) {
-      const pending: { batch: Delivery[]; done: () => void }[] = [];
-      let wake: (() => void) | undefined;
-      const subscriptions = await Promise.all(
-        options.topics.map((topic) =>
-          bus.subscribe(
-            topic,
-            { group: options.group },
-            (batch) =>
-              new Promise<void>((done) => {
-                pending.push({ batch: [...batch], done });
-                wake?.();
-              }),
+    batches: (_from, signal) =>
+      handedBatches(
+        (hand) =>
+          Promise.all(
+            options.topics.map((topic) => bus.subscribe(topic, { group: options.group }, hand)),
           ),
-        ),
-      );
-      const onAbort = () => wake?.();
-      signal.addEventListener('abort', onAbort);
-      try {
-        while (!signal.aborted) {
-          const next = pending.shift();
-          if (!next) {
-            await new Promise<void>((resolve) => (wake = resolve));
-            wake = undefined;
-            continue;
-          }
-          yield next.batch.map(toSourceDelivery);
-          // The consumer asked for the next batch: the previous one is committed, ack it.
-          next.done();
-        }
-      } finally {
-        signal.removeEventListener('abort', onAbort);
-        await Promise.all(subscriptions.map((s) => s.close()));
-      }
-    },
+        signal,
+      ),
   };
+}
+
+/**
+ * The batches that subscription handlers hand over, in turn. A handler's promise settles when
+ * the reader asks for the next batch: by then the reader has committed this one. The
+ * subscriptions `open` returns are closed when the reading stops.
+ */
+export async function* handedBatches(
+  open: (hand: (batch: readonly Delivery[]) => Promise<void>) => Promise<readonly Subscription[]>,
+  signal: AbortSignal,
+): AsyncGenerator<readonly ProjectionDelivery[]> {
+  const pending: { batch: Delivery[]; done: () => void }[] = [];
+  let wake: (() => void) | undefined;
+  const subscriptions = await open(
+    (batch) =>
+      new Promise<void>((done) => {
+        pending.push({ batch: [...batch], done });
+        wake?.();
+      }),
+  );
+  const onAbort = () => wake?.();
+  signal.addEventListener('abort', onAbort);
+  try {
+    while (!signal.aborted) {
+      const next = pending.shift();
+      if (!next) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
+      }
+      yield next.batch.map(toSourceDelivery);
+      next.done();
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    await Promise.all(subscriptions.map((s) => s.close()));
+  }
 }
 
 /** A bus delivery as the runner reads it: the source is `topic/partition`. */

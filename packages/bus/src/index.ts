@@ -16,7 +16,12 @@ export {
   type RelayOptions,
   type RelaySink,
 } from './relay.js';
-export { busEventSource, toSourceDelivery, type BusEventSourceOptions } from './event-source.js';
+export {
+  busEventSource,
+  handedBatches,
+  toSourceDelivery,
+  type BusEventSourceOptions,
+} from './event-source.js';
 export { InProcessBus, inProcessFeatures } from './in-process/in-process-bus.js';
 export type { InProcessBusOptions } from './in-process/options.js';
 export {
