@@ -1,7 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { createArticlesCommands, type ArticlesCommands } from '@fairflax/publishing-api';
-import { checkCoupling, startSystem, waitFor, type RunningSystem } from '@fairflax/testkit';
+import {
+  checkCoupling,
+  READ_SERVICES,
+  startSystem,
+  waitForPosition,
+  type RunningSystem,
+} from '@fairflax/testkit';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -10,17 +16,25 @@ const xml = new XMLParser({ ignoreAttributes: false });
 const asArray = <T>(v: T | T[] | undefined): T[] =>
   v === undefined ? [] : Array.isArray(v) ? v : [v];
 
-async function graphql(system: RunningSystem, query: string, headers: Record<string, string> = {}) {
+async function graphql(system: RunningSystem, query: string) {
   const res = await fetch(system.url('graph', '/graphql'), {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query }),
   });
   return { status: res.status, body: (await res.json()) as { data?: any; errors?: any[] } };
 }
 
-const after = (position: number) => ({ 'x-min-position': String(position) });
-const position = async (system: RunningSystem, service: 'graph' | 'rss' | 'sitemap') =>
+type ReadService = (typeof READ_SERVICES)[number];
+const reached = (
+  system: RunningSystem,
+  service: ReadService,
+  position: number,
+  timeoutMs?: number,
+) => waitForPosition(system.url(service, ''), position, { timeoutMs });
+const allReached = (system: RunningSystem, position: number) =>
+  Promise.all(READ_SERVICES.map((service) => reached(system, service, position)));
+const position = async (system: RunningSystem, service: ReadService) =>
   ((await (await fetch(system.url(service, '/healthz'))).json()) as { position: number }).position;
 
 describe('the event-sourced services, as real processes', { timeout: 90_000 }, () => {
@@ -52,7 +66,8 @@ describe('the event-sourced services, as real processes', { timeout: 90_000 }, (
   it("lists the sample newsroom's newest articles in the news sitemap right after a fresh start", async () => {
     const health = await fetch(`http://127.0.0.1:${system.ports.articlesMetrics}/healthz`);
     const { position: seeded } = (await health.json()) as { position: number };
-    const res = await fetch(system.url('sitemap', '/sitemap/news'), { headers: after(seeded) });
+    await reached(system, 'sitemap', seeded);
+    const res = await fetch(system.url('sitemap', '/sitemap/news'));
     expect(res.status).toBe(200);
     const locs = asArray(xml.parse(await res.text()).urlset.url).map((u: any) => u.loc);
     expect(locs).toContain('https://news.fairflax.example/articles/seed-0022');
@@ -71,7 +86,7 @@ describe('the event-sourced services, as real processes', { timeout: 90_000 }, (
     });
   });
 
-  it('shows a published article in rss, sitemap and graph once they reach its position (read-your-writes)', async () => {
+  it('shows a published article in rss, sitemap and graph once they reach its position', async () => {
     const authorId = 'rye-writer';
     await commands.registerAuthor({ authorId, name: 'Rye Writer' });
     const articleId = 'rye-article';
@@ -83,10 +98,9 @@ describe('the event-sourced services, as real processes', { timeout: 90_000 }, (
       authorId,
     });
     const published = await commands.publishArticle({ articleId });
+    await allReached(system, published.globalPosition);
 
-    const feed = await fetch(system.url('rss', '/feed/environment'), {
-      headers: after(published.globalPosition),
-    });
+    const feed = await fetch(system.url('rss', '/feed/environment'));
     expect(feed.status).toBe(200);
     const feedBody = await feed.text();
     expect(XMLValidator.validate(feedBody)).toBe(true);
@@ -95,9 +109,7 @@ describe('the event-sourced services, as real processes', { timeout: 90_000 }, (
     );
     expect(item.title).toBe(`Q&A: "Zürich" <café> 北京`);
 
-    const sitemap = await (
-      await fetch(system.url('sitemap', '/sitemap'), { headers: after(published.globalPosition) })
-    ).text();
+    const sitemap = await (await fetch(system.url('sitemap', '/sitemap'))).text();
     expect(asArray(xml.parse(sitemap).urlset.url).map((u: any) => u.loc)).toContain(
       `https://news.fairflax.example/articles/${articleId}`,
     );
@@ -105,7 +117,6 @@ describe('the event-sourced services, as real processes', { timeout: 90_000 }, (
     const { body } = await graphql(
       system,
       `{ article(id: "${articleId}") { status author { name } } }`,
-      after(published.globalPosition),
     );
     expect(body.data.article).toEqual({ status: 'PUBLISHED', author: { name: 'Rye Writer' } });
   });
@@ -121,29 +132,24 @@ describe('the event-sourced services, as real processes', { timeout: 90_000 }, (
       authorId,
     });
     const first = await commands.publishArticle({ articleId: 'renamed-1' });
-    const sitemapBefore = await (
-      await fetch(system.url('sitemap', '/sitemap'), { headers: after(first.globalPosition) })
-    ).text();
+    await reached(system, 'sitemap', first.globalPosition);
+    const sitemapBefore = await (await fetch(system.url('sitemap', '/sitemap'))).text();
     const lastmodBefore = asArray(xml.parse(sitemapBefore).urlset.url).find((u: any) =>
       u.loc.endsWith('/renamed-1'),
     ).lastmod;
 
     await new Promise((r) => setTimeout(r, 20)); // so the rename's timestamp differs from the publish
     const renamed = await commands.renameAuthor({ authorId, name: 'New Name' });
-    const h = after(renamed.globalPosition);
+    await allReached(system, renamed.globalPosition);
 
-    const feed = xml.parse(
-      await (await fetch(system.url('rss', '/feed/politics'), { headers: h })).text(),
-    );
+    const feed = xml.parse(await (await fetch(system.url('rss', '/feed/politics'))).text());
     const item = asArray(feed.rss.channel.item).find((i: any) => i.guid['#text'] === 'renamed-1');
     expect(item['dc:creator']).toBe('New Name');
 
-    const { body } = await graphql(system, '{ article(id: "renamed-1") { author { name } } }', h);
+    const { body } = await graphql(system, '{ article(id: "renamed-1") { author { name } } }');
     expect(body.data.article.author.name).toBe('New Name');
 
-    const sitemapAfter = await (
-      await fetch(system.url('sitemap', '/sitemap'), { headers: h })
-    ).text();
+    const sitemapAfter = await (await fetch(system.url('sitemap', '/sitemap'))).text();
     const lastmodAfter = asArray(xml.parse(sitemapAfter).urlset.url).find((u: any) =>
       u.loc.endsWith('/renamed-1'),
     ).lastmod;
@@ -158,10 +164,7 @@ describe('the event-sourced services, as real processes', { timeout: 90_000 }, (
 
   it('keeps serving while articles is down and catches up after it returns; a restarted reader resumes from its position', async () => {
     const before = await commands.registerAuthor({ name: 'Before Outage' });
-    await waitFor(
-      'rss to reach the position',
-      async () => (await position(system, 'rss')) >= before.globalPosition,
-    );
+    await reached(system, 'rss', before.globalPosition);
 
     await system.services.articles.stop();
     expect((await fetch(system.url('rss', '/feed'))).status).toBe(200);
@@ -182,13 +185,8 @@ describe('the event-sourced services, as real processes', { timeout: 90_000 }, (
       authorId: 'after-outage',
     });
     const published = await commands.publishArticle({ articleId: 'after-outage-1' });
-    for (const service of ['graph', 'rss', 'sitemap'] as const) {
-      await waitFor(
-        `${service} to reconnect and catch up`,
-        async () => (await position(system, service)) >= published.globalPosition,
-        20_000,
-      );
-    }
+    for (const service of READ_SERVICES)
+      await reached(system, service, published.globalPosition, 20_000);
     const feed = await (await fetch(system.url('rss', '/feed/business'))).text();
     expect(feed).toContain('Back online');
   });

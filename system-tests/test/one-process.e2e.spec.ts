@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createArticlesCommands } from '@fairflax/publishing-api';
-import { freeSystemPorts, startService, systemPortsEnv, waitFor } from '@fairflax/testkit';
+import {
+  freeSystemPorts,
+  startService,
+  systemPortsEnv,
+  waitFor,
+  waitForPosition,
+} from '@fairflax/testkit';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -31,9 +37,8 @@ describe('one-process mode (in-process bus)', { timeout: 90_000 }, () => {
       });
       const published = await commands.publishArticle({ articleId: 'solo-1' });
 
-      const feed = await fetch(`http://127.0.0.1:${ports.rss}/feed/lifestyle`, {
-        headers: { 'x-min-position': String(published.globalPosition) },
-      });
+      await waitForPosition(`http://127.0.0.1:${ports.rss}`, published.globalPosition);
+      const feed = await fetch(`http://127.0.0.1:${ports.rss}/feed/lifestyle`);
       expect(feed.status).toBe(200);
       expect(await feed.text()).toContain('One process, one bus');
       const health = (await (await fetch(`http://127.0.0.1:${ports.graph}/healthz`)).json()) as {

@@ -9,6 +9,7 @@ import {
   freeSystemPorts,
   systemPortsEnv,
   waitFor,
+  waitForPosition,
   tsNodeArgs,
   type SystemPorts,
 } from '@fairflax/testkit';
@@ -199,18 +200,14 @@ describe('pnpm start (the supervisor)', { timeout: 120_000 }, () => {
     );
     expect(published.errors).toBeUndefined();
     // rss reconnects to the new articles with its own backoff, then catches up.
-    const position = String(published.data!['publishArticle']!.globalPosition);
-    await waitFor(
-      'rss to serve the article written after the restart',
-      async () => {
-        const feed = await fetch(`http://127.0.0.1:${ports.rss}/feed/business`, {
-          headers: { 'x-min-position': position },
-        });
-        return feed.status === 200 && (await feed.text()).includes('Back again');
-      },
-      30_000,
-      250,
+    await waitForPosition(
+      `http://127.0.0.1:${ports.rss}`,
+      Number(published.data!['publishArticle']!.globalPosition),
+      { timeoutMs: 30_000 },
     );
+    const feed = await fetch(`http://127.0.0.1:${ports.rss}/feed/business`);
+    expect(feed.status).toBe(200);
+    expect(await feed.text()).toContain('Back again');
 
     for (const name of ['graph', 'rss', 'sitemap'])
       expect(supervisor.readyPids(name), name).toEqual(pids[name]);

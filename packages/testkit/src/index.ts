@@ -1,4 +1,5 @@
 export { canConnect, freePort, waitFor } from './ports.js';
+export { waitForPosition, type WaitForPositionOptions } from './read-position.js';
 export { RunningService, startService, tsNodeArgs, type ServiceSpec } from './process.js';
 export {
   freeSystemPorts,
