@@ -25,7 +25,8 @@ function openRunner(name: ProjectionName, path: string): ProjectionRunner {
   const db = openReadModel(path);
   if (name === 'graph') {
     const search = new ArticleSearch(db);
-    const runner = new ProjectionRunner(db, graphProjection, { onCommitted: search.onCommitted });
+    const runner = new ProjectionRunner(db, graphProjection);
+    runner.onCommitted(search.onCommitted);
     search.rebuild();
     return runner;
   }

@@ -2,13 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { toBusMessage } from '@fairflax/bus';
 import type { FairflaxEvent } from '@fairflax/events';
 import {
-  followSource,
+  DeadLetterParking,
   listDeadLetters,
+  pollReplayRequests,
+  requestReplay,
+  type DeadLetter,
+} from '@fairflax/operations';
+import {
+  followSource,
   openReadModel,
   ProjectionRunner,
-  requestReplay,
   type Database,
-  type DeadLetter,
   type Projection,
 } from '@fairflax/projections';
 import {
@@ -123,8 +127,8 @@ describe('dead letters on Kafka', () => {
         nextEvents(events).map((d) => toBusMessage(d.event)),
       );
 
-    // A read service's side, wired as publishing-api's followArticlesLog and deadLetterReporter
-    // do (the reporter itself wants a pino logger): letters go to the topic in the order parked.
+    // A read service's side, wired as operations' deadLetters extension does (its reporter
+    // wants a pino logger): letters go to the topic in the order parked.
     const source = await openEventSource({
       service: SERVICE,
       articlesAddress: '127.0.0.1:1',
@@ -135,18 +139,22 @@ describe('dead letters on Kafka', () => {
     const rules = { rejectPoison: true };
     const reported: DeadLetter[] = [];
     let deadLettersPublished = Promise.resolve();
-    const runner = new ProjectionRunner(openReadModel(':memory:'), authorJournal(rules), {
+    const parking = new DeadLetterParking(authorJournal(rules).name, {
       onParked: (letters) => {
         reported.push(...letters);
         deadLettersPublished = deadLettersPublished.then(() => source.deadLetter?.(letters));
       },
     });
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorJournal(rules), {
+      middleware: [parking],
+    });
     const { db } = runner;
     cleanup.push(() => {
       db.close();
     });
-    const following = followSource(runner, source, quietLogger, { replayPollMs: 50 });
+    const following = followSource(runner, source, quietLogger);
     cleanup.push(() => following.stop());
+    cleanup.push(pollReplayRequests(parking, runner, quietLogger, 50));
     /** Each parked event as `stream vN at position: reason, attempts: error`. */
     const parked = () =>
       listDeadLetters(db).map(

@@ -1,44 +1,17 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Sqlite from '@fairflax/sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openReadModel } from './database.js';
-import { formatProgress, rebuildReadModel } from './rebuild.js';
-import { ProjectionRunner } from './runner.js';
+import { ProjectionRunner, type ApplyMiddleware } from './runner.js';
 import {
   authorRegistered as registered,
   authorRenamed as renamed,
+  authorRows as rows,
+  authorsProjection,
   deliveriesOf,
 } from './testing.js';
-import type { Database, Delivery, EventSource, Projection } from './types.js';
-
-/**
- * A read model that counts events per author: small enough to check by hand. Registering
- * `lockedOn` fails as a locked database does: not the event's fault, so the batch rolls back.
- */
-const authorsProjection = (lockedOn?: string): Projection => ({
-  name: 'authors',
-  migrate: (db) =>
-    db.exec(
-      'CREATE TABLE IF NOT EXISTS authors (id TEXT PRIMARY KEY, name TEXT, changes INTEGER) STRICT',
-    ),
-  apply: (db, { event }) => {
-    if (event.type === 'AuthorRegistered') {
-      db.prepare('INSERT INTO authors VALUES (?, ?, 1)').run(event.data.authorId, event.data.name);
-      if (event.data.name === lockedOn)
-        throw new Sqlite.SqliteError(`database is locked at ${lockedOn}`, 'SQLITE_BUSY');
-    } else if (event.type === 'AuthorRenamed') {
-      db.prepare('UPDATE authors SET name = ?, changes = changes + 1 WHERE id = ?').run(
-        event.data.name,
-        event.data.authorId,
-      );
-    }
-  },
-});
-
-const rows = (db: Database) =>
-  db.prepare('SELECT id, name, changes FROM authors ORDER BY id').all();
+import type { Database, Delivery } from './types.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -112,23 +85,68 @@ describe('ProjectionRunner', () => {
 
   it('tells post-commit listeners what it applied, and only after a commit', () => {
     const seen: string[] = [];
-    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection('locked'), {
-      onCommitted: (events) => seen.push(...events.map((e) => e.streamId)),
-    });
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection('locked'));
+    runner.onCommitted((events) => seen.push(...events.map((e) => e.streamId)));
     runner.applyBatch(deliveriesOf([registered('a')]));
     expect(() =>
       runner.applyBatch(deliveriesOf([registered('b'), registered('locked', 'locked')], 1)),
     ).toThrowError();
     expect(seen).toEqual(['author-a']);
   });
+});
 
-  it('wakes a reader waiting for a position once it is applied, and times out otherwise', async () => {
-    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection());
-    const waiting = runner.waitForPosition(2, 5_000);
-    runner.applyBatch(deliveriesOf([registered('a'), registered('b')]));
-    await expect(waiting).resolves.toBe(true);
-    await expect(runner.waitForPosition(3, 10)).resolves.toBe(false);
-    await expect(runner.waitForPosition(1, 0)).resolves.toBe(true);
+describe('apply middleware', () => {
+  it('wraps each new delivery in order, and may set one aside while the position moves past it', () => {
+    const calls: string[] = [];
+    const settled: boolean[] = [];
+    const outer: ApplyMiddleware = {
+      wrap: (d, apply) => {
+        calls.push(`outer ${d.position}`);
+        return apply();
+      },
+    };
+    const skipB: ApplyMiddleware = {
+      wrap: (d, apply) => {
+        calls.push(`inner ${d.position}`);
+        return d.event.streamId === 'author-b' ? undefined : apply();
+      },
+      settle: (committed) => settled.push(committed),
+    };
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection(), {
+      middleware: [outer, skipB],
+    });
+    const batch = deliveriesOf([registered('a'), registered('b')]);
+    expect(runner.applyBatch(batch)).toEqual({ applied: 1, skipped: 0 });
+    expect(runner.applyBatch(batch)).toEqual({ applied: 0, skipped: 2 });
+
+    expect(calls).toEqual(['outer 1', 'inner 1', 'outer 2', 'inner 2']);
+    expect(settled).toEqual([true, true]);
+    expect(rows(runner.db)).toEqual([{ id: 'a', name: 'a', changes: 1 }]);
+    expect(runner.position('log')).toBe(2);
+  });
+
+  it('tells middleware the batch rolled back when the database fails', () => {
+    const settled: boolean[] = [];
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection('locked'), {
+      middleware: [{ wrap: (_d, apply) => apply(), settle: (c) => settled.push(c) }],
+    });
+    expect(() => runner.applyBatch(deliveriesOf([registered('x', 'locked')]))).toThrowError();
+    expect(settled).toEqual([false]);
+    expect(runner.position('log')).toBe(0);
+  });
+
+  it('applies events outside deliveries in one transaction and tells listeners once it commits', () => {
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection('locked'));
+    const seen: number[][] = [];
+    runner.onCommitted((events) => seen.push(events.map((e) => e.globalPosition)));
+    const [a, locked] = deliveriesOf([registered('a'), registered('l', 'locked')]);
+
+    expect(runner.applyOutsideDeliveries((apply) => apply(a!.event).streamId)).toBe('author-a');
+    expect(() => runner.applyOutsideDeliveries((apply) => apply(locked!.event))).toThrowError();
+
+    expect(seen).toEqual([[1]]);
+    expect(rows(runner.db)).toEqual([{ id: 'a', name: 'a', changes: 1 }]);
+    expect(runner.position('log')).toBe(0);
   });
 });
 
@@ -239,114 +257,5 @@ describe('transport offsets', () => {
       controller.signal,
     );
     expect(asked).toEqual([33, undefined]);
-  });
-});
-
-/** A source that hands out fixed batches and then the head-only empty batch of a live feed. */
-function fixedSource(batches: Delivery[][], state: { head: number }): EventSource {
-  return {
-    async *batches(from, signal) {
-      for (const batch of batches) {
-        if (signal.aborted) return;
-        yield batch.filter((d) => d.position > from(d.source));
-      }
-      while (!signal.aborted) {
-        await new Promise((r) => setTimeout(r, 5));
-        yield [];
-      }
-      void state;
-    },
-  };
-}
-
-describe('rebuildReadModel', () => {
-  it('replays from position 0 into a fresh file, reports progress and swaps it in', async () => {
-    const path = tempDb();
-    const old = new ProjectionRunner(openReadModel(path), authorsProjection());
-    old.applyBatch(deliveriesOf([registered('stale')]));
-    old.db.close();
-
-    const all = deliveriesOf([
-      registered('a'),
-      registered('b'),
-      renamed('a', 'A2'),
-      registered('c'),
-    ]);
-    const progress: number[] = [];
-    const result = await rebuildReadModel({
-      dbPath: path,
-      projection: authorsProjection(),
-      source: fixedSource([all.slice(0, 2), all.slice(2)], { head: 4 }),
-      headPosition: () => 4,
-      onProgress: (p) => progress.push(p.position),
-    });
-    expect(result).toMatchObject({ position: 4, head: 4, events: 4, parked: 0 });
-    expect(progress).toEqual([2, 4]);
-    const rebuilt = new ProjectionRunner(openReadModel(path), authorsProjection());
-    expect(rows(rebuilt.db)).toEqual([
-      { id: 'a', name: 'A2', changes: 2 },
-      { id: 'b', name: 'b', changes: 1 },
-      { id: 'c', name: 'c', changes: 1 },
-    ]);
-    expect(rebuilt.position('log')).toBe(4);
-  });
-
-  it('finishes past an event it cannot read, counting it as parked', async () => {
-    const path = tempDb();
-    const all = deliveriesOf([registered('a'), registered('b'), registered('c')]);
-    all[1] = { ...all[1]!, event: { ...all[1]!.event, type: 'NoSuchEvent' } };
-    const result = await rebuildReadModel({
-      dbPath: path,
-      projection: authorsProjection(),
-      source: fixedSource([all], { head: 3 }),
-      headPosition: () => 3,
-    });
-    expect(result).toMatchObject({ position: 3, events: 2, parked: 1 });
-    const rebuilt = new ProjectionRunner(openReadModel(path), authorsProjection());
-    expect(rows(rebuilt.db).map((r) => (r as { id: string }).id)).toEqual(['a', 'c']);
-  });
-
-  it('finishes at once on an empty log', async () => {
-    const path = tempDb();
-    const result = await rebuildReadModel({
-      dbPath: path,
-      projection: authorsProjection(),
-      source: fixedSource([], { head: 0 }),
-      headPosition: () => 0,
-    });
-    expect(result).toMatchObject({ position: 0, events: 0 });
-  });
-
-  it('leaves the old read model, and no half-built copy, when the source fails', async () => {
-    const path = tempDb();
-    const old = new ProjectionRunner(openReadModel(path), authorsProjection());
-    old.applyBatch(deliveriesOf([registered('kept')]));
-    old.db.close();
-    const all = deliveriesOf([registered('a'), registered('b')]);
-    const failing: EventSource = {
-      async *batches() {
-        yield all.slice(0, 1);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        throw new Error('articles unreachable');
-      },
-    };
-    await expect(
-      rebuildReadModel({
-        dbPath: path,
-        projection: authorsProjection(),
-        source: failing,
-        headPosition: () => 2,
-      }),
-    ).rejects.toThrow('articles unreachable');
-    expect(existsSync(`${path}.rebuild`)).toBe(false);
-    const kept = new ProjectionRunner(openReadModel(path), authorsProjection());
-    expect(rows(kept.db)).toEqual([{ id: 'kept', name: 'kept', changes: 1 }]);
-    kept.db.close();
-  });
-
-  it('draws a progress bar', () => {
-    expect(formatProgress({ position: 50, head: 100, events: 50, elapsedMs: 1000 }, 10)).toBe(
-      '[#####.....]  50%  50/100 events  50/s',
-    );
   });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import Sqlite from '@fairflax/sqlite';
 import type { StoredEvent } from '@fairflax/event-store';
 import { articleStream, authorStream, encodeEvent, type FairflaxEvent } from '@fairflax/events';
 import type { Database, Delivery, Projection } from './types.js';
@@ -165,3 +166,30 @@ export const authorRenamed = (authorId: string, name: string): FairflaxEvent => 
   type: 'AuthorRenamed',
   data: { authorId, name, previousName: '', renamedAt: '2026-01-02T00:00:00.000Z' },
 });
+
+/**
+ * A read model that counts events per author: small enough to check by hand. Registering
+ * `lockedOn` fails as a locked database does: not the event's fault, so the batch rolls back.
+ */
+export const authorsProjection = (lockedOn?: string): Projection => ({
+  name: 'authors',
+  migrate: (db) =>
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS authors (id TEXT PRIMARY KEY, name TEXT, changes INTEGER) STRICT',
+    ),
+  apply: (db, { event }) => {
+    if (event.type === 'AuthorRegistered') {
+      db.prepare('INSERT INTO authors VALUES (?, ?, 1)').run(event.data.authorId, event.data.name);
+      if (event.data.name === lockedOn)
+        throw new Sqlite.SqliteError(`database is locked at ${lockedOn}`, 'SQLITE_BUSY');
+    } else if (event.type === 'AuthorRenamed') {
+      db.prepare('UPDATE authors SET name = ?, changes = changes + 1 WHERE id = ?').run(
+        event.data.name,
+        event.data.authorId,
+      );
+    }
+  },
+});
+
+export const authorRows = (db: Database) =>
+  db.prepare('SELECT id, name, changes FROM authors ORDER BY id').all();

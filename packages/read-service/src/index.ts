@@ -1,18 +1,15 @@
 export {
-  deadLetterReporter,
-  followArticlesLog,
-  type DeadLetterReporter,
-  type FollowArticlesLogOptions,
+  openReadSide,
+  readModelPath,
   type FollowingLog,
+  type ReadSide,
+  type ReadSideContext,
+  type ReadSideExtension,
+  type ReadSideOptions,
 } from './read-side.js';
 export {
-  deadLettersMain,
-  rebuildMain,
   startReadService,
-  type HttpApp,
   type ReadService,
   type ReadServiceOptions,
   type ReadServiceParts,
 } from './service.js';
-export { runRebuildCli } from './rebuild-cli.js';
-export { runDeadLettersCli, type DeadLettersCliOptions } from './dead-letters-cli.js';

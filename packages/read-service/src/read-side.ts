@@ -1,18 +1,41 @@
 import type { FollowedSource } from '@fairflax/event-store';
-import { followSource, type DeadLetter, type ProjectionRunner } from '@fairflax/projections';
-import type { EnvReader, Logger } from '@fairflax/service-kit';
+import {
+  followSource,
+  openReadModel,
+  ProjectionRunner,
+  type ApplyMiddleware,
+  type Database,
+  type Projection,
+} from '@fairflax/projections';
+import { dataPath, type EnvReader, type Logger } from '@fairflax/service-kit';
 import { TRANSPORT_NAMES, TRANSPORTS } from '@fairflax/transports';
+import type { FastifyInstance } from 'fastify';
+import { readSideExtensions } from './extensions.js';
 
-export interface FollowArticlesLogOptions {
-  /** The read service: names its consumer group on a broker. */
-  service: string;
-  runner: ProjectionRunner;
+/** Something a read service runs beside its projection; `extensions.ts` lists them. */
+export interface ReadSideExtension {
+  /** Wrapped around the projection's apply. */
+  middleware?: ApplyMiddleware;
+  /** Once the service follows `source`; returns what stops it, called before the source closes. */
+  follow?(runner: ProjectionRunner, source: FollowedSource, logger: Logger): () => Promise<void>;
+  /** Hooks on the service's HTTP app, added before it listens. */
+  http?(app: FastifyInstance, runner: ProjectionRunner): void;
+}
+
+export interface ReadSideContext {
+  /** The projection's name: the rows of the read model it owns. */
+  projection: string;
   logger: Logger;
+}
+
+export interface ReadSideOptions {
+  /** Names the consumer group on a broker and the data file `<service>.sqlite`. */
+  service: string;
+  projection: Projection;
   env: EnvReader;
-  /** Use this source instead of the configured transport (one-process mode). */
+  logger: Logger;
+  /** Follow this source instead of the configured transport (one-process mode). */
   source?: FollowedSource;
-  /** The reporter given to the runner as `onParked`: it forwards to this source from now on. */
-  deadLetters?: DeadLetterReporter;
 }
 
 export interface FollowingLog {
@@ -20,15 +43,48 @@ export interface FollowingLog {
   stop: () => Promise<void>;
 }
 
+export interface ReadSide {
+  db: Database;
+  runner: ProjectionRunner;
+  /** Starts following the articles log: register commit listeners on the runner first. */
+  follow(): Promise<FollowingLog>;
+  /** Adds the extensions' hooks to the service's HTTP app, before it listens. */
+  extend(app: FastifyInstance): void;
+}
+
+export const readModelPath = (service: string, env: EnvReader) =>
+  dataPath(env, `${service}.sqlite`);
+
+/** A read model in its own file and the runner that keeps it, with this build's extensions. */
+export function openReadSide(options: ReadSideOptions): ReadSide {
+  const { service, projection, env, logger } = options;
+  const extensions = readSideExtensions({ projection: projection.name, logger });
+  const db = openReadModel(readModelPath(service, env));
+  const runner = new ProjectionRunner(db, projection, {
+    middleware: extensions.flatMap((e) => (e.middleware ? [e.middleware] : [])),
+  });
+  return {
+    db,
+    runner,
+    follow: () => followArticlesLog(options, runner, extensions),
+    extend: (app) => {
+      for (const e of extensions) e.http?.(app, runner);
+    },
+  };
+}
+
 /** Follows the articles log over TRANSPORT; the read model keeps serving while it is away. */
-export async function followArticlesLog(options: FollowArticlesLogOptions): Promise<FollowingLog> {
-  const { env, logger, runner } = options;
+async function followArticlesLog(
+  { service, env, logger, source: given }: ReadSideOptions,
+  runner: ProjectionRunner,
+  extensions: readonly ReadSideExtension[],
+): Promise<FollowingLog> {
   const transport = env.oneOf('TRANSPORT', TRANSPORT_NAMES, 'embedded');
   const articlesAddress = env.address('ARTICLES_ADDRESS', '127.0.0.1:50051');
   const source =
-    options.source ??
+    given ??
     (await TRANSPORTS[transport]!.openEventSource({
-      service: options.service,
+      service,
       articlesAddress,
       env,
       logger,
@@ -41,65 +97,14 @@ export async function followArticlesLog(options: FollowArticlesLogOptions): Prom
           );
       },
     }));
-  options.deadLetters?.forwardTo(source);
+  const stops = extensions.flatMap((e) => (e.follow ? [e.follow(runner, source, logger)] : []));
   const following = followSource(runner, source, logger);
   return {
-    status: () => ({ transport: options.source ? 'in-process' : transport, ...source.status() }),
+    status: () => ({ transport: given ? 'in-process' : transport, ...source.status() }),
     stop: async () => {
       await following.stop();
-      await options.deadLetters?.settled();
+      for (const stop of stops) await stop();
       await source.close();
     },
-  };
-}
-
-export interface DeadLetterReporter {
-  /** Pass as the runner's `onParked`. */
-  readonly onParked: (letters: readonly DeadLetter[]) => void;
-  /** Hands later letters to `source.deadLetter` too, when the transport has one. */
-  forwardTo(source: FollowedSource): void;
-  /** Resolves once the letters handed over so far are published (or failed to be). */
-  settled(): Promise<void>;
-}
-
-/**
- * Reports the events a projection parks: a warning each, and a copy to the transport's
- * dead-letter topic when it has one. Never throws back into the runner.
- */
-export function deadLetterReporter(logger: Logger): DeadLetterReporter {
-  let source: FollowedSource | undefined;
-  // One publication at a time, so copies reach the topic in the order they were parked.
-  let publishing = Promise.resolve();
-  return {
-    onParked: (letters) => {
-      for (const { projection, event, source: from, reason, error } of letters) {
-        logger.warn(
-          {
-            projection,
-            streamId: event.streamId,
-            position: event.globalPosition,
-            type: event.type,
-            source: from,
-            reason,
-            error,
-          },
-          'event parked as a dead letter; `dead-letters replay` applies it once fixed',
-        );
-      }
-      const target = source;
-      if (!target?.deadLetter) return;
-      publishing = publishing
-        .then(() => target.deadLetter?.(letters))
-        .catch((err: unknown) => {
-          logger.error(
-            { err, events: letters.length },
-            'could not publish parked events to the dead-letter topic; they stay parked in the read model',
-          );
-        });
-    },
-    forwardTo: (followed) => {
-      source = followed;
-    },
-    settled: () => publishing,
   };
 }

@@ -1,21 +1,8 @@
 import type { FollowedSource } from '@fairflax/event-store';
-import {
-  openReadModel,
-  ProjectionRunner,
-  type Database,
-  type Projection,
-} from '@fairflax/projections';
-import {
-  dataPath,
-  envReader,
-  runMain,
-  type Closer,
-  type EnvReader,
-  type Logger,
-} from '@fairflax/service-kit';
-import { runDeadLettersCli } from './dead-letters-cli.js';
-import { deadLetterReporter, followArticlesLog } from './read-side.js';
-import { runRebuildCli } from './rebuild-cli.js';
+import type { Database, Projection, ProjectionRunner } from '@fairflax/projections';
+import type { Closer, EnvReader, Logger } from '@fairflax/service-kit';
+import type { FastifyInstance } from 'fastify';
+import { openReadSide } from './read-side.js';
 
 /** What makes one read service: its name, its projection and its HTTP app. */
 export interface ReadService {
@@ -25,7 +12,7 @@ export interface ReadService {
   /** The path its listening line points at (`/feed`). */
   path: string;
   projection(env: EnvReader): Projection;
-  buildApp(parts: ReadServiceParts): Promise<HttpApp>;
+  buildApp(parts: ReadServiceParts): Promise<FastifyInstance>;
 }
 
 export interface ReadServiceParts {
@@ -36,19 +23,12 @@ export interface ReadServiceParts {
   logger: { level: string; name: string };
 }
 
-export interface HttpApp {
-  listen(options: { host: string; port: number }): Promise<unknown>;
-  close(): Promise<unknown>;
-}
-
 export interface ReadServiceOptions {
   env: EnvReader;
   logger: Logger;
   /** Follow this source instead of the configured transport (one-process mode). */
   source?: FollowedSource;
 }
-
-const dbFile = (name: string, env: EnvReader) => dataPath(env, `${name}.sqlite`);
 
 /**
  * A read service's composition root: its own read model, following the articles log, served
@@ -62,60 +42,30 @@ export async function startReadService(
   const host = env.string(`${prefix}_HOST`, '127.0.0.1');
   const port = env.port(`${prefix}_PORT`, service.defaultPort);
 
-  const db = openReadModel(dbFile(service.name, env));
-  const deadLetters = deadLetterReporter(logger);
-  const runner = new ProjectionRunner(db, service.projection(env), {
-    onParked: deadLetters.onParked,
-  });
-  const log = await followArticlesLog({
+  const side = openReadSide({
     service: service.name,
-    runner,
-    deadLetters,
-    logger,
+    projection: service.projection(env),
     env,
+    logger,
     source,
   });
+  const log = await side.follow();
   const app = await service.buildApp({
-    db,
-    runner,
+    db: side.db,
+    runner: side.runner,
     env,
     feedStatus: log.status,
     logger: { level: logger.level, name: service.name },
   });
+  side.extend(app);
   await app.listen({ host, port });
   logger.info(
-    { url: `http://${host}:${port}${service.path}`, position: runner.globalPosition() },
+    { url: `http://${host}:${port}${service.path}`, position: side.runner.globalPosition() },
     `${service.name} listening`,
   );
   return async () => {
     await app.close();
     await log.stop();
-    db.close();
+    side.db.close();
   };
-}
-
-/** `pnpm --filter @fairflax/<name> run rebuild [--articles host:port] [--db path]`; stop the service first. */
-export function rebuildMain(service: Pick<ReadService, 'name' | 'projection'>): void {
-  runMain(`${service.name} rebuild`, async () => {
-    const env = envReader();
-    await runRebuildCli({
-      service: service.name,
-      projection: service.projection(env),
-      defaultDbPath: dbFile(service.name, env),
-      defaultAddress: env.address('ARTICLES_ADDRESS', '127.0.0.1:50051'),
-    });
-  });
-}
-
-/** `pnpm --filter @fairflax/<name> dead-letters list|replay ...`; works while the service runs. */
-export function deadLettersMain(service: Pick<ReadService, 'name' | 'projection'>): void {
-  runMain(`${service.name} dead-letters`, () => {
-    const env = envReader();
-    process.exitCode = runDeadLettersCli({
-      service: service.name,
-      projection: service.projection(env).name,
-      defaultDbPath: dbFile(service.name, env),
-    });
-    return Promise.resolve();
-  });
 }

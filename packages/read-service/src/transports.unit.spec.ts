@@ -1,8 +1,10 @@
-import { ProjectionRunner, openReadModel } from '@fairflax/projections';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { envReader, type Logger } from '@fairflax/service-kit';
 import { TRANSPORT_NAMES, TRANSPORTS } from '@fairflax/transports';
 import { describe, expect, it } from 'vitest';
-import { followArticlesLog } from './read-side.js';
+import { openReadSide } from './read-side.js';
 
 const options = { service: 'rss', articlesAddress: '127.0.0.1:1', env: envReader({}) };
 const quiet = { info: () => {}, warn: () => {}, error: () => {} } as unknown as Logger;
@@ -21,20 +23,18 @@ describe('the transports of this build', () => {
   });
 
   it('refuses a TRANSPORT it does not have, naming the ones it has', async () => {
-    const db = openReadModel(':memory:');
-    const runner = new ProjectionRunner(db, {
-      name: 'nothing',
-      migrate: () => {},
-      apply: () => {},
+    const dataDir = mkdtempSync(join(tmpdir(), 'read-side-'));
+    const side = openReadSide({
+      service: 'rss',
+      projection: { name: 'nothing', migrate: () => {}, apply: () => {} },
+      logger: quiet,
+      env: envReader({ TRANSPORT: 'carrier-pigeon', DATA_DIR: dataDir }),
     });
-    await expect(
-      followArticlesLog({
-        service: 'rss',
-        runner,
-        logger: quiet,
-        env: envReader({ TRANSPORT: 'carrier-pigeon' }),
-      }),
-    ).rejects.toThrow(/TRANSPORT.*carrier-pigeon/);
-    db.close();
+    try {
+      await expect(side.follow()).rejects.toThrow(/TRANSPORT.*carrier-pigeon/);
+    } finally {
+      side.db.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

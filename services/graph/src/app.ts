@@ -1,17 +1,16 @@
 import type { Database, ProjectionRunner } from '@fairflax/projections';
-import { readYourWritesHook } from '@fairflax/projections';
 import type { ArticlesCommands } from '@fairflax/publishing-api';
 import { problemResponses } from '@fairflax/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { getOperationAST } from 'graphql';
-import mercurius from 'mercurius';
+import mercurius, { type IResolvers } from 'mercurius';
 import { formatGraphqlErrors } from './errors.js';
 import { graphqlOverHttp } from './graphql-over-http.js';
 import { checkCost, DEFAULT_LIMITS, limitRules, type GraphqlLimits } from './limits.js';
 import { GraphReadModel } from './read-model.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
 import { schema } from './schema.js';
-import type { ArticleStatsView } from './stats.js';
+import type { SchemaPart } from './extension.js';
 import type { ArticleSearch } from './search.js';
 
 const GRAPHQL_PATH = '/graphql';
@@ -22,8 +21,8 @@ export interface GraphDeps {
   runner: ProjectionRunner;
   search: ArticleSearch;
   commands: ArticlesCommands;
-  /** Kafka transport only. */
-  stats?: ArticleStatsView;
+  /** Added to the schema and resolvers (`extensions.ts`). */
+  extensions?: readonly SchemaPart[];
   feedStatus?: () => object;
   limits?: GraphqlLimits;
   logger?: boolean | object;
@@ -36,15 +35,11 @@ export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: deps.logger ?? false, ...problems.serverOptions });
   problems.install(app);
   const readModel = new GraphReadModel(deps.db);
-
-  const readYourWrites = readYourWritesHook(deps.runner);
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.url === GRAPHQL_PATH) await readYourWrites(request, reply);
-  });
+  const extensions = deps.extensions ?? [];
 
   await app.register(mercurius, {
-    schema,
-    resolvers: buildResolvers(readModel, deps.search, deps.commands, deps.stats),
+    schema: [schema, ...extensions.map((e) => e.typeDefs)].join('\n'),
+    resolvers: withExtensions(buildResolvers(readModel, deps.search, deps.commands), extensions),
     loaders: buildLoaders(readModel),
     path: GRAPHQL_PATH,
     graphiql: true,
@@ -69,4 +64,15 @@ export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
     feed: deps.feedStatus?.() ?? null,
   }));
   return app;
+}
+
+/** Each extension's fields join those of the same type. */
+function withExtensions(resolvers: IResolvers, extensions: readonly SchemaPart[]): IResolvers {
+  const merged: Record<string, unknown> = { ...resolvers };
+  for (const { resolvers: extra } of extensions) {
+    for (const [type, fields] of Object.entries(extra)) {
+      merged[type] = { ...(merged[type] as object | undefined), ...(fields as object) };
+    }
+  }
+  return merged as IResolvers;
 }

@@ -1,5 +1,5 @@
 import type { ArticlesCommands, CommandResult } from '@fairflax/publishing-api';
-import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
+import type { IResolvers, MercuriusLoaders } from 'mercurius';
 import { badUserInput, toGraphqlError } from './errors.js';
 import { checkCount, decodeCursor, encodeCursor } from './pagination.js';
 import {
@@ -10,9 +10,6 @@ import {
   type GraphReadModel,
 } from './read-model.js';
 import type { ArticleSearch } from './search.js';
-import type { ArticleStatsView } from './stats.js';
-
-const { ErrorWithProps } = mercurius;
 
 interface DraftArticleInput {
   title: string;
@@ -84,21 +81,7 @@ export function buildResolvers(
   readModel: GraphReadModel,
   search: ArticleSearch,
   articles: ArticlesCommands,
-  stats?: ArticleStatsView,
 ): IResolvers {
-  const statsSince = (kind: 'category' | 'author', since: string | null | undefined) => {
-    if (!stats) {
-      throw new ErrorWithProps(
-        `${kind}Stats comes from the stream processor, which runs on the Kafka transport (TRANSPORT=kafka)`,
-        { code: 'NOT_AVAILABLE' },
-        501,
-      );
-    }
-    const from = since == null ? new Date(Date.now() - 24 * 3_600_000) : new Date(since);
-    if (Number.isNaN(from.getTime()))
-      throw badUserInput(`since "${since}" is not an RFC 3339 time`);
-    return stats.list(kind, from.toISOString());
-  };
   const forward = async <A extends object>(
     mutation: string,
     args: A,
@@ -150,10 +133,6 @@ export function buildResolvers(
       },
       authors: () => readModel.authors(),
       author: (_: unknown, { id }: { id: string }) => readModel.author(id) ?? null,
-      categoryStats: (_: unknown, { since }: { since?: string | null }) =>
-        statsSince('category', since),
-      authorStats: (_: unknown, { since }: { since?: string | null }) =>
-        statsSince('author', since),
     },
     Mutation: {
       draftArticle: (_: unknown, args: { input: DraftArticleInput }) =>

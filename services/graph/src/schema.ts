@@ -46,15 +46,6 @@ export const schema = /* GraphQL */ `
     pageInfo: PageInfo!
   }
 
-  "published articles in one hour, counted by the stream processor"
-  type PublishedCount {
-    "the category, or the author id"
-    key: String!
-    "start of the hour, RFC 3339 UTC"
-    hour: String!
-    published: Int!
-  }
-
   type Query {
     "null when no article has this id"
     article(id: ID!): Article
@@ -70,10 +61,6 @@ export const schema = /* GraphQL */ `
     authors: [Author!]!
     "null when no author has this id"
     author(id: ID!): Author
-    "published articles per category per hour since (RFC 3339; default 24 hours ago), newest hour first; from the stream processor, so only on the Kafka transport"
-    categoryStats(since: String): [PublishedCount!]!
-    "published articles per author per hour, like categoryStats"
-    authorStats(since: String): [PublishedCount!]!
   }
 
   """

@@ -1,14 +1,12 @@
-import { openReadModel, ProjectionRunner } from '@fairflax/projections';
-import type { FollowedSource, FollowedTopic } from '@fairflax/event-store';
+import type { FollowedSource } from '@fairflax/event-store';
 import { createArticlesCommands } from '@fairflax/publishing-api';
-import { deadLetterReporter, followArticlesLog } from '@fairflax/read-service';
-import { TRANSPORT_NAMES, TRANSPORTS } from '@fairflax/transports';
-import { dataPath, type Closer, type EnvReader, type Logger } from '@fairflax/service-kit';
+import { openReadSide } from '@fairflax/read-service';
+import { type Closer, type EnvReader, type Logger } from '@fairflax/service-kit';
 import { buildApp } from './app.js';
 import { limitsFrom } from './limits.js';
 import { graphProjection } from './projection.js';
 import { ArticleSearch } from './search.js';
-import { ArticleStatsView } from './stats.js';
+import { GRAPH_EXTENSIONS } from './extensions.js';
 
 export interface GraphOptions {
   env: EnvReader;
@@ -27,55 +25,33 @@ export async function startGraph({ env, logger, source }: GraphOptions): Promise
   const articlesAddress = env.address('ARTICLES_ADDRESS', '127.0.0.1:50051');
   const limits = limitsFrom(env);
 
-  const db = openReadModel(dataPath(env, 'graph.sqlite'));
+  const side = openReadSide({ service: 'graph', projection: graphProjection, env, logger, source });
+  const { db, runner } = side;
   const search = new ArticleSearch(db);
-  const deadLetters = deadLetterReporter(logger);
-  const runner = new ProjectionRunner(db, graphProjection, {
-    onCommitted: search.onCommitted,
-    onParked: deadLetters.onParked,
-  });
+  runner.onCommitted(search.onCommitted);
   search.rebuild();
   logger.info({ position: runner.globalPosition(), searchable: search.size }, 'read model opened');
 
   const commands = createArticlesCommands(articlesAddress);
-  const log = await followArticlesLog({
-    service: 'graph',
-    runner,
-    deadLetters,
-    logger,
-    env,
-    source,
-  });
+  const log = await side.follow();
 
-  // On a broker, the stream processor's counts arrive on their own topic (categoryStats).
-  const transport = TRANSPORTS[env.oneOf('TRANSPORT', TRANSPORT_NAMES, 'embedded')]!;
-  let stats: ArticleStatsView | undefined;
-  let statsTopic: FollowedTopic | undefined;
-  if (transport.followTopic && !source) {
-    const view = new ArticleStatsView(db);
-    statsTopic = await transport.followTopic({
-      service: 'graph',
-      topic: 'article-stats',
-      env,
-      logger,
-      onRecords: (records) => {
-        const { rejected } = view.apply(records);
-        if (rejected.length > 0)
-          logger.warn({ keys: rejected }, 'ignored malformed article-stats records');
-      },
-    });
-    stats = view;
-  }
+  const extensions = await Promise.all(
+    GRAPH_EXTENSIONS.map(async (extension) => ({
+      typeDefs: extension.typeDefs,
+      ...(await extension.open({ db, env, logger, inProcess: source !== undefined })),
+    })),
+  );
   const app = await buildApp({
     db,
     runner,
     search,
     commands,
-    ...(stats && { stats }),
+    extensions,
     feedStatus: log.status,
     limits,
     logger: { level: logger.level, name: 'graph' },
   });
+  side.extend(app);
   await app.listen({ host, port });
   logger.info(
     { url: `http://${host}:${port}/graphql`, graphiql: `http://${host}:${port}/graphiql` },
@@ -83,7 +59,7 @@ export async function startGraph({ env, logger, source }: GraphOptions): Promise
   );
   return async () => {
     await app.close();
-    await statsTopic?.close();
+    for (const extension of extensions) await extension.close();
     await log.stop();
     commands.close();
     db.close();

@@ -1,4 +1,9 @@
+import type { FollowedTopic } from '@fairflax/event-store';
 import type { Database } from '@fairflax/projections';
+import { TRANSPORT_NAMES, TRANSPORTS } from '@fairflax/transports';
+import mercurius from 'mercurius';
+import { badUserInput } from './errors.js';
+import type { GraphExtension } from './extension.js';
 
 export interface ArticleStat {
   kind: 'category' | 'author';
@@ -78,3 +83,63 @@ function parseStat(value: Uint8Array): ArticleStat | undefined {
   }
   return undefined;
 }
+
+const typeDefs = /* GraphQL */ `
+  "published articles in one hour, counted by the stream processor"
+  type PublishedCount {
+    "the category, or the author id"
+    key: String!
+    "start of the hour, RFC 3339 UTC"
+    hour: String!
+    published: Int!
+  }
+
+  extend type Query {
+    "published articles per category per hour since (RFC 3339; default 24 hours ago), newest hour first; from the stream processor, so only on the Kafka transport"
+    categoryStats(since: String): [PublishedCount!]!
+    "published articles per author per hour, like categoryStats"
+    authorStats(since: String): [PublishedCount!]!
+  }
+`;
+
+/** The resolvers over `view`; without one (no broker) they answer NOT_AVAILABLE. */
+export function statsResolvers(view: ArticleStatsView | undefined) {
+  const since = (kind: ArticleStat['kind']) => (_: unknown, args: { since?: string | null }) => {
+    if (!view) {
+      throw new mercurius.ErrorWithProps(
+        `${kind}Stats comes from the stream processor, which runs on the Kafka transport (TRANSPORT=kafka)`,
+        { code: 'NOT_AVAILABLE' },
+        501,
+      );
+    }
+    const from = args.since == null ? new Date(Date.now() - 24 * 3_600_000) : new Date(args.since);
+    if (Number.isNaN(from.getTime()))
+      throw badUserInput(`since "${args.since}" is not an RFC 3339 time`);
+    return view.list(kind, from.toISOString());
+  };
+  return { Query: { categoryStats: since('category'), authorStats: since('author') } };
+}
+
+/** The stream processor's counts, which arrive on their own topic on a broker. */
+export const articleStats: GraphExtension = {
+  typeDefs,
+  async open({ db, env, logger, inProcess }) {
+    const transport = TRANSPORTS[env.oneOf('TRANSPORT', TRANSPORT_NAMES, 'embedded')]!;
+    if (!transport.followTopic || inProcess) {
+      return { resolvers: statsResolvers(undefined), close: () => Promise.resolve() };
+    }
+    const view = new ArticleStatsView(db);
+    const topic: FollowedTopic = await transport.followTopic({
+      service: 'graph',
+      topic: 'article-stats',
+      env,
+      logger,
+      onRecords: (records) => {
+        const { rejected } = view.apply(records);
+        if (rejected.length > 0)
+          logger.warn({ keys: rejected }, 'ignored malformed article-stats records');
+      },
+    });
+    return { resolvers: statsResolvers(view), close: () => Promise.resolve(topic.close()) };
+  },
+};

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
-import { ArticleStatsView } from './stats.js';
+import { articleStats, ArticleStatsView, statsResolvers } from './stats.js';
 import { graphReadSide, postGraphql, recordingCommands } from '../test/support.js';
 
 const record = (value: object | string) => ({
@@ -16,7 +16,7 @@ async function appWith(stats: boolean) {
     runner: side.runner,
     search: side.search,
     commands: recordingCommands(),
-    ...(view && { stats: view }),
+    extensions: [{ typeDefs: articleStats.typeDefs, resolvers: statsResolvers(view) }],
   });
   return { app, view };
 }

@@ -25,7 +25,8 @@ export interface GraphReadSide {
 export function graphReadSide(): GraphReadSide {
   const db = openReadModel(':memory:');
   const search = new ArticleSearch(db);
-  const runner = new ProjectionRunner(db, graphProjection, { onCommitted: search.onCommitted });
+  const runner = new ProjectionRunner(db, graphProjection);
+  runner.onCommitted(search.onCommitted);
   search.rebuild();
   const next = eventLog();
   const given = (...events: FairflaxEvent[]): BatchResult => runner.applyBatch(next(events));

@@ -1,5 +1,5 @@
 import { renderRssChannel } from '@fairflax/feed-xml';
-import { readYourWritesHook, type Database, type ProjectionRunner } from '@fairflax/projections';
+import type { Database, ProjectionRunner } from '@fairflax/projections';
 import { problemResponses, sendProblem } from '@fairflax/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { feedQueries } from './read-model.js';
@@ -20,7 +20,6 @@ export async function buildApp(deps: RssDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: deps.logger ?? false, ...problems.serverOptions });
   problems.install(app);
   const queries = feedQueries(deps.db);
-  app.addHook('onRequest', readYourWritesHook(deps.runner));
 
   const feed = (category: string | undefined, selfPath: string) => {
     const items =

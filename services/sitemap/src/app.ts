@@ -4,7 +4,7 @@ import {
   renderSitemap,
   SITEMAP_MAX_URLS,
 } from '@fairflax/feed-xml';
-import { readYourWritesHook, type Database, type ProjectionRunner } from '@fairflax/projections';
+import type { Database, ProjectionRunner } from '@fairflax/projections';
 import { problemResponses } from '@fairflax/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sitemapQueries } from './read-model.js';
@@ -30,7 +30,6 @@ export async function buildApp(deps: SitemapDeps): Promise<FastifyInstance> {
   const queries = sitemapQueries(deps.db);
   const now = deps.now ?? (() => new Date());
   const loc = (articleId: string) => articleLink(deps.publicUrl, articleId);
-  app.addHook('onRequest', readYourWritesHook(deps.runner));
 
   // Past 50,000 URLs a sitemap index would be needed; until then the newest are kept. Cached
   // until the read model moves (the news sitemap depends on the clock, so it is not).

@@ -1,7 +1,7 @@
-import type { DeadLetter } from '@fairflax/projections';
+import type { DeadLetter } from './dead-letter-store.js';
 import type { Logger } from '@fairflax/service-kit';
 import { describe, expect, it } from 'vitest';
-import { deadLetterReporter } from './read-side.js';
+import { deadLetterReporter } from './dead-letter-reporter.js';
 import type { FollowedSource } from '@fairflax/event-store';
 
 const letter = (globalPosition: number): DeadLetter => ({

@@ -1,6 +1,5 @@
 import type { DeadLetter, DeadLetterReason } from '@fairflax/event-store';
-import type { Statement } from './statements.js';
-import type { Database } from './types.js';
+import type { Database, Statement } from '@fairflax/projections';
 
 export type { DeadLetter, DeadLetterReason };
 

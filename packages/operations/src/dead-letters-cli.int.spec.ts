@@ -1,14 +1,11 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  listDeadLetters,
-  openReadModel,
-  ProjectionRunner,
-  type Projection,
-} from '@fairflax/projections';
+import { openReadModel, ProjectionRunner, type Projection } from '@fairflax/projections';
 import { eventLog } from '@fairflax/projections/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listDeadLetters } from './dead-letter-store.js';
+import { DeadLetterParking } from './dead-letters.js';
 import { runDeadLettersCli } from './dead-letters-cli.js';
 
 /** Rejects authors called "poison"; keeps no tables of its own. */
@@ -37,7 +34,9 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'dead-letters-cli-'));
   dbPath = join(dir, 'picky.sqlite');
   const db = openReadModel(dbPath);
-  new ProjectionRunner(db, pickyProjection).applyBatch(
+  new ProjectionRunner(db, pickyProjection, {
+    middleware: [new DeadLetterParking(pickyProjection.name)],
+  }).applyBatch(
     eventLog()([
       registered('a'),
       registered('b', 'poison'),

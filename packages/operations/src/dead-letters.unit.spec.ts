@@ -2,24 +2,32 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from '@fairflax/sqlite';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openReadModel } from './database.js';
 import {
-  isTransientError,
-  listDeadLetters,
-  requestReplay,
-  type DeadLetter,
-} from './dead-letters.js';
-import { followSource } from './follow.js';
-import { ProjectionRunner, type RunnerOptions } from './runner.js';
+  openReadModel,
+  ProjectionRunner,
+  type CommitListener,
+  type Database,
+  type ProjectedEvent,
+} from '@fairflax/projections';
 import {
   authorRegistered as registered,
   authorRenamed as renamed,
   eventLog,
   journalOf,
   journalProjection,
-} from './testing.js';
-import type { Database, Delivery, ProjectedEvent } from './types.js';
+} from '@fairflax/projections/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  isTransientError,
+  listDeadLetters,
+  requestReplay,
+  type DeadLetter,
+} from './dead-letter-store.js';
+import {
+  DeadLetterParking,
+  pollReplayRequests,
+  type DeadLetterParkingOptions,
+} from './dead-letters.js';
 
 const journal = (db: Database) => journalOf(db).map((e) => `${e.streamId}@${e.version}:${e.name}`);
 const parked = (db: Database) =>
@@ -31,14 +39,19 @@ const parked = (db: Database) =>
     error: l.error,
   }));
 
-function journalSide(options: RunnerOptions = {}, db = openReadModel(':memory:')) {
+type SideOptions = DeadLetterParkingOptions & { onCommitted?: CommitListener };
+
+/** A journal read model whose projection throws the fault set for an author's name. */
+function journalSide(options: SideOptions = {}, db = openReadModel(':memory:')) {
   const faults = new Map<string, Error>();
+  const parking = new DeadLetterParking('journal', options);
   const runner = new ProjectionRunner(
     db,
     journalProjection('journal', ({ name }) => faults.get(name)),
-    options,
+    { middleware: [parking] },
   );
-  return { runner, db, faults, next: eventLog() };
+  if (options.onCommitted) runner.onCommitted(options.onCommitted);
+  return { runner, parking, db, faults, next: eventLog() };
 }
 
 const dirs: string[] = [];
@@ -204,7 +217,7 @@ describe('poison events', () => {
 
 describe('replaying parked events', () => {
   /** Author b's registration fails, and b's rename waits behind it; a applies around them. */
-  function withParkedStream(options: RunnerOptions = {}) {
+  function withParkedStream(options: SideOptions = {}) {
     const side = journalSide(options);
     side.faults.set('poison', new Error('no such author'));
     side.runner.applyBatch(
@@ -224,18 +237,18 @@ describe('replaying parked events', () => {
     side.faults.clear();
     committed.length = 0;
 
-    expect(side.runner.hasReplayRequest()).toBe(false);
+    expect(side.parking.hasReplayRequest()).toBe(false);
     expect(requestReplay(side.db, { projection: 'journal', streamId: 'author-b' })).toEqual({
       events: 2,
       streams: 1,
     });
-    expect(side.runner.hasReplayRequest()).toBe(true);
-    expect(side.runner.replayRequested()).toEqual({ replayed: 2, stillParked: 0 });
+    expect(side.parking.hasReplayRequest()).toBe(true);
+    expect(side.parking.replayRequested(side.runner)).toEqual({ replayed: 2, stillParked: 0 });
 
     expect(journal(side.db).slice(-2)).toEqual(['author-b@1:poison', 'author-b@2:B2']);
     expect(committed.map((e) => e.globalPosition)).toEqual([2, 3]);
     expect(listDeadLetters(side.db)).toEqual([]);
-    expect(side.runner.hasReplayRequest()).toBe(false);
+    expect(side.parking.hasReplayRequest()).toBe(false);
 
     side.runner.applyBatch(side.next([renamed('b', 'B3')]));
     expect(journal(side.db).at(-1)).toBe('author-b@3:B3');
@@ -247,7 +260,7 @@ describe('replaying parked events', () => {
     side.faults.set('poison', new Error('still no such author'));
     requestReplay(side.db, { projection: 'journal' });
 
-    expect(side.runner.replayRequested()).toEqual({ replayed: 0, stillParked: 2 });
+    expect(side.parking.replayRequested(side.runner)).toEqual({ replayed: 0, stillParked: 2 });
 
     expect(parked(side.db)).toEqual([
       {
@@ -279,7 +292,7 @@ describe('replaying parked events', () => {
     requestReplay(side.db, { projection: 'journal' });
     side.runner.applyBatch(side.next([renamed('b', 'B3')]));
 
-    expect(side.runner.replayRequested()).toEqual({ replayed: 1, stillParked: 2 });
+    expect(side.parking.replayRequested(side.runner)).toEqual({ replayed: 1, stillParked: 2 });
 
     expect(journal(side.db).at(-1)).toBe('author-b@1:poison');
     expect(parked(side.db)).toEqual([
@@ -310,13 +323,13 @@ describe('replaying parked events', () => {
     side.faults.set('poison', new Sqlite.SqliteError('disk I/O error', 'SQLITE_IOERR'));
     requestReplay(side.db, { projection: 'journal' });
 
-    expect(() => side.runner.replayRequested()).toThrowError(/disk I\/O/);
+    expect(() => side.parking.replayRequested(side.runner)).toThrowError(/disk I\/O/);
 
     expect(parked(side.db).map((l) => l.attempts)).toEqual([1, 0]);
-    expect(side.runner.hasReplayRequest()).toBe(true);
+    expect(side.parking.hasReplayRequest()).toBe(true);
   });
 
-  it('is replayed by a following service between batches', async () => {
+  it('is replayed by the running service once the command marks it', async () => {
     const side = withParkedStream();
     side.faults.clear();
     const logged: string[] = [];
@@ -326,22 +339,14 @@ describe('replaying parked events', () => {
       warn: (_: object, m: string) => log(m),
       error: (_: object, m: string) => log(m),
     };
-    const idle = {
-      async *batches(_from: unknown, signal: AbortSignal): AsyncGenerator<readonly Delivery[]> {
-        while (!signal.aborted) {
-          await new Promise((r) => setTimeout(r, 5));
-          yield [];
-        }
-      },
-    };
-    const following = followSource(side.runner, idle, logger, { replayPollMs: 10 });
+    const stop = pollReplayRequests(side.parking, side.runner, logger, 10);
     try {
       requestReplay(side.db, { projection: 'journal' });
       const deadline = Date.now() + 2_000;
       while (listDeadLetters(side.db).length > 0 && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 10));
     } finally {
-      await following.stop();
+      stop();
     }
     expect(listDeadLetters(side.db)).toEqual([]);
     expect(journal(side.db).slice(-2)).toEqual(['author-b@1:poison', 'author-b@2:B2']);

@@ -1,7 +1,11 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
-import { openReadModel } from './database.js';
-import { ProjectionRunner } from './runner.js';
-import type { EventSource, Projection } from './types.js';
+import {
+  openReadModel,
+  ProjectionRunner,
+  type EventSource,
+  type Projection,
+} from '@fairflax/projections';
+import { DeadLetterParking } from './dead-letters.js';
 
 export interface RebuildProgress {
   position: number;
@@ -32,9 +36,10 @@ export async function rebuildReadModel(options: RebuildOptions): Promise<Rebuild
   // Nobody reads it before the rename, and a crash leaves a file to delete: fsync once, below.
   db.pragma('synchronous = OFF');
   let parked = 0;
-  const runner = new ProjectionRunner(db, projection, {
+  const parking = new DeadLetterParking(projection.name, {
     onParked: (letters) => (parked += letters.length),
   });
+  const runner = new ProjectionRunner(db, projection, { middleware: [parking] });
   const started = Date.now();
   let events = 0;
   const progress = (): RebuildProgress => ({

@@ -1,11 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import {
-  listDeadLetters,
-  openReadModel,
-  requestReplay,
-  type DeadLetter,
-} from '@fairflax/projections';
+import { openReadModel } from '@fairflax/projections';
+import { listDeadLetters, requestReplay, type DeadLetter } from './dead-letter-store.js';
 
 export interface DeadLettersCliOptions {
   service: string;
@@ -19,8 +15,8 @@ export interface DeadLettersCliOptions {
 }
 
 const usage = (service: string) => `usage:
-  pnpm --filter @fairflax/${service} dead-letters list [--stream <id>] [--json] [--db <path>]
-  pnpm --filter @fairflax/${service} dead-letters replay (--stream <id> | --all) [--db <path>]
+  pnpm dead-letters ${service} list [--stream <id>] [--json] [--db <path>]
+  pnpm dead-letters ${service} replay (--stream <id> | --all) [--db <path>]
 `;
 
 class UsageError extends Error {}

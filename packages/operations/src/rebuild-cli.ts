@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { formatProgress, rebuildReadModel, type Projection } from '@fairflax/projections';
+import type { Projection } from '@fairflax/projections';
 import { EmbeddedFeed } from '@fairflax/publishing-api';
 import { envReader } from '@fairflax/service-kit';
+import { formatProgress, rebuildReadModel } from './rebuild.js';
 import { withSilenceTimeout } from './silence-timeout.js';
 
 /** Articles stayed silent for REBUILD_TIMEOUT: the rebuild gave up, the read model is unchanged. */
@@ -13,15 +14,18 @@ class ArticlesSilentError extends Error {}
  * It reads articles' gRPC feed whatever TRANSPORT says, and gives up (exit code 1, the read
  * model unchanged) once articles has been silent for REBUILD_TIMEOUT seconds (30).
  *
- *   pnpm --filter @fairflax/rss run rebuild [--articles 127.0.0.1:50051] [--db path]
+ *   pnpm rebuild-read-model rss [--articles 127.0.0.1:50051] [--db path]
  */
 export async function runRebuildCli(options: {
   service: string;
   projection: Projection;
   defaultDbPath: string;
   defaultAddress: string;
+  /** The arguments after the read model's name. */
+  args: readonly string[];
 }): Promise<void> {
   const { values } = parseArgs({
+    args: [...options.args],
     options: { articles: { type: 'string' }, db: { type: 'string' } },
   });
   const address = values.articles ?? options.defaultAddress;
@@ -75,7 +79,7 @@ export async function runRebuildCli(options: {
     if (result.parked > 0) {
       write(
         `${result.parked} events could not be applied and are parked: ` +
-          `pnpm --filter @fairflax/${options.service} dead-letters list\n`,
+          `pnpm dead-letters ${options.service} list\n`,
       );
     }
   } catch (err) {

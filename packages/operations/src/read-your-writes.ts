@@ -1,4 +1,4 @@
-import type { ProjectionRunner } from './runner.js';
+import type { ProjectionRunner } from '@fairflax/projections';
 
 /** README, "How it fits together"; too late is a 503, never stale data presented as fresh. */
 export const MIN_POSITION_HEADER = 'x-min-position';
@@ -27,13 +27,59 @@ interface ConsistencyFailure {
 
 export type ConsistencyCheck = { ok: true } | ConsistencyFailure;
 
+interface Waiter {
+  position: number;
+  resolve: (reached: boolean) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** Readers waiting for the runner to reach a position; woken after each commit. */
+export class PositionWaiters {
+  private waiters: Waiter[] = [];
+
+  constructor(private readonly runner: ProjectionRunner) {
+    runner.onCommitted(() => this.wake());
+  }
+
+  reached(): number {
+    return this.runner.globalPosition();
+  }
+
+  /** Resolves false once `timeoutMs` passes first. */
+  waitFor(globalPosition: number, timeoutMs: number): Promise<boolean> {
+    if (this.runner.globalPosition() >= globalPosition) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        position: globalPosition,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          resolve(false);
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private wake(): void {
+    const reached = this.runner.globalPosition();
+    if (!this.waiters.some((w) => w.position <= reached)) return;
+    const ready = this.waiters.filter((w) => w.position <= reached);
+    this.waiters = this.waiters.filter((w) => w.position > reached);
+    for (const w of ready) {
+      clearTimeout(w.timer);
+      w.resolve(true);
+    }
+  }
+}
+
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
 /** Framework-free, so any HTTP layer (or a GraphQL argument) can use it. */
 export async function awaitMinPosition(
-  runner: ProjectionRunner,
+  waiters: PositionWaiters,
   minPositionRaw: string | undefined,
   timeoutRaw?: string,
 ): Promise<ConsistencyCheck> {
@@ -59,20 +105,21 @@ export async function awaitMinPosition(
     timeoutMs = Math.min(Number(timeoutRaw), MAX_WAIT_MS);
   }
   const wanted = Number(minPositionRaw);
-  if (await runner.waitForPosition(wanted, timeoutMs)) return { ok: true };
+  if (await waiters.waitFor(wanted, timeoutMs)) return { ok: true };
   return {
     ok: false,
     status: 503,
     title: 'Service Unavailable',
-    detail: `read model is at position ${runner.globalPosition()}, behind the requested ${wanted} after waiting ${timeoutMs} ms`,
+    detail: `read model is at position ${waiters.reached()}, behind the requested ${wanted} after waiting ${timeoutMs} ms`,
   };
 }
 
 export function readYourWritesHook(runner: ProjectionRunner) {
+  const waiters = new PositionWaiters(runner);
   return async (request: RequestLike, reply: ReplyLike): Promise<void> => {
     const query = (request.query ?? {}) as Record<string, string | undefined>;
     const check = await awaitMinPosition(
-      runner,
+      waiters,
       single(request.headers[MIN_POSITION_HEADER]) ?? query['minPosition'],
       single(request.headers[WAIT_TIMEOUT_HEADER]),
     );

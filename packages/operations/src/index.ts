@@ -1,0 +1,33 @@
+export { deadLetters, readYourWrites } from './read-side.js';
+export {
+  DeadLetterParking,
+  pollReplayRequests,
+  type DeadLetterParkingOptions,
+} from './dead-letters.js';
+export { deadLetterReporter, type DeadLetterReporter } from './dead-letter-reporter.js';
+export {
+  isTransientError,
+  listDeadLetters,
+  requestReplay,
+  type DeadLetter,
+  type DeadLetterFilter,
+  type DeadLetterReason,
+} from './dead-letter-store.js';
+export {
+  awaitMinPosition,
+  MIN_POSITION_HEADER,
+  POSITION_HEADER,
+  PositionWaiters,
+  readYourWritesHook,
+  WAIT_TIMEOUT_HEADER,
+  type ConsistencyCheck,
+} from './read-your-writes.js';
+export {
+  formatProgress,
+  rebuildReadModel,
+  type RebuildOptions,
+  type RebuildProgress,
+} from './rebuild.js';
+export { deadLettersMain, rebuildMain, type ReadModelOf } from './commands.js';
+export { runRebuildCli } from './rebuild-cli.js';
+export { runDeadLettersCli, type DeadLettersCliOptions } from './dead-letters-cli.js';

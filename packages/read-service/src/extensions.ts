@@ -1,0 +1,8 @@
+import { deadLetters, readYourWrites } from '@fairflax/operations';
+import type { ReadSideContext, ReadSideExtension } from './read-side.js';
+
+/** What a read service runs beside its projection. */
+export const readSideExtensions = (context: ReadSideContext): ReadSideExtension[] => [
+  deadLetters(context),
+  readYourWrites(),
+];

@@ -1,4 +1,0 @@
-import { deadLettersMain } from '@fairflax/read-service';
-import { rss } from './service.js';
-
-deadLettersMain(rss);

@@ -1,4 +1,0 @@
-import { rebuildMain } from '@fairflax/read-service';
-import { rss } from './service.js';
-
-rebuildMain(rss);

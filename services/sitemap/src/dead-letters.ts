@@ -1,4 +1,0 @@
-import { deadLettersMain } from '@fairflax/read-service';
-import { sitemap } from './service.js';
-
-deadLettersMain(sitemap);

@@ -1,4 +1,0 @@
-import { rebuildMain } from '@fairflax/read-service';
-import { sitemap } from './service.js';
-
-rebuildMain(sitemap);
