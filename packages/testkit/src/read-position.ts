@@ -5,8 +5,7 @@ export interface WaitForPositionOptions {
 
 /**
  * Until the read service at `serviceUrl` reports, on `/healthz`, a read model at `position` or
- * later; resolves with the position it reported. Waits from outside the service, so it works in
- * every tutorial step, with or without read-your-writes.
+ * later; resolves with the position it reported.
  */
 export async function waitForPosition(
   serviceUrl: string,

@@ -64,8 +64,8 @@ export const schema = /* GraphQL */ `
   }
 
   """
-  Where a command's events landed. Send globalPosition as the X-Min-Position header of a
-  later request to read your own write.
+  Where a command's events landed: a read service shows the write once the position its
+  /healthz reports reaches globalPosition.
   """
   type CommandResult {
     streamId: String!

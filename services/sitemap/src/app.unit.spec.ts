@@ -35,8 +35,7 @@ async function sitemap(options: { now?: () => Date; logger?: object } = {}) {
   const app = await buildApp({ db, runner, publicUrl: PUBLIC_URL, feedStatus, ...options });
   apps.push(app);
   const log = eventLog();
-  const get = (url: string, headers: Record<string, string> = {}) =>
-    app.inject({ method: 'GET', url, headers });
+  const get = (url: string) => app.inject({ method: 'GET', url });
   const urls = async (url: string) => {
     const res = await get(url);
     expect(res.statusCode).toBe(200);
@@ -265,32 +264,7 @@ describe('GET /sitemap/news, past its size limit', () => {
   });
 });
 
-describe('read-your-writes and health', () => {
-  it('answers 503 problem+json when the read model does not reach X-Min-Position in time', async () => {
-    const s = await sitemap();
-    s.apply(...story('a', 1));
-    const res = await s.get('/sitemap', { 'x-min-position': '3', 'x-wait-timeout-ms': '20' });
-    expect(res.statusCode).toBe(503);
-    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.headers['retry-after']).toBe('1');
-    expect(res.json()).toMatchObject({ status: 503, title: 'Service Unavailable' });
-  });
-
-  it('answers 200 with the awaited article once its position is applied', async () => {
-    const s = await sitemap();
-    s.apply(...story('a', 1));
-    const pending = s.get('/sitemap', { 'x-min-position': '4', 'x-wait-timeout-ms': '5000' });
-    await new Promise((r) => setTimeout(r, 20));
-    s.apply(...story('b', 2));
-    const res = await pending;
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['x-read-model-position']).toBe('4');
-    expect(asArray<any>(xml.parse(res.body).urlset.url).map((u) => idOf(u.loc))).toEqual([
-      'b',
-      'a',
-    ]);
-  });
-
+describe('GET /healthz', () => {
   it('reports the applied position and the event feed status on /healthz', async () => {
     const s = await sitemap();
     s.apply(registered('nadia', 'Nadia Rahman'), ...story('a', 1));
