@@ -11,6 +11,7 @@ export default tseslint.config(
       '**/coverage/**',
       'bench/results/**',
       'tutorial/steps/*/packages/**',
+      'tutorial/steps/*/services/**',
     ],
   },
   js.configs.recommended,
