@@ -18,6 +18,9 @@
  *                                     in full, the crash test too: a release check
  *     --readme                        then each branch's readme:check: its README's runnable
  *                                     blocks against its started system (default ports)
+ *   pnpm check                        no branches: type-check and lint this checkout (HEAD's
+ *                                     files) as one program, as each branch is; what .ci/run
+ *                                     runs for main (the same errors as pnpm typecheck and lint)
  *
  * Only committed files are used, so the branches are reproducible from a commit: the same
  * HEAD gives the same branch commits (dates and author come from HEAD and the manifest).
@@ -51,6 +54,7 @@ const { values } = parseArgs({
     'main-seconds': { type: 'string' },
     full: { type: 'boolean', default: false },
     readme: { type: 'boolean', default: false },
+    'this-checkout': { type: 'boolean', default: false },
   },
 });
 
@@ -70,7 +74,7 @@ const timings: { branch: string; phase: Phase; seconds: number; ok: boolean }[] 
 
 /** Runs one command of a phase; a phase of several commands adds up their times. */
 function run(cwd: string, phase: Phase, command: string, args: string[]): boolean {
-  const branch = cwd.split('/').pop() ?? cwd;
+  const branch = cwd.replace(/\/+$/, '').split('/').pop() ?? cwd;
   const shown = args.length > 12 ? [...args.slice(0, 12), `... (${args.length} args)`] : args;
   console.log(`\n$ (${branch}) ${command.split('/').pop()} ${shown.join(' ')}`);
   const started = Date.now();
@@ -86,7 +90,7 @@ function run(cwd: string, phase: Phase, command: string, args: string[]): boolea
 
 const minutes = (seconds: number) => `${Math.round(seconds / 60)} min`;
 
-function printTimings(): void {
+function printTimings(estimate = true): void {
   const branches = [...new Set(timings.map((t) => t.branch))];
   const seconds = (rows: typeof timings) => rows.reduce((sum, t) => sum + t.seconds, 0);
   const cell = (rows: typeof timings) =>
@@ -102,6 +106,7 @@ function printTimings(): void {
   }
   const own = seconds(timings.filter((t) => t.phase === 'int+e2e'));
   const each = seconds(timings) - own;
+  if (!estimate) return;
   console.log(`generating the branches: ${Math.round(generateSeconds)}s`);
   // Twice as many steps. Each branch installs, type-checks, lints and unit-tests all of its own
   // files (`each`); integration and end-to-end tests run once, where a step adds them (`own`).
@@ -138,9 +143,23 @@ function readJson(worktree: string, path: string): unknown {
 
 type PackageJson = Record<string, Record<string, string> | string | undefined>;
 
+/** pnpm-workspace.yaml's `packages` globs: a folder, or `folder/*` for its subfolders. */
+function isWorkspaceDir(worktree: string): (dir: string) => boolean {
+  const text = readFileSync(join(worktree, 'pnpm-workspace.yaml'), 'utf8');
+  const globs = (/^packages:[ \t]*\n((?:[ \t]+-.*\n?)*)/m.exec(text)?.[1] ?? '')
+    .split('\n')
+    .map((line) => /^\s+-\s+['"]?([^'"\s]+)/.exec(line)?.[1])
+    .filter((glob): glob is string => glob !== undefined);
+  return (dir) =>
+    globs.some((glob) =>
+      glob.endsWith('/*') ? posix.dirname(dir) === glob.slice(0, -2) : dir === glob,
+    );
+}
+
 function workspacePackages(worktree: string, tree: Tree): WorkspacePackage[] {
+  const inWorkspace = isWorkspaceDir(worktree);
   return [...tree.keys()]
-    .filter((path) => path.endsWith('/package.json'))
+    .filter((path) => path.endsWith('/package.json') && inWorkspace(posix.dirname(path)))
     .map((path) => {
       const json = (readJson(worktree, path) ?? {}) as PackageJson;
       const specs = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies']
@@ -383,7 +402,17 @@ function checkBranches(): boolean {
   }
 }
 
-if (values.check) {
+/** Type-checks and lints the checkout itself, as one program where it can be. */
+function checkThisCheckout(): boolean {
+  const program = branchProgram(repoRoot, 'this checkout', treeOf(repoRoot, 'HEAD'));
+  const ok = typecheckAndLint(repoRoot, program, { eslint: 'all', prettier: 'all' });
+  printTimings(false);
+  return ok;
+}
+
+if (values['this-checkout']) {
+  process.exit(checkThisCheckout() ? 0 : 1);
+} else if (values.check) {
   process.exit(checkBranches() ? 0 : 1);
 } else {
   try {
