@@ -1,4 +1,5 @@
 export { deadLetters, readYourWrites } from './read-side.js';
+export { responseCache } from './response-cache.js';
 export {
   DeadLetterParking,
   pollReplayRequests,

@@ -35,35 +35,20 @@ export async function buildApp(deps: RssDeps): Promise<FastifyInstance> {
     return renderRssChannel(channel, items);
   };
 
-  // Kept as UTF-8 bytes until the read model moves; only categories that exist are cached.
-  const rendered = new Map<string, { position: number; body: Buffer }>();
-  const cachedFeed = (category: string | undefined, selfPath: string): Buffer => {
-    const position = deps.runner.globalPosition();
-    const key = category ?? '';
-    const hit = rendered.get(key);
-    if (hit?.position === position) return hit.body;
-    const body = Buffer.from(feed(category, selfPath), 'utf8');
-    rendered.set(key, { position, body });
-    return body;
-  };
-
   app.get('/feed', (_request, reply) =>
-    reply.type('application/rss+xml; charset=utf-8').send(cachedFeed(undefined, '/feed')),
+    reply.type('application/rss+xml; charset=utf-8').send(feed(undefined, '/feed')),
   );
   app.get<{ Params: { category: string } }>('/feed/:category', (request, reply) => {
     const { category } = request.params;
     if (!CATEGORY_PATTERN.test(category)) {
       return sendProblem(reply, 400, 'Bad Request', `"${category}" is not a valid category`);
     }
-    if (
-      rendered.get(category)?.position !== deps.runner.globalPosition() &&
-      !queries.categoryKnown(category)
-    ) {
+    if (!queries.categoryKnown(category)) {
       return sendProblem(reply, 404, 'Not Found', `no article has been published in "${category}"`);
     }
     return reply
       .type('application/rss+xml; charset=utf-8')
-      .send(cachedFeed(category, `/feed/${category}`));
+      .send(feed(category, `/feed/${category}`));
   });
   app.get('/healthz', () => ({
     status: 'ok',

@@ -31,14 +31,8 @@ export async function buildApp(deps: SitemapDeps): Promise<FastifyInstance> {
   const now = deps.now ?? (() => new Date());
   const loc = (articleId: string) => articleLink(deps.publicUrl, articleId);
 
-  // Past 50,000 URLs a sitemap index would be needed; until then the newest are kept. Cached
-  // until the read model moves (the news sitemap depends on the clock, so it is not).
-  let rendered: { position: number; body: Buffer } | undefined;
+  // Past 50,000 URLs a sitemap index would be needed; until then the newest are kept.
   app.get('/sitemap', (request, reply) => {
-    const position = deps.runner.globalPosition();
-    if (rendered?.position === position) {
-      return reply.type('application/xml; charset=utf-8').send(rendered.body);
-    }
     const entries = queries.published(SITEMAP_MAX_URLS + 1);
     if (entries.length > SITEMAP_MAX_URLS) {
       entries.length = SITEMAP_MAX_URLS;
@@ -50,8 +44,7 @@ export async function buildApp(deps: SitemapDeps): Promise<FastifyInstance> {
     const xml = renderSitemap(
       entries.map((e) => ({ loc: loc(e.articleId), lastModified: e.lastModified })),
     );
-    rendered = { position, body: Buffer.from(xml, 'utf8') };
-    return reply.type('application/xml; charset=utf-8').send(rendered.body);
+    return reply.type('application/xml; charset=utf-8').send(xml);
   });
 
   app.get('/sitemap/news', (request, reply) => {
