@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { toBusMessage } from '@fairflax/bus';
 import type { FairflaxEvent } from '@fairflax/events';
 import {
+  DEAD_LETTER_TOPIC,
   DeadLetterParking,
+  deadLetterReporter,
   listDeadLetters,
   pollReplayRequests,
   requestReplay,
@@ -22,11 +24,11 @@ import {
   journalOf,
   journalProjection,
 } from '@fairflax/projections/testing';
-import { envReader } from '@fairflax/service-kit';
+import { envReader, type Logger } from '@fairflax/service-kit';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { kafkaForSuite, quietLogger, until } from '../test/kafka.js';
-import { DEAD_LETTER_TOPIC, KafkaBus, openEventSource } from './index.js';
+import { KafkaBus, openEventSource } from './index.js';
 
 const SERVICE = 'dead-letters-test';
 const POISON = 'poison';
@@ -127,8 +129,8 @@ describe('dead letters on Kafka', () => {
         nextEvents(events).map((d) => toBusMessage(d.event)),
       );
 
-    // A read service's side, wired as operations' deadLetters extension does (its reporter
-    // wants a pino logger): letters go to the topic in the order parked.
+    // A read service's side, wired as operations' deadLetters extension does: letters go to the
+    // topic in the order parked.
     const source = await openEventSource({
       service: SERVICE,
       articlesAddress: '127.0.0.1:1',
@@ -138,11 +140,12 @@ describe('dead letters on Kafka', () => {
     cleanup.push(() => source.close());
     const rules = { rejectPoison: true };
     const reported: DeadLetter[] = [];
-    let deadLettersPublished = Promise.resolve();
+    const reporter = deadLetterReporter(SERVICE, quietLogger as unknown as Logger);
+    reporter.forwardTo(source);
     const parking = new DeadLetterParking(authorJournal(rules).name, {
       onParked: (letters) => {
         reported.push(...letters);
-        deadLettersPublished = deadLettersPublished.then(() => source.deadLetter?.(letters));
+        reporter.onParked(letters);
       },
     });
     const runner = new ProjectionRunner(openReadModel(':memory:'), authorJournal(rules), {
@@ -199,7 +202,7 @@ describe('dead letters on Kafka', () => {
 
     // 1. Every parked event is on the dead-letter topic: the event's own record (key, bytes and
     // envelope headers, as on the author topic) plus who parked it, where it was, and why.
-    await deadLettersPublished;
+    await reporter.settled();
     const [log, deadLetters] = await Promise.all([
       readTopic(brokers(), authorTopic, 8),
       readTopic(brokers(), prefix + DEAD_LETTER_TOPIC, 3),

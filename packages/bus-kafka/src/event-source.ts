@@ -1,15 +1,9 @@
-import {
-  handedBatches,
-  toBusMessage,
-  type BusMessage,
-  type Delivery,
-  type Subscription,
-} from '@fairflax/bus';
+import { handedBatches, type Delivery, type Subscription } from '@fairflax/bus';
 import type {
-  DeadLetter,
   FollowedSource,
   FollowOptions,
   Delivery as SourceDelivery,
+  TopicRecord,
 } from '@fairflax/event-store';
 import { consoleLogger, kafkaConnection, type KafkaLogger } from '@fairflax/kafka-kit';
 import { groupIdFor } from './config.js';
@@ -18,9 +12,6 @@ import { KafkaBus } from './kafka-bus.js';
 
 /** The topics the articles relay writes (one per aggregate) and the read services follow. */
 export const ARTICLE_LOG_TOPICS: readonly string[] = ['author', 'article'];
-
-/** Where the read services put copies of the events they parked (after KAFKA_TOPIC_PREFIX). */
-export const DEAD_LETTER_TOPIC = 'dead-letters';
 
 export interface KafkaSourceStatus {
   transport: 'kafka';
@@ -50,7 +41,7 @@ class KafkaEventSource implements FollowedSource {
   private readonly brokers: string[];
   private readonly group: string;
   private readonly topics: string[];
-  private readonly deadLetterTopic: string;
+  private readonly topicPrefix: string;
   private readonly logger: KafkaLogger;
   private connected = false;
 
@@ -59,7 +50,7 @@ class KafkaEventSource implements FollowedSource {
     this.brokers = brokers;
     this.group = groupIdFor(options.service, options.env);
     this.topics = ARTICLE_LOG_TOPICS.map((topic) => topicPrefix + topic);
-    this.deadLetterTopic = topicPrefix + DEAD_LETTER_TOPIC;
+    this.topicPrefix = topicPrefix;
     this.logger = options.logger ?? consoleLogger;
     this.bus = new KafkaBus({
       brokers,
@@ -78,12 +69,8 @@ class KafkaEventSource implements FollowedSource {
     return { transport: 'kafka', brokers, group, topics, connected };
   }
 
-  deadLetter(letters: readonly DeadLetter[]): Promise<void> {
-    const service = this.options.service;
-    return this.bus.publish(
-      this.deadLetterTopic,
-      letters.map((letter) => deadLetterMessage(service, letter)),
-    );
+  publish(topic: string, records: readonly TopicRecord[]): Promise<void> {
+    return this.bus.publish(this.topicPrefix + topic, records);
   }
 
   close(): Promise<void> {
@@ -162,28 +149,4 @@ function startAt(readModel: ReadModel, source: string): number | undefined {
   const offset = readModel.offsetOf?.(source);
   if (offset !== undefined) return offset + 1;
   return readModel.from(source) === 0 ? 0 : undefined;
-}
-
-/**
- * A parked event plus who parked it, where and why. The read model's `dead_letters` table is
- * the record of truth; the topic is for alerting, and may hold a letter twice after a crash.
- */
-export function deadLetterMessage(service: string, letter: DeadLetter): BusMessage {
-  const message = toBusMessage(letter.event);
-  return {
-    key: message.key,
-    value: message.value,
-    headers: {
-      ...message.headers,
-      'dead-letter-service': service,
-      'dead-letter-projection': letter.projection,
-      'dead-letter-source': letter.source,
-      'dead-letter-position': String(letter.position),
-      ...(letter.offset === undefined ? {} : { 'dead-letter-offset': String(letter.offset) }),
-      'dead-letter-reason': letter.reason,
-      'dead-letter-error': letter.error,
-      'dead-letter-parked-at': letter.parkedAt,
-      'dead-letter-attempts': String(letter.attempts),
-    },
-  };
 }

@@ -1,13 +1,7 @@
 export { KafkaBus, kafkaFeatures } from './kafka-bus.js';
 export type { KafkaBusOptions } from './options.js';
 export type { KafkaSubscribeOptions } from './subscription.js';
-export {
-  ARTICLE_LOG_TOPICS,
-  DEAD_LETTER_TOPIC,
-  deadLetterMessage,
-  openEventSource,
-  type KafkaSourceStatus,
-} from './event-source.js';
+export { ARTICLE_LOG_TOPICS, openEventSource, type KafkaSourceStatus } from './event-source.js';
 export { kafkaTransport } from './transport.js';
 export {
   startKafkaRelay,

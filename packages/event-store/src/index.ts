@@ -7,7 +7,7 @@ export type {
   StoredEvent,
   SubscribeOptions,
 } from './port.js';
-export type { DeadLetter, DeadLetterReason, Delivery, EventSource } from './source.js';
+export type { Delivery, EventSource } from './source.js';
 export { ConcurrencyError } from './errors.js';
 export { InMemoryEventStore } from './in-memory.js';
 export type {
@@ -17,6 +17,7 @@ export type {
   FollowTopicOptions,
   RelayCheckpoint,
   RunningRelay,
+  TopicRecord,
   Transport,
   TransportLogger,
   TransportRelayOptions,

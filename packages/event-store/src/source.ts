@@ -20,23 +20,3 @@ export interface EventSource {
     offsetOf?: (source: string) => number | undefined,
   ): AsyncIterable<readonly Delivery[]>;
 }
-
-/** `sequenced` behind an earlier parked event of its stream, which never applies out of order. */
-export type DeadLetterReason = 'failed' | 'sequenced';
-
-/** A delivery a read model could not apply, parked in its own table. */
-export interface DeadLetter {
-  id: number;
-  projection: string;
-  source: string;
-  position: number;
-  offset: number | undefined;
-  /** As delivered: its bytes, not its decoded form. */
-  event: StoredEvent;
-  error: string;
-  reason: DeadLetterReason;
-  parkedAt: string;
-  /** 0 for an event only sequenced behind another. */
-  attempts: number;
-  replayRequested: boolean;
-}

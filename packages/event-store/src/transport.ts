@@ -1,5 +1,5 @@
 import type { EventStore } from './port.js';
-import type { DeadLetter, EventSource } from './source.js';
+import type { EventSource } from './source.js';
 import type { EnvReader } from '@fairflax/service-kit';
 
 /** What a transport logs through (a service-kit logger fits). */
@@ -33,8 +33,15 @@ export interface FollowOptions {
 export interface FollowedSource extends EventSource {
   status(): object;
   close(): Promise<void> | void;
-  /** Copies of parked events, after the parking committed; a failure is logged, not retried. */
-  deadLetter?(letters: readonly DeadLetter[]): Promise<void>;
+  /** Writes records to another topic of the transport (named without the deployment's prefix). */
+  publish?(topic: string, records: readonly TopicRecord[]): Promise<void>;
+}
+
+export interface TopicRecord {
+  /** Partitioning key. */
+  key: string;
+  value: Uint8Array;
+  headers: Readonly<Record<string, string>>;
 }
 
 export interface TransportRelayOptions {

@@ -1,11 +1,15 @@
-import type { FollowedSource } from '@fairflax/event-store';
+import { toBusMessage } from '@fairflax/bus';
+import type { FollowedSource, TopicRecord } from '@fairflax/event-store';
 import type { Logger } from '@fairflax/service-kit';
 import type { DeadLetter } from './dead-letter-store.js';
+
+/** Where a read service puts copies of the events it parked, on a transport with topics. */
+export const DEAD_LETTER_TOPIC = 'dead-letters';
 
 export interface DeadLetterReporter {
   /** Pass as the runner's `onParked`. */
   readonly onParked: (letters: readonly DeadLetter[]) => void;
-  /** Hands later letters to `source.deadLetter` too, when the transport has one. */
+  /** Publishes later letters on `source`'s dead-letter topic too, when it has topics. */
   forwardTo(source: FollowedSource): void;
   /** Resolves once the letters handed over so far are published (or failed to be). */
   settled(): Promise<void>;
@@ -15,7 +19,7 @@ export interface DeadLetterReporter {
  * Reports the events a projection parks: a warning each, and a copy to the transport's
  * dead-letter topic when it has one. Never throws back into the runner.
  */
-export function deadLetterReporter(logger: Logger): DeadLetterReporter {
+export function deadLetterReporter(service: string, logger: Logger): DeadLetterReporter {
   let source: FollowedSource | undefined;
   // One publication at a time, so copies reach the topic in the order they were parked.
   let publishing = Promise.resolve();
@@ -36,9 +40,10 @@ export function deadLetterReporter(logger: Logger): DeadLetterReporter {
         );
       }
       const target = source;
-      if (!target?.deadLetter) return;
+      if (!target?.publish) return;
+      const records = letters.map((letter) => deadLetterMessage(service, letter));
       publishing = publishing
-        .then(() => target.deadLetter?.(letters))
+        .then(() => target.publish?.(DEAD_LETTER_TOPIC, records))
         .catch((err: unknown) => {
           logger.error(
             { err, events: letters.length },
@@ -50,5 +55,29 @@ export function deadLetterReporter(logger: Logger): DeadLetterReporter {
       source = followed;
     },
     settled: () => publishing,
+  };
+}
+
+/**
+ * A parked event plus who parked it, where and why. The read model's `dead_letters` table is
+ * the record of truth; the topic is for alerting, and may hold a letter twice after a crash.
+ */
+export function deadLetterMessage(service: string, letter: DeadLetter): TopicRecord {
+  const message = toBusMessage(letter.event);
+  return {
+    key: message.key,
+    value: message.value,
+    headers: {
+      ...message.headers,
+      'dead-letter-service': service,
+      'dead-letter-projection': letter.projection,
+      'dead-letter-source': letter.source,
+      'dead-letter-position': String(letter.position),
+      ...(letter.offset === undefined ? {} : { 'dead-letter-offset': String(letter.offset) }),
+      'dead-letter-reason': letter.reason,
+      'dead-letter-error': letter.error,
+      'dead-letter-parked-at': letter.parkedAt,
+      'dead-letter-attempts': String(letter.attempts),
+    },
   };
 }

@@ -2,7 +2,7 @@ import type { DeadLetter } from './dead-letter-store.js';
 import type { Logger } from '@fairflax/service-kit';
 import { describe, expect, it } from 'vitest';
 import { deadLetterReporter } from './dead-letter-reporter.js';
-import type { FollowedSource } from '@fairflax/event-store';
+import type { FollowedSource, TopicRecord } from '@fairflax/event-store';
 
 const letter = (globalPosition: number): DeadLetter => ({
   id: globalPosition,
@@ -35,17 +35,20 @@ function recordingLogger() {
   return { lines, logger: { warn: at('warn'), error: at('error') } as unknown as Logger };
 }
 
-const sourceWith = (deadLetter?: FollowedSource['deadLetter']): FollowedSource => ({
+const sourceWith = (publish?: FollowedSource['publish']): FollowedSource => ({
   batches: async function* () {},
   status: () => ({}),
   close: () => undefined,
-  ...(deadLetter && { deadLetter }),
+  ...(publish && { publish }),
 });
+
+const positionsOf = (records: readonly TopicRecord[]) =>
+  records.map((r) => Number(r.headers['dead-letter-position']));
 
 describe('deadLetterReporter', () => {
   it('logs a warning naming the stream, position and error of each parked event', () => {
     const { lines, logger } = recordingLogger();
-    deadLetterReporter(logger).onParked([letter(7)]);
+    deadLetterReporter('rss', logger).onParked([letter(7)]);
     expect(lines).toEqual([
       {
         level: 'warn',
@@ -62,28 +65,41 @@ describe('deadLetterReporter', () => {
 
   it('hands the letters, in order, to a transport with a dead-letter topic', async () => {
     const { logger } = recordingLogger();
-    const published: number[][] = [];
-    const reporter = deadLetterReporter(logger);
+    const published: { topic: string; positions: number[] }[] = [];
+    const headers: Record<string, string>[] = [];
+    const reporter = deadLetterReporter('rss', logger);
     reporter.forwardTo(
-      sourceWith(async (letters) => {
-        await new Promise((r) => setTimeout(r, letters[0]!.position === 1 ? 20 : 0));
-        published.push(letters.map((l) => l.position));
+      sourceWith(async (topic, records) => {
+        await new Promise((r) => setTimeout(r, positionsOf(records)[0] === 1 ? 20 : 0));
+        published.push({ topic, positions: positionsOf(records) });
+        headers.push(...records.map((r) => r.headers));
       }),
     );
     reporter.onParked([letter(1)]);
     reporter.onParked([letter(2), letter(3)]);
     await reporter.settled();
-    expect(published).toEqual([[1], [2, 3]]);
+    expect(published).toEqual([
+      { topic: 'dead-letters', positions: [1] },
+      { topic: 'dead-letters', positions: [2, 3] },
+    ]);
+    expect(headers[0]).toMatchObject({
+      'dead-letter-service': 'rss',
+      'dead-letter-projection': 'rss-v1',
+      'dead-letter-reason': 'failed',
+      'dead-letter-error': 'Error: boom',
+      'dead-letter-offset': '101',
+    });
   });
 
   it('logs a failed publication instead of throwing, and keeps publishing later letters', async () => {
     const { lines, logger } = recordingLogger();
     const published: number[] = [];
-    const reporter = deadLetterReporter(logger);
+    const reporter = deadLetterReporter('rss', logger);
     reporter.forwardTo(
-      sourceWith((letters) => {
-        if (letters[0]!.position === 1) return Promise.reject(new Error('broker down'));
-        published.push(letters[0]!.position);
+      sourceWith((_topic, records) => {
+        const [position] = positionsOf(records);
+        if (position === 1) return Promise.reject(new Error('broker down'));
+        published.push(position!);
         return Promise.resolve();
       }),
     );
@@ -102,7 +118,7 @@ describe('deadLetterReporter', () => {
 
   it('only logs when the transport has no dead-letter topic', async () => {
     const { lines, logger } = recordingLogger();
-    const reporter = deadLetterReporter(logger);
+    const reporter = deadLetterReporter('rss', logger);
     reporter.forwardTo(sourceWith());
     reporter.onParked([letter(1)]);
     await reporter.settled();

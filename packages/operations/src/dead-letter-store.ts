@@ -1,7 +1,25 @@
-import type { DeadLetter, DeadLetterReason } from '@fairflax/event-store';
+import type { StoredEvent } from '@fairflax/event-store';
 import type { Database, Statement } from '@fairflax/projections';
 
-export type { DeadLetter, DeadLetterReason };
+/** `sequenced` behind an earlier parked event of its stream, which never applies out of order. */
+export type DeadLetterReason = 'failed' | 'sequenced';
+
+/** A delivery a read model could not apply, parked in its own table. */
+export interface DeadLetter {
+  id: number;
+  projection: string;
+  source: string;
+  position: number;
+  offset: number | undefined;
+  /** As delivered: its bytes, not its decoded form. */
+  event: StoredEvent;
+  error: string;
+  reason: DeadLetterReason;
+  parkedAt: string;
+  /** 0 for an event only sequenced behind another. */
+  attempts: number;
+  replayRequested: boolean;
+}
 
 export type NewDeadLetter = Omit<DeadLetter, 'id' | 'replayRequested'>;
 

@@ -5,7 +5,12 @@ export {
   pollReplayRequests,
   type DeadLetterParkingOptions,
 } from './dead-letters.js';
-export { deadLetterReporter, type DeadLetterReporter } from './dead-letter-reporter.js';
+export {
+  DEAD_LETTER_TOPIC,
+  deadLetterMessage,
+  deadLetterReporter,
+  type DeadLetterReporter,
+} from './dead-letter-reporter.js';
 export {
   isTransientError,
   listDeadLetters,

@@ -13,8 +13,9 @@ const HEALTH_PATH = '/healthz';
  * copy on the transport's dead-letter topic when it has one) and replays what the
  * `dead-letters replay` command marks.
  */
-export function deadLetters({ projection, logger }: { projection: string; logger: Logger }) {
-  const reporter = deadLetterReporter(logger);
+export function deadLetters(context: { service: string; projection: string; logger: Logger }) {
+  const { service, projection, logger } = context;
+  const reporter = deadLetterReporter(service, logger);
   const parking = new DeadLetterParking(projection, { onParked: reporter.onParked });
   return {
     middleware: parking,

@@ -23,6 +23,8 @@ export interface ReadSideExtension {
 }
 
 export interface ReadSideContext {
+  /** The read service's name. */
+  service: string;
   /** The projection's name: the rows of the read model it owns. */
   projection: string;
   logger: Logger;
@@ -58,7 +60,7 @@ export const readModelPath = (service: string, env: EnvReader) =>
 /** A read model in its own file and the runner that keeps it, with this build's extensions. */
 export function openReadSide(options: ReadSideOptions): ReadSide {
   const { service, projection, env, logger } = options;
-  const extensions = readSideExtensions({ projection: projection.name, logger });
+  const extensions = readSideExtensions({ service, projection: projection.name, logger });
   const db = openReadModel(readModelPath(service, env));
   const runner = new ProjectionRunner(db, projection, {
     middleware: extensions.flatMap((e) => (e.middleware ? [e.middleware] : [])),
