@@ -19,7 +19,7 @@ curl -s localhost:4003/sitemap
 - a list item:
 
   \`\`\`sh runnable
-  npx -y pnpm@10 dead-letters graph list
+  npx -y pnpm@10 demo:coupling
     indented more
   \`\`\`
 
@@ -41,14 +41,14 @@ describe('runnableBlocks', () => {
   it('returns only the blocks fenced as sh runnable, in README order', () => {
     expect(runnableBlocks(README).map((b) => b.script)).toEqual([
       'curl -s localhost:4002/feed\ncurl -s localhost:4003/sitemap\n',
-      'npx -y pnpm@10 dead-letters graph list\n  indented more\n',
+      'npx -y pnpm@10 demo:coupling\n  indented more\n',
     ]);
   });
 
   const lineOf = (text: string) => README.split('\n').indexOf(text) + 1;
   const firstCommands = [
     lineOf('curl -s localhost:4002/feed'),
-    lineOf('  npx -y pnpm@10 dead-letters graph list'),
+    lineOf('  npx -y pnpm@10 demo:coupling'),
   ];
 
   it("numbers each block by its first command's line", () => {
