@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources through the "source" export condition.
@@ -19,6 +20,9 @@ export default defineConfig({
   resolve,
   ssr: { resolve: { conditions: resolve.conditions, externalConditions: ['source'] } },
   test: {
+    // Integration and end-to-end files mostly wait on servers and child processes: one file per
+    // core (vitest's default leaves one core idle, running them one at a time on 2 cores).
+    maxWorkers: Math.min(availableParallelism(), 4),
     projects: [
       {
         extends: true,
