@@ -21,9 +21,12 @@ export interface Ratio {
   label: string;
   unit: RatioSpec['unit'];
   value: Summary;
-  target: number;
-  /** The median reaches the target. Reported, never asserted. */
-  met: boolean;
+  /** Undefined: reported for comparison only. */
+  target: number | undefined;
+  /** The target is a ceiling. */
+  atMost: boolean;
+  /** The median reaches the target (is at most it, for a ceiling). Reported, never asserted. */
+  met: boolean | undefined;
 }
 
 export interface BenchReport {
@@ -57,6 +60,11 @@ export class Recorder {
   }
 }
 
+function metTarget(median: number, spec: Pick<RatioSpec, 'target' | 'atMost'>) {
+  if (spec.target === undefined) return undefined;
+  return spec.atMost ? median <= spec.target : median >= spec.target;
+}
+
 /** Runs are paired by index. */
 export function computeRatios(figures: Record<string, Figure>, specs = RATIOS): Ratio[] {
   const out: Ratio[] = [];
@@ -72,7 +80,8 @@ export function computeRatios(figures: Record<string, Figure>, specs = RATIOS): 
       unit: spec.unit,
       value,
       target: spec.target,
-      met: value.median >= spec.target,
+      atMost: spec.atMost ?? false,
+      met: metTarget(value.median, spec),
     });
   }
   return out;
@@ -106,8 +115,8 @@ export function renderRatioTable(ratios: readonly Ratio[]): string {
         f(r.value.min),
         f(r.value.median),
         f(r.value.max),
-        `≥ ${f(r.target)}`,
-        r.met ? 'yes' : '**no**',
+        r.target === undefined ? '–' : `${r.atMost ? '≤' : '≥'} ${f(r.target)}`,
+        r.met === undefined ? '–' : r.met ? 'yes' : '**no**',
       ]),
     );
   }

@@ -5,6 +5,7 @@ import {
   formatNumber,
   Recorder,
   renderMarkdown,
+  renderRatioTable,
   type BenchReport,
   type Figure,
   type MachineInfo,
@@ -95,6 +96,24 @@ describe('computeRatios', () => {
     };
     const [ratio] = computeRatios({ 'rebuild.rss': figure('rebuild.rss', [60_000]) }, [absolute]);
     expect(ratio).toMatchObject({ met: true, value: { median: 60_000 } });
+  });
+
+  it('judges a ceiling met at or below it, and a figure without a target not at all', () => {
+    const memory = figure('memory.articles', [110, 130, 125]);
+    const ceiling: RatioSpec = {
+      id: 'm',
+      label: 'articles memory',
+      numerator: 'memory.articles',
+      target: 120,
+      atMost: true,
+      unit: 'MB',
+    };
+    expect(computeRatios({ 'memory.articles': memory }, [ceiling])[0]?.met).toBe(false);
+    const lower = { 'memory.articles': figure('memory.articles', [100, 110, 130]) };
+    expect(computeRatios(lower, [ceiling])[0]?.met).toBe(true);
+    const plain = computeRatios(lower, [{ ...ceiling, target: undefined }])[0];
+    expect(plain).toMatchObject({ target: undefined, met: undefined });
+    expect(renderRatioTable([plain!])).toContain('| articles memory | 100 | 110 | 130 | – | – |');
   });
 
   it('leaves out ratios whose figures were not measured', () => {

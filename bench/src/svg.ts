@@ -16,16 +16,26 @@ export function escapeSvgText(text: string): string {
     .replace(/"/g, '&quot;');
 }
 
+/** How far a value goes toward the ratio's target: 1 is the target, more is better. */
+export function reached(r: Ratio, value: number): number {
+  const target = r.target ?? value;
+  return r.atMost ? target / value : value / target;
+}
+
 export function axisMaximum(ratios: readonly Ratio[]): number {
-  const highest = Math.max(2, ...ratios.map((r) => r.value.max / r.target));
+  const highest = Math.max(
+    2,
+    ...ratios.map((r) => Math.max(reached(r, r.value.min), reached(r, r.value.max))),
+  );
   return Math.ceil(highest);
 }
 
 /** Each ratio as a fraction of its target, so all share one axis: bar = median, whisker = range. */
 export function renderRatioChart(
-  ratios: readonly Ratio[],
-  title = 'Measured ÷ target (median; whiskers: min–max)',
+  all: readonly Ratio[],
+  title = 'Measured ÷ target (median; whiskers: min–max; for a ceiling, target ÷ measured)',
 ): string {
+  const ratios = all.filter((r) => r.target !== undefined);
   const labelWidth = Math.ceil(
     Math.max(120, ...ratios.map((r) => r.label.length * CHAR_WIDTH)) + 16,
   );
@@ -50,13 +60,14 @@ export function renderRatioChart(
     const y = TOP + i * ROW_HEIGHT;
     const mid = y + BAR_HEIGHT / 2;
     const colour = r.met ? '#2e7d32' : '#c62828';
-    const median = r.value.median / r.target;
+    const median = reached(r, r.value.median);
+    const [low, high] = [reached(r, r.value.min), reached(r, r.value.max)].sort((a, b) => a - b);
     out.push(
       `<text x="${labelWidth - 8}" y="${n(mid + 4)}" text-anchor="end">${escapeSvgText(r.label)}</text>`,
       `<rect class="bar" data-ratio="${escapeSvgText(r.id)}" x="${labelWidth}" y="${y}" width="${n(x(median) - labelWidth)}" height="${BAR_HEIGHT}" fill="${colour}" fill-opacity="0.75"/>`,
-      `<line x1="${n(x(r.value.min / r.target))}" y1="${n(mid)}" x2="${n(x(r.value.max / r.target))}" y2="${n(mid)}" stroke="#000000" stroke-width="1.5"/>`,
-      `<text x="${n(x(Math.max(median, r.value.max / r.target)) + 6)}" y="${n(mid + 4)}" stroke="#ffffff" stroke-width="3" paint-order="stroke">${escapeSvgText(
-        `${formatRatioValue(r.value.median, r.unit)} (target ${formatRatioValue(r.target, r.unit)})`,
+      `<line x1="${n(x(low!))}" y1="${n(mid)}" x2="${n(x(high!))}" y2="${n(mid)}" stroke="#000000" stroke-width="1.5"/>`,
+      `<text x="${n(x(Math.max(median, high!)) + 6)}" y="${n(mid + 4)}" stroke="#ffffff" stroke-width="3" paint-order="stroke">${escapeSvgText(
+        `${formatRatioValue(r.value.median, r.unit)} (target ${r.atMost ? '≤ ' : ''}${formatRatioValue(r.target!, r.unit)})`,
       )}</text>`,
     );
   });

@@ -3,9 +3,17 @@ import type { Ratio } from './report.js';
 import { summarise } from './stats.js';
 import { axisMaximum, escapeSvgText, renderRatioChart } from './svg.js';
 
-const ratio = (id: string, runs: number[], target: number, unit: Ratio['unit'] = '×'): Ratio => {
+const ratio = (
+  id: string,
+  runs: number[],
+  target: number | undefined,
+  unit: Ratio['unit'] = '×',
+  atMost = false,
+): Ratio => {
   const value = summarise(runs);
-  return { id, label: `label ${id}`, unit, value, target, met: value.median >= target };
+  const met =
+    target === undefined ? undefined : atMost ? value.median <= target : value.median >= target;
+  return { id, label: `label ${id}`, unit, value, target, atMost, met };
 };
 
 /** [x, width] of each bar, by its data-ratio id. */
@@ -24,8 +32,18 @@ describe('renderRatioChart', () => {
     ratio('half', [0.25, 0.25, 0.25], 0.5),
     ratio('double', [2, 2, 2], 1),
     ratio('rate', [25_000], 50_000, 'events/s'),
+    ratio('memory', [240], 120, 'MB', true),
+    ratio('untargeted', [9], undefined),
   ];
   const svg = renderRatioChart(ratios);
+
+  it('draws a ceiling as target ÷ measured, and leaves out a figure without a target', () => {
+    const drawn = bars(svg);
+    expect(drawn.get('memory')!.width).toBeCloseTo(drawn.get('half')!.width, 0);
+    expect(drawn.get('memory')!.fill).toBe(drawn.get('half')!.fill);
+    expect(drawn.has('untargeted')).toBe(false);
+    expect(svg).toContain('240 (target ≤ 120)');
+  });
 
   it('is one standalone SVG document', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
@@ -33,9 +51,9 @@ describe('renderRatioChart', () => {
     expect(svg.match(/<svg/g)).toHaveLength(1);
   });
 
-  it('draws one bar per ratio, scaled by the fraction of its target reached', () => {
+  it('draws one bar per ratio with a target, scaled by the fraction of its target reached', () => {
     const drawn = bars(svg);
-    expect([...drawn.keys()]).toEqual(['half', 'double', 'rate']);
+    expect([...drawn.keys()]).toEqual(['half', 'double', 'rate', 'memory']);
     // half and rate both reach 50% of their target; double reaches 200%.
     expect(drawn.get('half')!.width).toBeCloseTo(drawn.get('rate')!.width, 1);
     expect(drawn.get('double')!.width).toBeCloseTo(4 * drawn.get('half')!.width, 0);
