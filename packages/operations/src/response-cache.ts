@@ -16,37 +16,30 @@ export function responseCache(routes: readonly string[]) {
   return {
     http: (app: FastifyInstance, runner: ProjectionRunner) => {
       const cached = new Map<string, Cached>();
-      // The position an answer was computed at, or later: what the request saw when it began.
-      const startedAt = new WeakMap<FastifyRequest, number>();
-      const keyOf = (request: FastifyRequest) => {
-        const route = request.routeOptions.url;
-        return request.method === 'GET' && route !== undefined && routes.includes(route)
-          ? `${route} ${JSON.stringify(request.params)}`
-          : undefined;
-      };
+      // The position a request began at: its answer was computed there or later.
+      const pending = new WeakMap<FastifyRequest, { key: string; position: number }>();
       app.addHook('onRequest', async (request, reply) => {
-        const key = keyOf(request);
-        if (key === undefined) return;
+        const route = request.routeOptions.url;
+        if (request.method !== 'GET' || route === undefined || !routes.includes(route)) return;
+        const key = `${route} ${JSON.stringify(request.params)}`;
         const position = runner.globalPosition();
         const hit = cached.get(key);
         if (hit?.position === position) {
           if (hit.type !== undefined) reply.type(hit.type);
           return reply.send(hit.body);
         }
-        startedAt.set(request, position);
+        pending.set(request, { key, position });
       });
       app.addHook('onSend', async (request, reply, payload) => {
-        const position = startedAt.get(request);
-        const key = keyOf(request);
+        const begun = pending.get(request);
         if (
-          position !== undefined &&
-          key !== undefined &&
+          begun !== undefined &&
           reply.statusCode === 200 &&
           (typeof payload === 'string' || Buffer.isBuffer(payload))
         ) {
           const type = reply.getHeader('content-type');
-          cached.set(key, {
-            position,
+          cached.set(begun.key, {
+            position: begun.position,
             body: typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload,
             type: typeof type === 'string' ? type : undefined,
           });

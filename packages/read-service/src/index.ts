@@ -1,6 +1,5 @@
 export {
   openReadSide,
-  readModelPath,
   type FollowingLog,
   type ReadSide,
   type ReadSideContext,

@@ -17,7 +17,7 @@ export interface ReadSideExtension {
   /** Wrapped around the projection's apply. */
   middleware?: ApplyMiddleware;
   /** Once the service follows `source`; returns what stops it, called before the source closes. */
-  follow?(runner: ProjectionRunner, source: FollowedSource, logger: Logger): () => Promise<void>;
+  follow?(runner: ProjectionRunner, source: FollowedSource): () => Promise<void>;
   /** Hooks on the service's HTTP app, added before it listens. */
   http?(app: FastifyInstance, runner: ProjectionRunner): void;
 }
@@ -54,8 +54,7 @@ export interface ReadSide {
   extend(app: FastifyInstance): void;
 }
 
-export const readModelPath = (service: string, env: EnvReader) =>
-  dataPath(env, `${service}.sqlite`);
+const readModelPath = (service: string, env: EnvReader) => dataPath(env, `${service}.sqlite`);
 
 /** A read model in its own file and the runner that keeps it, with this build's extensions. */
 export function openReadSide(options: ReadSideOptions): ReadSide {
@@ -99,7 +98,7 @@ async function followArticlesLog(
           );
       },
     }));
-  const stops = extensions.flatMap((e) => (e.follow ? [e.follow(runner, source, logger)] : []));
+  const stops = extensions.flatMap((e) => (e.follow ? [e.follow(runner, source)] : []));
   const following = followSource(runner, source, logger);
   return {
     status: () => ({ transport: given ? 'in-process' : transport, ...source.status() }),
