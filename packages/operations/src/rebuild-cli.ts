@@ -31,7 +31,7 @@ export async function runRebuildCli(options: {
   const address = values.articles ?? options.defaultAddress;
   const dbPath = values.db ?? options.defaultDbPath;
   const timeoutS = envReader().int('REBUILD_TIMEOUT', 30, { min: 1, max: 86_400 });
-  const feed = new EmbeddedFeed(address, { batchSize: 2_000, maxBackoffMs: 1_000 });
+  const feed = new EmbeddedFeed(address, { batchSize: 5_000, maxBackoffMs: 1_000 });
   const tty = process.stderr.isTTY;
   const write = (line: string) => process.stderr.write(line);
   let barShown = false;

@@ -123,13 +123,12 @@ export function buildResolvers(
           pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: page.hasNextPage },
         };
       },
-      search: (_: unknown, args: { text: string; count?: number | null }) => {
+      search: async (_: unknown, args: { text: string; count?: number | null }) => {
         if (args.text.trim() === '') throw badUserInput('text must not be blank');
         const count = checkCount(args.count);
+        const ids = await search.search(args.text, count);
         // The index only holds published articles; the status check guards the gap anyway.
-        return readModel
-          .articlesByIds(search.search(args.text, count))
-          .filter((a) => a.status === 'PUBLISHED');
+        return readModel.articlesByIds(ids).filter((a) => a.status === 'PUBLISHED');
       },
       authors: () => readModel.authors(),
       author: (_: unknown, { id }: { id: string }) => readModel.author(id) ?? null,

@@ -61,6 +61,7 @@ export async function startGraph({ env, logger, source }: GraphOptions): Promise
     await app.close();
     for (const extension of extensions) await extension.close();
     await log.stop();
+    search.close();
     commands.close();
     db.close();
   };

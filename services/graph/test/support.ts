@@ -1,3 +1,4 @@
+import { onTestFinished } from 'vitest';
 import type { FairflaxEvent } from '@fairflax/events';
 import {
   openReadModel,
@@ -25,6 +26,8 @@ export interface GraphReadSide {
 export function graphReadSide(): GraphReadSide {
   const db = openReadModel(':memory:');
   const search = new ArticleSearch(db);
+  // Its index thread ends with the test.
+  onTestFinished(() => search.close());
   const runner = new ProjectionRunner(db, graphProjection);
   runner.onCommitted(search.onCommitted);
   search.rebuild();
