@@ -109,7 +109,8 @@ function importArticles(
       outcomes.forEach((outcome, i) => tally(summary, outcome, group[i]!.line, limits));
     };
 
-    void (async () => {
+    let committing: Promise<void> = Promise.resolve();
+    const receive = async () => {
       let group: { record: Wire; line: number }[] = [];
       for await (const record of call as AsyncIterable<Wire>) {
         summary.received++;
@@ -122,30 +123,42 @@ function importArticles(
         const line = Number(record['line'] ?? 0);
         group.push({ record, line: line > 0 ? line : summary.received });
         if (group.length === limits.groupSize) {
-          await importGroup(group);
+          // The next group is read while this one commits, so the client need not wait.
+          await committing;
+          committing = importGroup(group);
+          committing.catch(() => undefined);
           group = [];
         }
       }
-      if (cancelled) return;
-      await importGroup(group);
-      summary.rejections.sort((a, b) => Number(a.line) - Number(b.line));
-      callback(null, {
-        ...summary,
-        received: String(summary.received),
-        imported: String(summary.imported),
-        duplicates: String(summary.duplicates),
-        rejected: String(summary.rejected),
-        events: String(summary.events),
-        lastPosition: String(summary.lastPosition),
-      });
-    })().catch((err: unknown) => {
-      if (cancelled) return;
-      const status = toGrpcStatus(err);
-      if (status.code === grpc.status.INTERNAL) {
-        deps.logger.error({ err, method: 'ImportArticles' }, 'import failed');
-      }
-      callback(status, null);
-    });
+      await committing;
+      if (!cancelled) await importGroup(group);
+    };
+
+    receive().then(
+      () => {
+        if (cancelled) return;
+        summary.rejections.sort((a, b) => Number(a.line) - Number(b.line));
+        callback(null, {
+          ...summary,
+          received: String(summary.received),
+          imported: String(summary.imported),
+          duplicates: String(summary.duplicates),
+          rejected: String(summary.rejected),
+          events: String(summary.events),
+          lastPosition: String(summary.lastPosition),
+        });
+      },
+      async (err: unknown) => {
+        // Answered once the group being committed is: the client then sees what stands.
+        await committing.catch(() => undefined);
+        if (cancelled) return;
+        const status = toGrpcStatus(err);
+        if (status.code === grpc.status.INTERNAL) {
+          deps.logger.error({ err, method: 'ImportArticles' }, 'import failed');
+        }
+        callback(status, null);
+      },
+    );
   };
 }
 
