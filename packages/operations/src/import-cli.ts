@@ -45,7 +45,7 @@ export async function runImportCli(options: {
   const address = parsed.values.articles ?? options.defaultAddress;
   const tty = out.isTTY === true;
   const started = Date.now();
-  let shown = 0;
+  let shown = started;
   let barShown = false;
   const onProgress = ({ lines, bytesRead }: ImportProgress) => {
     const now = Date.now();
