@@ -53,6 +53,12 @@ export interface CommandContext {
   expectedVersion?: number;
 }
 
+/**
+ * Authors read by commands decided together, in one event-loop turn and so one commit: each is
+ * read once, as each command alone would have read it.
+ */
+export type AuthorReads = Map<string, Promise<{ id: string; name: string } | null>>;
+
 export interface Clock {
   now(): Date;
   newId(): string;
@@ -97,6 +103,7 @@ export class ArticlesApplication {
   async handleArticleCommands(
     requests: readonly ArticleRequest[],
     context: CommandContext = {},
+    authors?: AuthorReads,
   ): Promise<CommandOutcome> {
     const articleId = requests[0]?.data.articleId;
     if (articleId === undefined) throw new RangeError('no command to handle');
@@ -108,7 +115,7 @@ export class ArticlesApplication {
       const now = this.clock.now();
       const decided: ArticleEvent[] = [];
       for (const request of requests) {
-        const next = await this.decideArticle(request, state, now);
+        const next = await this.decideArticle(request, state, now, authors);
         state = next.reduce(evolveArticle, state);
         decided.push(...next);
       }
@@ -120,9 +127,16 @@ export class ArticlesApplication {
     request: ArticleRequest,
     state: ArticleState,
     now: Date,
+    authors?: AuthorReads,
   ): Promise<ArticleEvent[]> {
     if (request.type === 'DraftArticle') {
-      const author = await this.loadAuthor(request.data.authorId);
+      const { authorId } = request.data;
+      let read = authors?.get(authorId);
+      if (!read) {
+        read = this.loadAuthor(authorId);
+        authors?.set(authorId, read);
+      }
+      const author = await read;
       return decideArticle({ type: 'DraftArticle', data: { ...request.data, author, now } }, state);
     }
     return decideArticle({ ...request, data: { ...request.data, now } } as ArticleCommand, state);

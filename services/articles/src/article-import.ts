@@ -1,7 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadProto } from '@fairflax/publishing-api';
-import type { ArticleRequest, ArticlesApplication, CommandOutcome } from './application.js';
+import type {
+  ArticleRequest,
+  ArticlesApplication,
+  AuthorReads,
+  CommandOutcome,
+} from './application.js';
 import { ValidationError } from './domain/errors.js';
 import { validId } from './domain/rules.js';
 import {
@@ -99,10 +104,15 @@ function importArticles(
     });
 
     const importGroup = async (group: { record: Wire; line: number }[]) => {
+      const authors: AuthorReads = new Map();
       const outcomes = await Promise.allSettled(
         group.map(({ record }) =>
           Promise.resolve().then(() =>
-            app.handleArticleCommands(articleCommands(record, newId), commandContext(record)),
+            app.handleArticleCommands(
+              articleCommands(record, newId),
+              commandContext(record),
+              authors,
+            ),
           ),
         ),
       );
