@@ -178,6 +178,28 @@ describe('ImportArticles', () => {
     expect(summary).toMatchObject({ imported: '1' });
   });
 
+  it('echoes the line number of each record, and numbers records without one by their place in the call', async () => {
+    const { send } = await startImport();
+    const { summary } = await send([
+      record(1, { line: '12345678901234', title: '' }),
+      record(2, { line: 0, title: '' }),
+    ]);
+    expect(summary?.rejections?.map(({ line }) => line)).toEqual(['2', '12345678901234']);
+  });
+
+  it("fails the call on a record over gRPC's 4 MiB message limit, keeping the groups before it", async () => {
+    const { store, send } = await startImport({ ...IMPORT_LIMITS, groupSize: 2 });
+    const { error } = await send([
+      ...records(1, 2),
+      record(3, { body: 'x'.repeat(5 * 1024 * 1024) }),
+      record(4),
+    ]);
+    expect(error?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect((await storedArticles(store)).sort()).toEqual(
+      ['article-1', 'article-2'].map(articleStream),
+    );
+  });
+
   it('commits a group of records in one transaction', async () => {
     const { store, send } = await startImport();
     const before = store.stats.transactions;

@@ -103,7 +103,7 @@ function importArticles(
       call.destroy();
     });
 
-    const importGroup = async (group: { record: Wire; line: number }[]) => {
+    const importGroup = async (group: { record: Wire; line: string }[]) => {
       const authors: AuthorReads = new Map();
       const outcomes = await Promise.allSettled(
         group.map(({ record }) =>
@@ -121,7 +121,7 @@ function importArticles(
 
     let committing: Promise<void> = Promise.resolve();
     const receive = async () => {
-      let group: { record: Wire; line: number }[] = [];
+      let group: { record: Wire; line: string }[] = [];
       for await (const record of call as AsyncIterable<Wire>) {
         summary.received++;
         if (summary.received > limits.recordsPerCall) {
@@ -130,8 +130,13 @@ function importArticles(
               `split the archive over several calls`,
           );
         }
-        const line = Number(record['line'] ?? 0);
-        group.push({ record, line: line > 0 ? line : summary.received });
+        // int64 arrives as a decimal string: echoed as sent, never rounded through a double.
+        const line = record['line'];
+        group.push({
+          record,
+          line:
+            typeof line === 'string' && /^[1-9]\d*$/.test(line) ? line : String(summary.received),
+        });
         if (group.length === limits.groupSize) {
           // The next group is read while this one commits, so the client need not wait.
           await committing;
@@ -147,7 +152,9 @@ function importArticles(
     receive().then(
       () => {
         if (cancelled) return;
-        summary.rejections.sort((a, b) => Number(a.line) - Number(b.line));
+        summary.rejections.sort(
+          (a, b) => a.line.length - b.line.length || (a.line < b.line ? -1 : 1),
+        );
         callback(null, {
           ...summary,
           received: String(summary.received),
@@ -176,7 +183,7 @@ function importArticles(
 function tally(
   summary: Summary,
   outcome: PromiseSettledResult<CommandOutcome>,
-  line: number,
+  line: string,
   limits: ImportLimits,
 ): void {
   if (outcome.status === 'fulfilled') {
@@ -197,7 +204,7 @@ function tally(
   if (summary.rejections.length < limits.rejectionsListed) {
     const field = status.metadata?.get('field')[0];
     summary.rejections.push({
-      line: String(line),
+      line,
       code: grpc.status[status.code],
       field: typeof field === 'string' ? field : '',
       reason: status.details ?? '',
