@@ -6,6 +6,7 @@ import Database from '@fairflax/sqlite';
 import type { NewEvent } from '@fairflax/event-store';
 import { openSqliteEventStore } from '@fairflax/event-store-sqlite';
 import { encodeEvent, type EncodedEvent } from '@fairflax/events';
+import { importArchive } from '@fairflax/operations';
 import { createArticlesCommands, type ArticlesCommands } from '@fairflax/publishing-api';
 import { freePort, startService, type RunningService } from '@fairflax/testkit';
 // The articles service is an application, not a library: its source is measured in place.
@@ -165,6 +166,7 @@ async function inProcessApplication(path: string, ctx: BenchContext, run: number
 interface CommandsServer {
   service: RunningService;
   commands: ArticlesCommands;
+  address: string;
 }
 
 async function startCommandsServer(ctx: BenchContext, ceiling: boolean): Promise<CommandsServer> {
@@ -184,7 +186,7 @@ async function startCommandsServer(ctx: BenchContext, ceiling: boolean): Promise
   });
   const commands = createArticlesCommands(`127.0.0.1:${port}`);
   await commands.registerAuthor({ authorId: BENCH_AUTHOR.id, name: BENCH_AUTHOR.name });
-  return { service, commands };
+  return { service, commands, address: `127.0.0.1:${port}` };
 }
 
 const overGrpc =
@@ -193,6 +195,40 @@ const overGrpc =
     await commands.draftArticle({ articleId, ...draftFields(i) });
     await commands.publishArticle({ articleId });
   };
+
+/** Articles per import: about as long as the other append figures take, at the goal's rate. */
+const IMPORT_ARTICLES_PER_SECOND = 8_000;
+
+/** An archive as `pnpm import-articles` reads it: NDJSON in 64 KiB chunks, every article published. */
+function archive(run: string, articles: number): Buffer[] {
+  const lines = Array.from({ length: articles }, (_, i) =>
+    JSON.stringify({
+      command_id: `${run}-${i}`,
+      author_id: BENCH_AUTHOR.id,
+      title: payloads.title(i),
+      body: payloads.body(i),
+      category: 'business',
+      published: true,
+    }),
+  );
+  const bytes = Buffer.from(lines.join('\n') + '\n');
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += 65_536) chunks.push(bytes.subarray(at, at + 65_536));
+  return chunks;
+}
+
+/** Events stored per second by the import client and ImportArticles, from first byte to summary. */
+async function importOverGrpc(address: string, seconds: number, run: number): Promise<TimedResult> {
+  await importArchive({ address, input: archive(`import-warm-${run}`, 500) });
+  const input = archive(`import-${run}`, Math.round(seconds * IMPORT_ARTICLES_PER_SECOND));
+  const start = performance.now();
+  const result = await importArchive({ address, input });
+  const elapsedMs = performance.now() - start;
+  if (result.rejected > 0 || result.duplicates > 0) {
+    throw new Error(`the bench archive was not imported whole: ${JSON.stringify(result)}`);
+  }
+  return { operations: result.events, elapsedMs };
+}
 
 export async function benchAppend(ctx: BenchContext): Promise<void> {
   const { runs, appendSeconds: seconds, concurrency: c } = ctx.options;
@@ -216,6 +252,7 @@ export async function benchAppend(ctx: BenchContext): Promise<void> {
       rate('append.grpc.c16', await commandsLoop(seconds, c, `grpc${run}c${c}`, real));
       const noOp = overGrpc(ceiling.commands);
       rate('append.grpc-ceiling.c16', await commandsLoop(seconds, c, `ceiling${run}`, noOp));
+      rate('append.import', await importOverGrpc(articles.address, seconds, run));
     }
   } finally {
     for (const { service, commands } of servers) {

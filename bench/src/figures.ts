@@ -94,6 +94,12 @@ export const FIGURES: readonly FigureMeta[] = [
     'articles gRPC server on a no-op application, 16 concurrent (transport ceiling)',
     'commands/s',
   ),
+  fig(
+    'append',
+    'append.import',
+    'pnpm import-articles over gRPC (ImportArticles), draft+publish per line, 100 per transaction',
+    'rows/s',
+  ),
   ...PROJECTIONS.map((p) =>
     fig(
       'rebuild',
@@ -173,6 +179,14 @@ export const RATIOS: readonly RatioSpec[] = [
     numerator: 'append.grpc.c16',
     denominator: 'append.grpc-ceiling.c16',
     target: 0.8,
+    unit: '×',
+  },
+  {
+    id: 'import-vs-raw100',
+    label: 'archive import over gRPC ÷ raw 100-per-tx',
+    numerator: 'append.import',
+    denominator: 'append.raw.tx100',
+    target: 0.5,
     unit: '×',
   },
   {

@@ -37,3 +37,17 @@ export {
 export { deadLettersMain, rebuildMain, type ReadModelOf } from './commands.js';
 export { runRebuildCli } from './rebuild-cli.js';
 export { runDeadLettersCli, type DeadLettersCliOptions } from './dead-letters-cli.js';
+export {
+  importArchive,
+  RECORDS_PER_CALL,
+  type ImportProgress,
+  type ImportResult,
+} from './article-import.js';
+export { importMain, runImportCli } from './import-cli.js';
+export {
+  ARCHIVE_LINE_MAX_BYTES,
+  archiveLines,
+  parseArchiveLine,
+  type ArticleRecord,
+  type LineRejection,
+} from './archive-records.js';

@@ -15,6 +15,7 @@ export { toStoredEvent, toWireEnvelope } from './wire.js';
 export {
   ArticlesService,
   EventFeedService,
+  loadProto,
   PROTO_PATH,
   type WireEventBatch,
   type WireEventEnvelope,

@@ -7,14 +7,18 @@ export const PROTO_PATH = fileURLToPath(
 );
 
 /** int64 as decimal strings, exact past 2^53; `defaults: false` keeps unset optionals undefined. */
-const packageDefinition = protoLoader.loadSync(PROTO_PATH, {
-  keepCase: false,
-  longs: String,
-  enums: String,
-  bytes: Buffer,
-  defaults: false,
-  oneofs: true,
-});
+export function loadProto(path: string): grpc.GrpcObject {
+  return grpc.loadPackageDefinition(
+    protoLoader.loadSync(path, {
+      keepCase: false,
+      longs: String,
+      enums: String,
+      bytes: Buffer,
+      defaults: false,
+      oneofs: true,
+    }),
+  );
+}
 
 interface PublishingPackage {
   fairflax: {
@@ -24,7 +28,7 @@ interface PublishingPackage {
   };
 }
 
-const loaded = grpc.loadPackageDefinition(packageDefinition) as unknown as PublishingPackage;
+const loaded = loadProto(PROTO_PATH) as unknown as PublishingPackage;
 
 export const ArticlesService = loaded.fairflax.publishing.v1.Articles;
 export const EventFeedService = loaded.fairflax.publishing.v1.EventFeed;

@@ -14,6 +14,7 @@ import {
   evolveArticle,
   initialArticleState,
   type ArticleCommand,
+  type ArticleState,
 } from './domain/article.js';
 import {
   decideAuthor,
@@ -52,6 +53,12 @@ export interface CommandContext {
   expectedVersion?: number;
 }
 
+/**
+ * Authors read by commands decided together, in one event-loop turn and so one commit: each is
+ * read once, as each command alone would have read it.
+ */
+export type AuthorReads = Map<string, Promise<{ id: string; name: string } | null>>;
+
 export interface Clock {
   now(): Date;
   newId(): string;
@@ -86,18 +93,53 @@ export class ArticlesApplication {
     request: ArticleRequest,
     context: CommandContext = {},
   ): Promise<CommandOutcome> {
-    return this.execute(articleStream(request.data.articleId), context, async (events) => {
-      const state = (events as ArticleEvent[]).reduce(evolveArticle, initialArticleState());
+    return this.handleArticleCommands([request], context);
+  }
+
+  /**
+   * Commands on one article, each decided on the state the ones before it leave: their events
+   * are stored in one append under the context's command id, or none of them is.
+   */
+  async handleArticleCommands(
+    requests: readonly ArticleRequest[],
+    context: CommandContext = {},
+    authors?: AuthorReads,
+  ): Promise<CommandOutcome> {
+    const articleId = requests[0]?.data.articleId;
+    if (articleId === undefined) throw new RangeError('no command to handle');
+    if (requests.some((request) => request.data.articleId !== articleId)) {
+      throw new ValidationError('commands stored together must name one article', 'article_id');
+    }
+    return this.execute(articleStream(articleId), context, async (events) => {
+      let state = (events as ArticleEvent[]).reduce(evolveArticle, initialArticleState());
       const now = this.clock.now();
-      if (request.type === 'DraftArticle') {
-        const author = await this.loadAuthor(request.data.authorId);
-        return decideArticle(
-          { type: 'DraftArticle', data: { ...request.data, author, now } },
-          state,
-        );
+      const decided: ArticleEvent[] = [];
+      for (const request of requests) {
+        const next = await this.decideArticle(request, state, now, authors);
+        state = next.reduce(evolveArticle, state);
+        decided.push(...next);
       }
-      return decideArticle({ ...request, data: { ...request.data, now } } as ArticleCommand, state);
+      return decided;
     });
+  }
+
+  private async decideArticle(
+    request: ArticleRequest,
+    state: ArticleState,
+    now: Date,
+    authors?: AuthorReads,
+  ): Promise<ArticleEvent[]> {
+    if (request.type === 'DraftArticle') {
+      const { authorId } = request.data;
+      let read = authors?.get(authorId);
+      if (!read) {
+        read = this.loadAuthor(authorId);
+        authors?.set(authorId, read);
+      }
+      const author = await read;
+      return decideArticle({ type: 'DraftArticle', data: { ...request.data, author, now } }, state);
+    }
+    return decideArticle({ ...request, data: { ...request.data, now } } as ArticleCommand, state);
   }
 
   async handleAuthor(

@@ -189,3 +189,68 @@ describe('seedNewsroom', () => {
     expect(Math.max(...published)).toBeGreaterThan(48);
   });
 });
+
+describe('ArticlesApplication.handleArticleCommands', () => {
+  const publish = (articleId: string) => ({ type: 'PublishArticle', data: { articleId } }) as const;
+
+  it('decides each command on the state the one before leaves and stores them in one append', async () => {
+    const { app, store } = setup();
+    await app.handleAuthor({ type: 'RegisterAuthor', data: { authorId: 'zoe', name: 'Zoë' } });
+    const outcome = await app.handleArticleCommands([draft('a1'), publish('a1')], {
+      commandId: 'import-1',
+    });
+    expect(outcome).toEqual({
+      streamId: 'article-a1',
+      streamVersion: 2,
+      globalPosition: 3,
+      duplicate: false,
+    });
+    const stored = await store.readStream('article-a1');
+    expect(stored.map((e) => [e.type, e.metadata['commandId']])).toEqual([
+      ['ArticleDrafted', 'import-1'],
+      ['ArticlePublished', 'import-1'],
+    ]);
+    expect(
+      await app.handleArticleCommands([draft('a1'), publish('a1')], { commandId: 'import-1' }),
+    ).toEqual({ ...outcome, duplicate: true });
+  });
+
+  it('stores none of them when a later one is refused', async () => {
+    const { app, store } = setup();
+    await app.handleAuthor({ type: 'RegisterAuthor', data: { authorId: 'zoe', name: 'Zoë' } });
+    await expect(
+      app.handleArticleCommands([draft('a1'), publish('a1'), publish('a1')]),
+    ).rejects.toThrowError('article a1 is already published');
+    expect(await store.readStream('article-a1')).toEqual([]);
+  });
+
+  it('refuses commands that name different articles, naming the field', async () => {
+    const { app } = setup();
+    await expect(app.handleArticleCommands([draft('a1'), publish('a2')])).rejects.toMatchObject({
+      name: 'ValidationError',
+      field: 'article_id',
+    });
+  });
+
+  it('reads an author once for the commands that share its reads', async () => {
+    const { app, store } = setup();
+    await app.handleAuthor({ type: 'RegisterAuthor', data: { authorId: 'zoe', name: 'Zoë' } });
+    let authorReads = 0;
+    const readStream = store.readStream.bind(store);
+    store.readStream = (streamId, from) => {
+      if (streamId === 'author-zoe') authorReads++;
+      return readStream(streamId, from);
+    };
+    const authors = new Map();
+    await Promise.all(
+      ['a1', 'a2', 'a3'].map((id) => app.handleArticleCommands([draft(id)], {}, authors)),
+    );
+    expect(authorReads).toBe(1);
+    await app.handleArticle(draft('a4'));
+    expect(authorReads).toBe(2);
+    const [stored] = await store.readStream('article-a3');
+    expect(decodeEvent(stored!.type, stored!.schemaVersion, stored!.data).data).toMatchObject({
+      authorName: 'Zoë',
+    });
+  });
+});

@@ -32,15 +32,15 @@ export function toGrpcStatus(err: unknown): Partial<grpc.StatusObject> {
   return { code: grpc.status.INTERNAL, details: 'internal error' };
 }
 
-type Wire = Record<string, unknown>;
+export type Wire = Record<string, unknown>;
 
-const text = (request: Wire, field: string): string | undefined => {
+export const text = (request: Wire, field: string): string | undefined => {
   const value = request[field];
   return typeof value === 'string' ? value : undefined;
 };
 
 // Ids are passed on as sent for the domain to check: refused, never trimmed into another id.
-function context(request: Wire): CommandContext {
+export function context(request: Wire): CommandContext {
   const commandId = text(request, 'commandId');
   const expected = request['expectedVersion'];
   return {
@@ -50,7 +50,7 @@ function context(request: Wire): CommandContext {
 }
 
 /** Derived from the command id when there is one, so a retried "create" is seen as a repeat. */
-function newAggregateId(request: Wire, idField: string, newId: () => string): string {
+export function newAggregateId(request: Wire, idField: string, newId: () => string): string {
   const given = text(request, idField);
   if (given) return given;
   const commandId = text(request, 'commandId');

@@ -11,6 +11,7 @@ import {
   type Logger,
 } from '@fairflax/service-kit';
 import { ArticlesApplication } from './application.js';
+import { grpcExtensions } from './grpc-extensions.js';
 import { bindGrpc, createGrpcServer } from './grpc-server.js';
 import { seedNewsroom } from './seed.js';
 
@@ -43,7 +44,9 @@ export async function startArticles({ env, logger }: ArticlesOptions): Promise<R
   }
   const app = new ArticlesApplication(store, clock);
   const calls = new Counter('grpc_server_handled_total', 'grpc_method');
-  const server = createGrpcServer({ app, store, logger, newId: clock.newId, calls });
+  const serverDeps = { app, store, logger, newId: clock.newId, calls };
+  const server = createGrpcServer(serverDeps);
+  for (const extend of grpcExtensions) extend(server, serverDeps);
   const bound = await bindGrpc(server, `${host}:${port}`);
   const metrics = await startMetricsServer(host, metricsPort, [calls], async () => ({
     status: 'ok',
