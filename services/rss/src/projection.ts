@@ -73,7 +73,8 @@ const SQL = {
     UPDATE rss_articles SET
       title = coalesce(@title, title), body = coalesce(@body, body),
       category = coalesce(@category, category), version = @version
-    WHERE id = @articleId AND version < @version`,
+    WHERE id = @articleId AND version < @version
+    RETURNING status`,
   publish: `
     UPDATE rss_articles SET status = 'PUBLISHED', published_at = @at, item_xml = @item, version = @version
     WHERE id = @articleId AND version < @version`,
@@ -192,7 +193,9 @@ export function rssFeedProjection(publicUrl: string): Projection {
             category: category ?? null,
             version,
           };
-          if (sql.revise.run(change).changes > 0) rerender(sql, articleId);
+          // Only a published article has an item to render again.
+          const revised = sql.revise.get(change) as Pick<ArticleRow, 'status'> | undefined;
+          if (revised?.status === 'PUBLISHED') rerender(sql, articleId);
           return;
         }
         case 'ArticlePublished': {
