@@ -161,7 +161,10 @@ export function readYourWritesHook(runner: ProjectionRunner) {
       minPosition,
       single(request.headers[WAIT_TIMEOUT_HEADER]),
     );
-    if (wanted.ok !== 'wait') return finish(reply, wanted);
+    if (wanted.ok !== 'wait') {
+      finish(reply, wanted);
+      return undefined;
+    }
     return waitFor(waiters, wanted).then((check) => finish(reply, check));
   };
 }

@@ -8,6 +8,7 @@ import { formatGraphqlErrors } from './errors.js';
 import { graphqlOverHttp } from './graphql-over-http.js';
 import { checkCost, DEFAULT_LIMITS, limitRules, type GraphqlLimits } from './limits.js';
 import { GraphReadModel } from './read-model.js';
+import { queryCache } from './query-cache.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
 import { schema } from './schema.js';
 import type { SchemaPart } from './extension.js';
@@ -57,6 +58,7 @@ export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
     checkCost(limits, schema, document, variables, operationName);
   });
   graphqlOverHttp(app, { path: GRAPHQL_PATH, maxResponseBytes: limits.maxResponseBytes });
+  queryCache(app, { path: GRAPHQL_PATH, runner: deps.runner });
 
   app.get('/healthz', () => ({
     status: 'ok',
