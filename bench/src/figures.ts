@@ -95,6 +95,12 @@ export const FIGURES: readonly FigureMeta[] = [
   fig('read', 'read.hello.rps', 'fastify hello world (ceiling)', 'req/s'),
   fig('read', 'read.hello.p50', 'fastify hello world, p50 latency', 'ms'),
   fig('read', 'read.hello.p99', 'fastify hello world, p99 latency', 'ms'),
+  fig(
+    'read',
+    'read.hello-feed-size.rps',
+    'fastify answering a constant body as large as rss /feed (ceiling)',
+    'req/s',
+  ),
   ...(['rss', 'graph'] as const).flatMap((s) => [
     fig('freshness', `freshness.${s}.p50`, `command ack → visible in ${s}, p50`, 'ms'),
     fig('freshness', `freshness.${s}.p99`, `command ack → visible in ${s}, p99`, 'ms'),
@@ -183,6 +189,13 @@ export const RATIOS: readonly RatioSpec[] = [
     numerator: 'read.es.graphql.rps',
     denominator: 'read.hello.rps',
     target: 0.35,
+    unit: '×',
+  },
+  {
+    id: 'feed-vs-its-size',
+    label: 'rss /feed ÷ fastify answering a constant body of its size',
+    numerator: 'read.es.feed.rps',
+    denominator: 'read.hello-feed-size.rps',
     unit: '×',
   },
   {
