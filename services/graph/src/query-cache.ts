@@ -24,6 +24,8 @@ export const QUERY_CACHE_ENTRIES = 256;
 /** Longer requests are run every time, so that keys cannot hold more than about 1 MiB. */
 export const QUERY_CACHE_MAX_KEY = 4_096;
 export const QUERY_CACHE_MAX_ANSWER = 256 * 1024;
+/** Answers held at once, in bytes of UTF-8. */
+export const QUERY_CACHE_MAX_BYTES = 8 * 1024 * 1024;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 interface Pending {
@@ -36,18 +38,37 @@ interface Pending {
  * Keeps the answer of a query until the read model commits again, for queries whose root fields
  * all read the read model, and only answers without errors: a repeated request skips parsing,
  * the limits, execution and serialisation, which it passed with the same text the first time.
- * At most QUERY_CACHE_ENTRIES answers; a commit empties it.
+ * At most QUERY_CACHE_ENTRIES answers and QUERY_CACHE_MAX_BYTES, the oldest let go first; a
+ * commit empties it.
  */
 export function queryCache(
   app: FastifyInstance,
-  options: { path: string; runner: ProjectionRunner },
+  options: { path: string; runner: ProjectionRunner; maxEntries?: number; maxBytes?: number },
 ): void {
+  const { maxEntries = QUERY_CACHE_ENTRIES, maxBytes = QUERY_CACHE_MAX_BYTES } = options;
+  const maxAnswer = Math.min(QUERY_CACHE_MAX_ANSWER, maxBytes);
   const answers = new Map<string, Buffer>();
+  let bytes = 0;
   let generation = 0;
   options.runner.onCommitted(() => {
     generation++;
     answers.clear();
+    bytes = 0;
   });
+  const keep = (key: string, body: Buffer) => {
+    const previous = answers.get(key);
+    if (previous !== undefined) {
+      answers.delete(key);
+      bytes -= previous.length;
+    }
+    for (const [oldest, answer] of answers) {
+      if (answers.size < maxEntries && bytes + body.length <= maxBytes) break;
+      answers.delete(oldest);
+      bytes -= answer.length;
+    }
+    answers.set(key, body);
+    bytes += body.length;
+  };
   const pending = new WeakMap<FastifyRequest, Pending>();
 
   // After the body is parsed and checked (`graphql-over-http.ts`), before mercurius runs.
@@ -84,13 +105,12 @@ export function queryCache(
       entry.generation === generation &&
       reply.statusCode === 200 &&
       typeof payload === 'string' &&
-      payload.length <= QUERY_CACHE_MAX_ANSWER &&
+      payload.length <= maxAnswer &&
       // Not an answer replaced after execution (RESPONSE_TOO_LARGE, whose status depends on Accept).
       payload.startsWith('{"data":')
     ) {
       const body = Buffer.from(payload, 'utf8');
-      if (answers.size >= QUERY_CACHE_ENTRIES) answers.delete(answers.keys().next().value!);
-      answers.set(entry.key, body);
+      if (body.length <= maxAnswer) keep(entry.key, body);
       return done(null, body);
     }
     done(null, payload);

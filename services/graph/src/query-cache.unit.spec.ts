@@ -1,9 +1,12 @@
 import type { CommandResult } from '@fairflax/publishing-api';
-import type { FastifyInstance } from 'fastify';
+import { openReadModel, ProjectionRunner } from '@fairflax/projections';
+import { authorsProjection } from '@fairflax/projections/testing';
+import Fastify, { type FastifyInstance } from 'fastify';
+import mercurius from 'mercurius';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SchemaPart } from './extension.js';
 import { DEFAULT_LIMITS } from './limits.js';
-import { QUERY_CACHE_ENTRIES } from './query-cache.js';
+import { QUERY_CACHE_ENTRIES, queryCache } from './query-cache.js';
 import {
   events as e,
   graphWithOneArticle,
@@ -170,5 +173,27 @@ describe('answers kept until the read model commits', () => {
     const strict = await g.query(types, {}, { accept: 'application/graphql-response+json' });
     expect(strict.status).toBe(400);
     expect(strict.body.errors?.[0]?.extensions?.code).toBe('RESPONSE_TOO_LARGE');
+  });
+
+  it('keeps answers up to its size in bytes, letting the oldest go first', async () => {
+    let runs = 0;
+    app = Fastify();
+    await app.register(mercurius, {
+      schema: 'type Query { article(id: ID!): String }',
+      resolvers: { Query: { article: (_: unknown, { id }: { id: string }) => (runs++, id) } },
+    });
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection());
+    queryCache(app, { path: '/graphql', runner, maxBytes: 1_000 });
+    // Each answer is about 320 bytes: three fit.
+    const ask = async (letter: string) => {
+      const before = runs;
+      const res = await postGraphql(app!, `{ article(id: "${letter.repeat(300)}") }`);
+      expect(res.body.data?.['article']).toBe(letter.repeat(300));
+      return runs - before;
+    };
+    for (const letter of ['a', 'b', 'c', 'd']) expect(await ask(letter)).toBe(1);
+    expect(await ask('d')).toBe(0);
+    expect(await ask('b')).toBe(0);
+    expect(await ask('a')).toBe(1);
   });
 });
