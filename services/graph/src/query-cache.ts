@@ -9,11 +9,13 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 
-/** Root fields answered from the read model and its search index alone: both move only on a commit. */
+/**
+ * Root fields answered from the read model's tables alone, which move only on a commit. Not
+ * `search`: its index is kept beside the tables and may follow them later.
+ */
 const READ_MODEL_FIELDS = new Set([
   'article',
   'articles',
-  'search',
   'author',
   'authors',
   '__typename',

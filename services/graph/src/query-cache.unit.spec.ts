@@ -112,6 +112,14 @@ describe('answers kept until the read model commits', () => {
     }
   });
 
+  it('runs a search again, whose index is kept beside the read model', async () => {
+    const g = await cachedGraph();
+    const search = '{ search(text: "Title") { title } }';
+    expect((await g.query(search)).body.data).toEqual({ search: [{ title: 'Title of x1' }] });
+    g.retitleBehindItsBack('Title changed');
+    expect((await g.query(search)).body.data).toEqual({ search: [{ title: 'Title changed' }] });
+  });
+
   it('chooses by the operation that runs when a document holds several', async () => {
     const ticks = counter();
     const g = await cachedGraph([ticks]);
