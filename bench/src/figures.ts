@@ -113,6 +113,12 @@ export const FIGURES: readonly FigureMeta[] = [
   fig('read', 'read.hello.rps', 'fastify hello world (ceiling)', 'req/s'),
   fig('read', 'read.hello.p50', 'fastify hello world, p50 latency', 'ms'),
   fig('read', 'read.hello.p99', 'fastify hello world, p99 latency', 'ms'),
+  fig(
+    'read',
+    'read.hello-feed-size.rps',
+    'fastify answering a constant body as large as rss /feed (ceiling)',
+    'req/s',
+  ),
   ...FRESHNESS_TRANSPORTS.flatMap((t) =>
     (['rss', 'graph'] as const).flatMap((s) =>
       (['p50', 'p99'] as const).map((p) =>
@@ -217,6 +223,13 @@ export const RATIOS: readonly RatioSpec[] = [
     numerator: 'read.es.graphql.rps',
     denominator: 'read.hello.rps',
     target: 0.35,
+    unit: '×',
+  },
+  {
+    id: 'feed-vs-its-size',
+    label: 'rss /feed ÷ fastify answering a constant body of its size',
+    numerator: 'read.es.feed.rps',
+    denominator: 'read.hello-feed-size.rps',
     unit: '×',
   },
   {

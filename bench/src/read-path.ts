@@ -135,13 +135,18 @@ export async function benchReadPath(ctx: BenchContext): Promise<void> {
       await waitCaughtUp(system, 1, 60_000);
       const all = targets(system, 'es');
       Object.assign(ctx.sizes, await describe(all, 'es'));
-      await warmUp([helloTarget, ...Object.values(all)], readSeconds);
+      const feedBytes = (await (await fetch(all.feed.url)).arrayBuffer()).byteLength;
+      ctx.sizes['readEsFeedBytes'] = feedBytes;
+      const sameSize: Target = { url: `${hello.url}bytes/${feedBytes}`, method: 'GET' };
+      await warmUp([helloTarget, sameSize, ...Object.values(all)], readSeconds);
       for (let run = 1; run <= runs; run++) {
         progress(`read: hello world, run ${run}/${runs}`);
         const ceiling = await load(helloTarget, readSeconds);
         record(ctx, 'read.hello.rps', ceiling.rps);
         record(ctx, 'read.hello.p50', ceiling.p50);
         record(ctx, 'read.hello.p99', ceiling.p99);
+        progress(`read: a constant body as large as /feed, run ${run}/${runs}`);
+        record(ctx, 'read.hello-feed-size.rps', (await load(sameSize, readSeconds)).rps);
         await loadEndpoints(ctx, 'es', all, run);
       }
     });

@@ -38,8 +38,16 @@ export function readYourWrites() {
   return {
     http: (app: FastifyInstance, runner: ProjectionRunner) => {
       const hook = readYourWritesHook(runner);
-      app.addHook('onRequest', async (request, reply) => {
-        if (request.routeOptions.url !== HEALTH_PATH) await hook(request, reply);
+      app.addHook('onRequest', (request, reply, done) => {
+        if (request.routeOptions.url === HEALTH_PATH) return done();
+        const waiting = hook(request, reply);
+        if (waiting === undefined) {
+          if (!reply.sent) done();
+          return;
+        }
+        waiting.then(() => {
+          if (!reply.sent) done();
+        }, done);
       });
     },
   };

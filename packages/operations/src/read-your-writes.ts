@@ -77,13 +77,17 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Framework-free, so any HTTP layer (or a GraphQL argument) can use it. */
-export async function awaitMinPosition(
-  waiters: PositionWaiters,
+type Wanted = ConsistencyCheck | { ok: 'wait'; position: number; timeoutMs: number };
+
+const OK: ConsistencyCheck = Object.freeze({ ok: true });
+
+/** Answered at once unless the position asked for is valid and not yet reached. */
+function wantedPosition(
+  reached: number,
   minPositionRaw: string | undefined,
-  timeoutRaw?: string,
-): Promise<ConsistencyCheck> {
-  if (minPositionRaw === undefined) return { ok: true };
+  timeoutRaw: string | undefined,
+): Wanted {
+  if (minPositionRaw === undefined) return OK;
   if (!/^\d{1,15}$/.test(minPositionRaw)) {
     return {
       ok: false,
@@ -104,34 +108,63 @@ export async function awaitMinPosition(
     }
     timeoutMs = Math.min(Number(timeoutRaw), MAX_WAIT_MS);
   }
-  const wanted = Number(minPositionRaw);
-  if (await waiters.waitFor(wanted, timeoutMs)) return { ok: true };
+  const position = Number(minPositionRaw);
+  return reached >= position ? OK : { ok: 'wait', position, timeoutMs };
+}
+
+async function waitFor(
+  waiters: PositionWaiters,
+  { position, timeoutMs }: { position: number; timeoutMs: number },
+): Promise<ConsistencyCheck> {
+  if (await waiters.waitFor(position, timeoutMs)) return OK;
   return {
     ok: false,
     status: 503,
     title: 'Service Unavailable',
-    detail: `read model is at position ${waiters.reached()}, behind the requested ${wanted} after waiting ${timeoutMs} ms`,
+    detail: `read model is at position ${waiters.reached()}, behind the requested ${position} after waiting ${timeoutMs} ms`,
   };
 }
 
+/** Framework-free, so any HTTP layer (or a GraphQL argument) can use it. */
+export async function awaitMinPosition(
+  waiters: PositionWaiters,
+  minPositionRaw: string | undefined,
+  timeoutRaw?: string,
+): Promise<ConsistencyCheck> {
+  const wanted = wantedPosition(waiters.reached(), minPositionRaw, timeoutRaw);
+  return wanted.ok === 'wait' ? waitFor(waiters, wanted) : wanted;
+}
+
+/**
+ * Answers a request whose position is invalid or not reached in time; returns a promise only
+ * when the request has to wait, so that the common request costs no promise.
+ */
 export function readYourWritesHook(runner: ProjectionRunner) {
   const waiters = new PositionWaiters(runner);
-  return async (request: RequestLike, reply: ReplyLike): Promise<void> => {
-    const query = (request.query ?? {}) as Record<string, string | undefined>;
-    const check = await awaitMinPosition(
-      waiters,
-      single(request.headers[MIN_POSITION_HEADER]) ?? query['minPosition'],
+  const finish = (reply: ReplyLike, check: ConsistencyCheck): void => {
+    reply.header(POSITION_HEADER, runner.globalPosition());
+    if (check.ok) return;
+    if (check.status === 503) reply.header('retry-after', 1);
+    reply.code(check.status).type('application/problem+json').send({
+      type: 'about:blank',
+      title: check.title,
+      status: check.status,
+      detail: check.detail,
+    });
+  };
+  return (request: RequestLike, reply: ReplyLike): Promise<void> | undefined => {
+    const minPosition =
+      single(request.headers[MIN_POSITION_HEADER]) ??
+      (request.query as Record<string, string | undefined> | undefined)?.['minPosition'];
+    const wanted = wantedPosition(
+      runner.globalPosition(),
+      minPosition,
       single(request.headers[WAIT_TIMEOUT_HEADER]),
     );
-    reply.header(POSITION_HEADER, runner.globalPosition());
-    if (!check.ok) {
-      if (check.status === 503) reply.header('retry-after', 1);
-      reply.code(check.status).type('application/problem+json').send({
-        type: 'about:blank',
-        title: check.title,
-        status: check.status,
-        detail: check.detail,
-      });
+    if (wanted.ok !== 'wait') {
+      finish(reply, wanted);
+      return undefined;
     }
+    return waitFor(waiters, wanted).then((check) => finish(reply, check));
   };
 }

@@ -1,5 +1,10 @@
 import { openReadModel, ProjectionRunner } from '@fairflax/projections';
-import { authorRegistered, authorsProjection, eventLog } from '@fairflax/projections/testing';
+import {
+  authorRegistered,
+  authorRows,
+  authorsProjection,
+  eventLog,
+} from '@fairflax/projections/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { responseCache } from './response-cache.js';
@@ -11,7 +16,8 @@ afterEach(async () => {
 
 /** Routes that count how often they render; `/feed/:name` knows only registered names. */
 async function cachedService() {
-  const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection());
+  const db = openReadModel(':memory:');
+  const runner = new ProjectionRunner(db, authorsProjection());
   const names: string[] = [];
   const rendered: string[] = [];
   const app = Fastify();
@@ -25,11 +31,16 @@ async function cachedService() {
     if (!names.includes(request.params.name)) return reply.code(404).send({ title: 'Not Found' });
     return reply.type('application/rss+xml').send(`<feed name="${request.params.name}"/>`);
   });
+  app.get('/authors', (request, reply) => {
+    rendered.push(request.url);
+    const rows = authorRows(db) as { name: string }[];
+    return reply.type('text/plain; charset=utf-8').send(rows.map((r) => r.name).join(','));
+  });
   app.get('/news', (request) => {
     rendered.push(request.url);
     return { at: Date.now() };
   });
-  responseCache(['/feed', '/feed/:name']).http(app, runner);
+  responseCache(['/feed', '/feed/:name', '/authors']).http(app, runner);
   await app.ready();
   const log = eventLog();
   return {
@@ -38,6 +49,13 @@ async function cachedService() {
       names.push(name);
       runner.applyBatch(log([authorRegistered(name)]));
     },
+    /** As a dead-letter replay does: applied outside any delivery, the position stays. */
+    replay: (name: string) =>
+      runner.applyOutsideDeliveries((apply) => {
+        names.push(name);
+        for (const { event } of log([authorRegistered(name)])) apply(event);
+      }),
+    position: () => runner.globalPosition(),
     get: (url: string) => app.inject({ method: 'GET', url }),
   };
 }
@@ -73,5 +91,28 @@ describe('responseCache', () => {
     await s.get('/news');
     await s.get('/news');
     expect(s.rendered).toEqual(['/news', '/news']);
+  });
+
+  it('answers anew after a replay that changed the read model without moving its position', async () => {
+    const s = await cachedService();
+    s.register('Ann');
+    expect((await s.get('/authors')).body).toBe('Ann');
+    const position = s.position();
+    s.replay('Bo');
+    expect(s.position()).toBe(position);
+    expect((await s.get('/authors')).body).toBe('Ann,Bo');
+    expect(s.rendered).toEqual(['/authors', '/authors']);
+  });
+
+  it('answers a hit with the same bytes and length as the first answer, whatever the text', async () => {
+    const s = await cachedService();
+    s.register('Sofía Márquez');
+    const first = await s.get('/authors');
+    const hit = await s.get('/authors');
+    expect(s.rendered).toEqual(['/authors']);
+    expect(hit.rawPayload.equals(first.rawPayload)).toBe(true);
+    expect(hit.body).toBe('Sofía Márquez');
+    expect(hit.headers['content-length']).toBe(String(Buffer.byteLength('Sofía Márquez')));
+    expect(hit.headers['content-type']).toBe('text/plain; charset=utf-8');
   });
 });

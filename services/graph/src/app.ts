@@ -2,12 +2,13 @@ import type { Database, ProjectionRunner } from '@fairflax/projections';
 import type { ArticlesCommands } from '@fairflax/publishing-api';
 import { problemResponses } from '@fairflax/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { getOperationAST } from 'graphql';
+import { getOperationAST, Kind, type DocumentNode } from 'graphql';
 import mercurius, { type IResolvers } from 'mercurius';
 import { formatGraphqlErrors } from './errors.js';
 import { graphqlOverHttp } from './graphql-over-http.js';
 import { checkCost, DEFAULT_LIMITS, limitRules, type GraphqlLimits } from './limits.js';
 import { GraphReadModel } from './read-model.js';
+import { queryCache } from './query-cache.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
 import { schema } from './schema.js';
 import type { SchemaPart } from './extension.js';
@@ -47,16 +48,23 @@ export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
     validationRules: limitRules(limits),
     graphql: { parseOptions: { maxTokens: limits.maxTokens } },
   });
-  // Depends on variables (`count: $n`): checked per request, not cached.
+  // Depends on variables (`count: $n`): a pass is kept only for documents that declare none.
+  const withinBudget = new WeakMap<DocumentNode, Set<string | undefined>>();
   app.graphql.addHook('preExecution', (schema, document, context, variables) => {
     const body = context.reply.request.body as { operationName?: unknown } | undefined;
     const operationName =
       typeof body?.operationName === 'string' && getOperationAST(document) === null
         ? body.operationName
         : undefined;
+    const passed = withinBudget.get(document);
+    if (passed?.has(operationName)) return;
     checkCost(limits, schema, document, variables, operationName);
+    if (declaresVariables(document)) return;
+    if (passed) passed.add(operationName);
+    else withinBudget.set(document, new Set([operationName]));
   });
   graphqlOverHttp(app, { path: GRAPHQL_PATH, maxResponseBytes: limits.maxResponseBytes });
+  queryCache(app, { path: GRAPHQL_PATH, runner: deps.runner });
 
   app.get('/healthz', () => ({
     status: 'ok',
@@ -75,4 +83,11 @@ function withExtensions(resolvers: IResolvers, extensions: readonly SchemaPart[]
     }
   }
   return merged as IResolvers;
+}
+
+/** mercurius hands the same document to every request with the same query text. */
+function declaresVariables(document: DocumentNode): boolean {
+  return document.definitions.some(
+    (d) => d.kind === Kind.OPERATION_DEFINITION && (d.variableDefinitions?.length ?? 0) > 0,
+  );
 }

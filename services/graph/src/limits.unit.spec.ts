@@ -73,6 +73,18 @@ describe('GraphQL limits', () => {
     });
   });
 
+  it('refuses an over-budget query each time it is sent, costing the operation that runs', async () => {
+    await graph();
+    const document = `query Cheap { article(id: "x1") { id } } query Dear ${nestedQuery(8)}`;
+    const run = (operationName: string) =>
+      app!.inject({ method: 'POST', url: '/graphql', payload: { query: document, operationName } });
+    for (let i = 0; i < 2; i++) {
+      expect((await run('Cheap')).json()).toEqual({ data: { article: { id: 'x1' } } });
+      expect((await run('Dear')).json().errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
+      expect((await refusal(nestedQuery(8))).extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    }
+  });
+
   it('does not let a negative count buy budget for the fields beside it', async () => {
     await graph();
     const cheat = 'n: articles(count: -1000000) { nodes { id } }';

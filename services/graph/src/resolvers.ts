@@ -113,14 +113,19 @@ export function buildResolvers(
           ...(args.category != null && { category: args.category }),
           ...(args.after != null && { after: decodeCursor(args.after) }),
         });
-        const edges = page.articles.map((node) => ({
-          cursor: encodeCursor({ time: sortTimeOf(node), id: node.id }),
-          node,
-        }));
+        const cursorOf = (node: ArticleView) =>
+          encodeCursor({ time: sortTimeOf(node), id: node.id });
+        const last = page.articles.at(-1);
         return {
-          edges,
+          // Cursors are encoded only for a query that selects the edges.
+          get edges() {
+            return page.articles.map((node) => ({ cursor: cursorOf(node), node }));
+          },
           nodes: page.articles,
-          pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: page.hasNextPage },
+          pageInfo: {
+            endCursor: last === undefined ? null : cursorOf(last),
+            hasNextPage: page.hasNextPage,
+          },
         };
       },
       search: async (_: unknown, args: { text: string; count?: number | null }) => {
