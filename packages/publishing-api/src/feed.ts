@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Delivery, EventSource } from '@fairflax/projections';
-import { EventFeedService, type WireEventBatch } from './proto.js';
-import { toStoredEvent } from './wire.js';
+import { decodeEventFrame } from './feed-frames.js';
+import { EventFeedService } from './proto.js';
 
 /** The embedded feed is one ordered sequence: the whole log, by global position. */
 export const LOG_SOURCE = 'log';
@@ -22,12 +22,9 @@ export interface EmbeddedFeedOptions {
   onStatus?: (status: FeedStatus) => void;
 }
 
-interface FeedClient {
-  subscribe(request: {
-    afterPosition: string;
-    batchSize: number;
-  }): grpc.ClientReadableStream<WireEventBatch>;
-}
+const SUBSCRIBE = EventFeedService.service['Subscribe']!;
+// Frames stay bytes while grpc-js buffers them; each is decoded once, when its turn comes.
+const keepBytes = (frame: Buffer): Buffer => frame;
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -63,24 +60,37 @@ export class EmbeddedFeed implements EventSource {
     const { minBackoffMs = 100, maxBackoffMs = 5_000 } = this.options;
     let backoff = minBackoffMs;
     while (!signal.aborted) {
-      const call = (this.client as unknown as FeedClient).subscribe({
+      const batchSize = this.options.batchSize ?? 500;
+      const call = this.client.makeServerStreamRequest<
+        { afterPosition: string; batchSize: number },
+        Buffer
+      >(SUBSCRIBE.path, SUBSCRIBE.requestSerialize, keepBytes, {
         afterPosition: String(from(LOG_SOURCE)),
-        batchSize: this.options.batchSize ?? 500,
+        batchSize,
       });
       const cancel = () => call.cancel();
       signal.addEventListener('abort', cancel, { once: true });
       try {
-        for await (const batch of call as AsyncIterable<WireEventBatch>) {
+        for await (const first of call as AsyncIterable<Buffer>) {
           if (!this.status.connected) this.update({ connected: true });
           backoff = minBackoffMs;
-          this.status.headPosition = Number(batch.headPosition ?? 0);
+          // Frames already received join this batch, up to batchSize events: one transaction
+          // each while catching up, one frame each once live.
+          const deliveries: Delivery[] = [];
+          let frame: Buffer | null = first;
+          while (frame !== null) {
+            const decoded = decodeEventFrame(frame);
+            this.status.headPosition = decoded.headPosition;
+            for (const event of decoded.events) {
+              deliveries.push({ source: LOG_SOURCE, position: event.globalPosition, event });
+            }
+            frame =
+              deliveries.length < batchSize && call.readableLength > 0
+                ? (call.read() as Buffer | null)
+                : null;
+          }
           // Empty batches are passed on too: the first one tells the head of an empty log.
-          const events = (batch.events ?? []).map(toStoredEvent);
-          yield events.map((event) => ({
-            source: LOG_SOURCE,
-            position: event.globalPosition,
-            event,
-          }));
+          yield deliveries;
         }
         if (!signal.aborted) this.update({ connected: false, lastError: 'stream ended' });
       } catch (err) {

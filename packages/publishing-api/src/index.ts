@@ -11,6 +11,12 @@ export {
 } from './commands.js';
 export { EmbeddedFeed, LOG_SOURCE, type EmbeddedFeedOptions, type FeedStatus } from './feed.js';
 export { embeddedTransport } from './embedded-transport.js';
+export {
+  decodeEventFrame,
+  encodeEventFrames,
+  FEED_FRAME_BYTES,
+  type DecodedFrame,
+} from './feed-frames.js';
 export { toStoredEvent, toWireEnvelope } from './wire.js';
 export {
   ArticlesService,
