@@ -36,6 +36,8 @@ export const READ_SERVICES_MEASURED = ['articles', 'graph', 'rss', 'sitemap'] as
 /** Ceilings for a 100k-event log: a write service holds no copy of the log. */
 const MEMORY_TARGET_MB = { articles: 120, graph: 200, rss: 120, sitemap: 120 } as const;
 export const PROJECTIONS = ['graph', 'rss', 'sitemap'] as const;
+/** The feed must outrun a projection at the rebuild goal (50k events/s) caught up at 0.8 of it. */
+const FEED_ALONE_TARGET = 62_500;
 
 export const FIGURES: readonly FigureMeta[] = [
   fig('append', 'append.raw.tx1', 'raw better-sqlite3 insert, 1 row per transaction', 'rows/s'),
@@ -107,6 +109,20 @@ export const FIGURES: readonly FigureMeta[] = [
   ),
   ...READ_SERVICES_MEASURED.map((s) =>
     fig('memory', `memory.${s}`, `${s} resident memory (VmRSS) with the log loaded`, 'MB'),
+  ),
+  fig(
+    'memory',
+    'catchup.feed',
+    'event feed alone: the log over gRPC, decoded and dropped by one follower',
+    'events/s',
+  ),
+  ...PROJECTIONS.map((p) =>
+    fig(
+      'memory',
+      `catchup.${p}`,
+      `${p} alone from process start to caught up over the gRPC feed`,
+      'events/s',
+    ),
   ),
 ];
 
@@ -200,6 +216,21 @@ export const RATIOS: readonly RatioSpec[] = [
     target: 15,
     atMost: true,
     unit: 'ms',
+  })),
+  {
+    id: 'feed-alone',
+    label: 'event feed alone (goal: 50k rebuild ÷ 0.8)',
+    numerator: 'catchup.feed',
+    target: FEED_ALONE_TARGET,
+    unit: 'events/s',
+  },
+  ...PROJECTIONS.map((p): RatioSpec => ({
+    id: `catchup-vs-rebuild-${p}`,
+    label: `${p} catch-up over the feed ÷ its rebuild`,
+    numerator: `catchup.${p}`,
+    denominator: `rebuild.${p}`,
+    target: 0.8,
+    unit: '×',
   })),
   ...READ_SERVICES_MEASURED.map((s): RatioSpec => ({
     id: `memory-${s}`,

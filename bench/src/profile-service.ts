@@ -1,8 +1,11 @@
-/** `profile-service.ts grpc-commands|rss-feed|graph-query [seconds]`: --cpu-prof under load. */
+/**
+ * `profile-service.ts grpc-commands|rss-feed|graph-query|feed [seconds | events]`: --cpu-prof
+ * under load; `feed` profiles articles serving three catch-ups of a generated log.
+ */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createArticlesCommands } from '@fairflax/publishing-api';
+import { createArticlesCommands, EmbeddedFeed } from '@fairflax/publishing-api';
 import { spawn } from 'node:child_process';
 import {
   canConnect,
@@ -17,17 +20,22 @@ import { AppendPayloads, BENCH_AUTHOR, benchArticleId } from './payload.js';
 import {
   describeFrame,
   inclusiveTime,
+  mainThreadProfiles,
   packageOf,
   selfTime,
   type CpuProfile,
 } from './profile-summary.js';
+import { loadEventStore } from './memory.js';
+import { generateNewsroomLog } from './newsroom.js';
 import { load } from './read-path.js';
 
-const [target = '', secondsRaw = '8'] = process.argv.slice(2);
-const seconds = Number(secondsRaw);
+const [target = '', amount] = process.argv.slice(2);
+const seconds = Number(amount ?? 8);
 const readers = { 'rss-feed': 'rss', 'graph-query': 'graph' } as const;
-if (target !== 'grpc-commands' && !(target in readers)) {
-  console.error('usage: profile-service.ts grpc-commands|rss-feed|graph-query [seconds]');
+if (target !== 'grpc-commands' && target !== 'feed' && !(target in readers)) {
+  console.error(
+    'usage: profile-service.ts grpc-commands|rss-feed|graph-query|feed [seconds | events]',
+  );
   process.exit(2);
 }
 
@@ -39,7 +47,7 @@ const env = {
   ARTICLES_PORT: String(ports.articles),
   ARTICLES_METRICS_PORT: String(ports.metrics),
   ARTICLES_ADDRESS: `127.0.0.1:${ports.articles}`,
-  ARTICLES_SEED: target === 'grpc-commands' ? 'false' : 'true',
+  ARTICLES_SEED: target === 'grpc-commands' || target === 'feed' ? 'false' : 'true',
   RSS_PORT: String(ports.reader),
   GRAPH_PORT: String(ports.reader),
 };
@@ -78,6 +86,24 @@ try {
       `${Math.round((result.operations * 1000) / result.elapsedMs)} commands/s while profiling`,
     );
     commands.close();
+  } else if (target === 'feed') {
+    const events = Number(amount ?? 100_000);
+    const head = await loadEventStore(
+      join(env.DATA_DIR, 'articles-events.sqlite'),
+      generateNewsroomLog(events, 11).events,
+    );
+    services = [await startProfiled('articles', ports.articles)];
+    for (let run = 1; run <= 3; run++) {
+      const feed = new EmbeddedFeed(env.ARTICLES_ADDRESS, { batchSize: 5_000 });
+      const stop = new AbortController();
+      const startedAt = performance.now();
+      for await (const batch of feed.batches(() => 0, stop.signal)) {
+        if ((batch.at(-1)?.position ?? 0) >= head) break;
+      }
+      stop.abort();
+      feed.close();
+      console.log(`${Math.round((head * 1000) / (performance.now() - startedAt))} events/s`);
+    }
   } else {
     const reader = readers[target as keyof typeof readers];
     services = [await start('articles', ports.articles)];
@@ -107,9 +133,10 @@ try {
   for (const s of services.reverse()) await s.stop();
 }
 
-for (const file of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
+const mainThreads = mainThreadProfiles(readdirSync(profileDir));
+if (mainThreads.length === 0) throw new Error(`no main-thread profile in ${profileDir}`);
+for (const file of mainThreads) {
   const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile;
-  if (profile.nodes.length < 200) continue; // tsx's loader thread, not the service
   const show = (title: string, key: Parameters<typeof selfTime>[1]) => {
     console.log(`\n${title}`);
     for (const s of selfTime(profile, key).slice(0, 20))
