@@ -15,6 +15,7 @@ export interface FeedStatus {
 }
 
 export interface EmbeddedFeedOptions {
+  /** Largest batch handed on: frames already received are joined up to it. */
   batchSize?: number;
   /** First and largest reconnect delay; doubles in between, with jitter. */
   minBackoffMs?: number;

@@ -17,11 +17,4 @@ export {
   FEED_FRAME_BYTES,
   type DecodedFrame,
 } from './feed-frames.js';
-export { toStoredEvent, toWireEnvelope } from './wire.js';
-export {
-  ArticlesService,
-  EventFeedService,
-  PROTO_PATH,
-  type WireEventBatch,
-  type WireEventEnvelope,
-} from './proto.js';
+export { ArticlesService, EventFeedService, PROTO_PATH } from './proto.js';
