@@ -69,6 +69,9 @@ async function drainFeed(address: string, head: number): Promise<number> {
 
 type ReadModel = (typeof PROJECTIONS)[number];
 
+/** Ten minutes, or a millisecond per event for larger logs (`--events 1000000`). */
+const catchUpTimeoutMs = (events: number) => Math.max(600_000, events);
+
 /** From spawning the process on an empty read model to its /healthz showing the head. */
 async function catchUpAlone(
   system: RunningSystem,
@@ -89,7 +92,7 @@ async function catchUpAlone(
       const health = await getJson<{ position: number }>(system.url(name, '/healthz'));
       return health.position >= head;
     },
-    600_000,
+    catchUpTimeoutMs(head),
     20,
   );
   return perSecond(head, performance.now() - startedAt);
@@ -111,7 +114,7 @@ export async function benchMemory(ctx: BenchContext): Promise<void> {
     progress('memory: starting the event-sourced system on the stored log');
     const startedAt = performance.now();
     await withSystem(ctx, EVENT_SOURCED_SERVICES, { DATA_DIR: dataDir }, async (system) => {
-      await waitCaughtUp(system, total, quick ? 120_000 : 600_000);
+      await waitCaughtUp(system, total, quick ? 120_000 : catchUpTimeoutMs(total));
       const catchUpMs = performance.now() - startedAt;
       record(ctx, 'memory.catchup', perSecond(total, catchUpMs));
       Object.assign(ctx.sizes, {

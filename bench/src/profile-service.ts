@@ -1,6 +1,7 @@
 /**
- * `profile-service.ts grpc-commands|rss-feed|graph-query|feed [seconds | events]`: --cpu-prof
- * under load; `feed` profiles articles serving three catch-ups of a generated log.
+ * `profile-service.ts grpc-commands|rss-feed|graph-query [seconds]`: --cpu-prof under load.
+ * `feed|catchup-<read model> [events]`, on a generated log: articles serving three catch-ups,
+ * or a read model from its start to caught up.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,9 +33,16 @@ import { load } from './read-path.js';
 const [target = '', amount] = process.argv.slice(2);
 const seconds = Number(amount ?? 8);
 const readers = { 'rss-feed': 'rss', 'graph-query': 'graph' } as const;
-if (target !== 'grpc-commands' && target !== 'feed' && !(target in readers)) {
+const catchUps = {
+  'catchup-graph': 'graph',
+  'catchup-rss': 'rss',
+  'catchup-sitemap': 'sitemap',
+} as const;
+const onLog = target === 'feed' || target in catchUps;
+if (target !== 'grpc-commands' && !onLog && !(target in readers)) {
   console.error(
-    'usage: profile-service.ts grpc-commands|rss-feed|graph-query|feed [seconds | events]',
+    'usage: profile-service.ts grpc-commands|rss-feed|graph-query [seconds]\n' +
+      '       profile-service.ts feed|catchup-graph|catchup-rss|catchup-sitemap [events]',
   );
   process.exit(2);
 }
@@ -47,9 +55,10 @@ const env = {
   ARTICLES_PORT: String(ports.articles),
   ARTICLES_METRICS_PORT: String(ports.metrics),
   ARTICLES_ADDRESS: `127.0.0.1:${ports.articles}`,
-  ARTICLES_SEED: target === 'grpc-commands' || target === 'feed' ? 'false' : 'true',
+  ARTICLES_SEED: target === 'grpc-commands' || onLog ? 'false' : 'true',
   RSS_PORT: String(ports.reader),
   GRAPH_PORT: String(ports.reader),
+  SITEMAP_PORT: String(ports.reader),
 };
 const start = (name: string, port: number) =>
   startService({ name, dir: join(EVENT_SOURCED_SERVICES, name), env, readyPort: port });
@@ -67,6 +76,13 @@ async function startProfiled(name: string, port: number): Promise<RunningService
   await waitFor(`${name} to listen`, () => canConnect(port), 30_000);
   return service;
 }
+
+/** The bench's memory log (seed 11), stored where articles will find it. */
+const loadLog = () =>
+  loadEventStore(
+    join(env.DATA_DIR, 'articles-events.sqlite'),
+    generateNewsroomLog(Number(amount ?? 100_000), 11).events,
+  );
 
 let services: RunningService[] = [];
 try {
@@ -86,12 +102,23 @@ try {
       `${Math.round((result.operations * 1000) / result.elapsedMs)} commands/s while profiling`,
     );
     commands.close();
-  } else if (target === 'feed') {
-    const events = Number(amount ?? 100_000);
-    const head = await loadEventStore(
-      join(env.DATA_DIR, 'articles-events.sqlite'),
-      generateNewsroomLog(events, 11).events,
+  } else if (target in catchUps) {
+    const reader = catchUps[target as keyof typeof catchUps];
+    const head = await loadLog();
+    services = [await start('articles', ports.articles)];
+    const startedAt = performance.now();
+    services.push(await startProfiled(reader, ports.reader));
+    await waitFor(
+      `${reader} to catch up`,
+      async () =>
+        (await getJson<{ position: number }>(`http://127.0.0.1:${ports.reader}/healthz`))
+          .position >= head,
+      600_000,
+      20,
     );
+    console.log(`${Math.round((head * 1000) / (performance.now() - startedAt))} events/s`);
+  } else if (target === 'feed') {
+    const head = await loadLog();
     services = [await startProfiled('articles', ports.articles)];
     for (let run = 1; run <= 3; run++) {
       const feed = new EmbeddedFeed(env.ARTICLES_ADDRESS, { batchSize: 5_000 });
