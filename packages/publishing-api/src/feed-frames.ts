@@ -84,7 +84,7 @@ export interface DecodedFrame {
 
 function safeNumber(value: protobuf.Long | number, field: string): number {
   const n = typeof value === 'number' ? value : value.high * 2 ** 32 + (value.low >>> 0);
-  if (!Number.isSafeInteger(n)) throw new RangeError(`${field} ${String(value)} is not exact`);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`${field} ${n} is past 2^53, not exact`);
   return n;
 }
 

@@ -85,10 +85,7 @@ export class EmbeddedFeed implements EventSource {
             for (const event of decoded.events) {
               deliveries.push({ source: LOG_SOURCE, position: event.globalPosition, event });
             }
-            frame =
-              deliveries.length < batchSize && call.readableLength > 0
-                ? (call.read() as Buffer | null)
-                : null;
+            frame = deliveries.length < batchSize && call.readableLength > 0 ? call.read() : null;
           }
           // Empty batches are passed on too: the first one tells the head of an empty log.
           yield deliveries;

@@ -1,4 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { EventStore } from '@fairflax/event-store';
 import { encodeEventFrames, EventFeedService, FEED_FRAME_BYTES } from '@fairflax/publishing-api';
 import type { Logger } from '@fairflax/service-kit';
