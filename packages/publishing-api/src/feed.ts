@@ -15,7 +15,7 @@ export interface FeedStatus {
 }
 
 export interface EmbeddedFeedOptions {
-  /** Largest batch handed on: frames already received are joined up to it. */
+  /** Events per frame; behind the head, received frames are joined until a batch reaches it. */
   batchSize?: number;
   /** First and largest reconnect delay; doubles in between, with jitter. */
   minBackoffMs?: number;
@@ -24,8 +24,11 @@ export interface EmbeddedFeedOptions {
 }
 
 const SUBSCRIBE = EventFeedService.service['Subscribe']!;
+const FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
 // Frames stay bytes while grpc-js buffers them; each is decoded once, when its turn comes.
 const keepBytes = (frame: Buffer): Buffer => frame;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -51,6 +54,9 @@ export class EmbeddedFeed implements EventSource {
       // Notice a dead peer on an idle stream instead of waiting forever.
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 5_000,
+      // HTTP/2's default 64 KiB window lets articles send that much while this process is busy
+      // applying a batch; a few frames' worth keeps the next batch arriving meanwhile.
+      'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
     });
   }
 
@@ -75,8 +81,9 @@ export class EmbeddedFeed implements EventSource {
         for await (const first of call as AsyncIterable<Buffer>) {
           if (!this.status.connected) this.update({ connected: true });
           backoff = minBackoffMs;
-          // Frames already received join this batch, up to batchSize events: one transaction
-          // each while catching up, one frame each once live.
+          // Behind the head, frames received by the next turn of the event loop join this
+          // batch until it reaches batchSize events (one transaction each); live, a frame goes
+          // alone.
           const deliveries: Delivery[] = [];
           let frame: Buffer | null = first;
           while (frame !== null) {
@@ -85,7 +92,10 @@ export class EmbeddedFeed implements EventSource {
             for (const event of decoded.events) {
               deliveries.push({ source: LOG_SOURCE, position: event.globalPosition, event });
             }
-            frame = deliveries.length < batchSize && call.readableLength > 0 ? call.read() : null;
+            const behind = decoded.headPosition > (deliveries.at(-1)?.position ?? Infinity);
+            if (deliveries.length >= batchSize || !behind) break;
+            if (call.readableLength === 0) await nextTurn();
+            frame = call.readableLength > 0 ? call.read() : null;
           }
           // Empty batches are passed on too: the first one tells the head of an empty log.
           yield deliveries;
