@@ -48,6 +48,8 @@ export const freshnessFigure = (
 
 /** p99 from the command's acknowledgement to the read answering with it. */
 const FRESHNESS_TARGET_MS = { embedded: 15, kafka: 150 } as const;
+/** The feed must outrun a projection at the rebuild goal (50k events/s) caught up at 0.8 of it. */
+const FEED_ALONE_TARGET = 62_500;
 
 export const FIGURES: readonly FigureMeta[] = [
   fig('append', 'append.raw.tx1', 'raw better-sqlite3 insert, 1 row per transaction', 'rows/s'),
@@ -139,6 +141,20 @@ export const FIGURES: readonly FigureMeta[] = [
   ),
   ...READ_SERVICES_MEASURED.map((s) =>
     fig('memory', `memory.${s}`, `${s} resident memory (VmRSS) with the log loaded`, 'MB'),
+  ),
+  fig(
+    'memory',
+    'catchup.feed',
+    'event feed alone: the log over gRPC, decoded and dropped by one follower',
+    'events/s',
+  ),
+  ...PROJECTIONS.map((p) =>
+    fig(
+      'memory',
+      `catchup.${p}`,
+      `${p} alone from process start to caught up over the gRPC feed`,
+      'events/s',
+    ),
   ),
 ];
 
@@ -250,6 +266,21 @@ export const RATIOS: readonly RatioSpec[] = [
       unit: 'ms',
     })),
   ),
+  {
+    id: 'feed-alone',
+    label: 'event feed alone (goal: 50k rebuild ÷ 0.8)',
+    numerator: 'catchup.feed',
+    target: FEED_ALONE_TARGET,
+    unit: 'events/s',
+  },
+  ...PROJECTIONS.map((p): RatioSpec => ({
+    id: `catchup-vs-rebuild-${p}`,
+    label: `${p} catch-up over the feed ÷ its rebuild`,
+    numerator: `catchup.${p}`,
+    denominator: `rebuild.${p}`,
+    target: 0.8,
+    unit: '×',
+  })),
   ...READ_SERVICES_MEASURED.map((s): RatioSpec => ({
     id: `memory-${s}`,
     label: `${s} resident memory with the log loaded`,

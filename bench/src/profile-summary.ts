@@ -31,6 +31,14 @@ export function packageOf(url: string): string {
   return url.startsWith('node:') ? 'node core' : url;
 }
 
+/**
+ * Node names a profile `CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile`; the main thread
+ * is thread 0 (tsx's loader runs on another thread, and profiles too).
+ */
+export function mainThreadProfiles(files: readonly string[]): string[] {
+  return files.filter((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+}
+
 export function selfTime(profile: CpuProfile, key: (node: ProfileNode) => string): Share[] {
   const hits = new Map<number, number>();
   if (profile.samples && profile.samples.length > 0) {

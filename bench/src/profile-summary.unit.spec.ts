@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { inclusiveTime, packageOf, selfTime, type CpuProfile } from './profile-summary.js';
+import {
+  inclusiveTime,
+  mainThreadProfiles,
+  packageOf,
+  selfTime,
+  type CpuProfile,
+} from './profile-summary.js';
 
 const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
 
@@ -55,5 +61,19 @@ describe('inclusiveTime', () => {
     expect(shares.find((s) => s.name === 'services/rss')?.percent).toBe(100);
     expect(shares.find((s) => s.name === 'better-sqlite3')?.percent).toBe(60);
     expect(shares.find((s) => s.name === 'packages/feed-xml')?.percent).toBe(30);
+  });
+});
+
+describe('mainThreadProfiles', () => {
+  it('keeps the profiles of thread 0 whatever their size, not the loader thread’s', () => {
+    expect(
+      mainThreadProfiles([
+        'CPU.20261206.161200.4242.1.001.cpuprofile',
+        'CPU.20261206.161200.4242.0.002.cpuprofile',
+        'CPU.20261206.161200.4242.10.003.cpuprofile',
+        'CPU.20261206.161200.4242.0.002.cpuprofile.tmp',
+        'notes.txt',
+      ]),
+    ).toEqual(['CPU.20261206.161200.4242.0.002.cpuprofile']);
   });
 });

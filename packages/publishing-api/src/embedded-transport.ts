@@ -7,7 +7,7 @@ export const embeddedTransport = {
     let connected: boolean | undefined;
     // Large batches when catching up (one transaction each); live batches are small anyway.
     const feed = new EmbeddedFeed(options.articlesAddress, {
-      batchSize: 5_000,
+      batchSize: 2_000,
       onStatus: (status) => {
         if (status.connected === connected) return;
         connected = status.connected;

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Delivery, EventSource } from '@fairflax/projections';
-import { EventFeedService, type WireEventBatch } from './proto.js';
-import { toStoredEvent } from './wire.js';
+import { decodeEventFrame } from './feed-frames.js';
+import { EventFeedService } from './proto.js';
 
 /** The embedded feed is one ordered sequence: the whole log, by global position. */
 export const LOG_SOURCE = 'log';
@@ -15,6 +15,7 @@ export interface FeedStatus {
 }
 
 export interface EmbeddedFeedOptions {
+  /** Events per frame; behind the head, received frames are joined until a batch reaches it. */
   batchSize?: number;
   /** First and largest reconnect delay; doubles in between, with jitter. */
   minBackoffMs?: number;
@@ -22,12 +23,12 @@ export interface EmbeddedFeedOptions {
   onStatus?: (status: FeedStatus) => void;
 }
 
-interface FeedClient {
-  subscribe(request: {
-    afterPosition: string;
-    batchSize: number;
-  }): grpc.ClientReadableStream<WireEventBatch>;
-}
+const SUBSCRIBE = EventFeedService.service['Subscribe']!;
+const FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
+// Frames stay bytes while grpc-js buffers them; each is decoded once, when its turn comes.
+const keepBytes = (frame: Buffer): Buffer => frame;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -53,6 +54,9 @@ export class EmbeddedFeed implements EventSource {
       // Notice a dead peer on an idle stream instead of waiting forever.
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 5_000,
+      // HTTP/2's default 64 KiB window lets articles send that much while this process is busy
+      // applying a batch; a few frames' worth keeps the next batch arriving meanwhile.
+      'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
     });
   }
 
@@ -63,24 +67,38 @@ export class EmbeddedFeed implements EventSource {
     const { minBackoffMs = 100, maxBackoffMs = 5_000 } = this.options;
     let backoff = minBackoffMs;
     while (!signal.aborted) {
-      const call = (this.client as unknown as FeedClient).subscribe({
+      const batchSize = this.options.batchSize ?? 500;
+      const call = this.client.makeServerStreamRequest<
+        { afterPosition: string; batchSize: number },
+        Buffer
+      >(SUBSCRIBE.path, SUBSCRIBE.requestSerialize, keepBytes, {
         afterPosition: String(from(LOG_SOURCE)),
-        batchSize: this.options.batchSize ?? 500,
+        batchSize,
       });
       const cancel = () => call.cancel();
       signal.addEventListener('abort', cancel, { once: true });
       try {
-        for await (const batch of call as AsyncIterable<WireEventBatch>) {
+        for await (const first of call as AsyncIterable<Buffer>) {
           if (!this.status.connected) this.update({ connected: true });
           backoff = minBackoffMs;
-          this.status.headPosition = Number(batch.headPosition ?? 0);
+          // Behind the head, frames received by the next turn of the event loop join this
+          // batch until it reaches batchSize events (one transaction each); live, a frame goes
+          // alone.
+          const deliveries: Delivery[] = [];
+          let frame: Buffer | null = first;
+          while (frame !== null) {
+            const decoded = decodeEventFrame(frame);
+            this.status.headPosition = decoded.headPosition;
+            for (const event of decoded.events) {
+              deliveries.push({ source: LOG_SOURCE, position: event.globalPosition, event });
+            }
+            const behind = decoded.headPosition > (deliveries.at(-1)?.position ?? Infinity);
+            if (deliveries.length >= batchSize || !behind) break;
+            if (call.readableLength === 0) await nextTurn();
+            frame = call.readableLength > 0 ? call.read() : null;
+          }
           // Empty batches are passed on too: the first one tells the head of an empty log.
-          const events = (batch.events ?? []).map(toStoredEvent);
-          yield events.map((event) => ({
-            source: LOG_SOURCE,
-            position: event.globalPosition,
-            event,
-          }));
+          yield deliveries;
         }
         if (!signal.aborted) this.update({ connected: false, lastError: 'stream ended' });
       } catch (err) {

@@ -11,12 +11,10 @@ export {
 } from './commands.js';
 export { EmbeddedFeed, LOG_SOURCE, type EmbeddedFeedOptions, type FeedStatus } from './feed.js';
 export { embeddedTransport } from './embedded-transport.js';
-export { toStoredEvent, toWireEnvelope } from './wire.js';
 export {
-  ArticlesService,
-  EventFeedService,
-  loadProto,
-  PROTO_PATH,
-  type WireEventBatch,
-  type WireEventEnvelope,
-} from './proto.js';
+  decodeEventFrame,
+  encodeEventFrames,
+  FEED_FRAME_BYTES,
+  type DecodedFrame,
+} from './feed-frames.js';
+export { ArticlesService, EventFeedService, loadProto, PROTO_PATH } from './proto.js';

@@ -32,21 +32,3 @@ const loaded = loadProto(PROTO_PATH) as unknown as PublishingPackage;
 
 export const ArticlesService = loaded.fairflax.publishing.v1.Articles;
 export const EventFeedService = loaded.fairflax.publishing.v1.EventFeed;
-
-/** The wire shape of EventEnvelope, as proto-loader decodes it. */
-export interface WireEventEnvelope {
-  eventId?: string;
-  streamId?: string;
-  streamVersion?: string;
-  globalPosition?: string;
-  type?: string;
-  schemaVersion?: number;
-  data?: Buffer;
-  metadata?: Record<string, string>;
-  recordedAt?: string;
-}
-
-export interface WireEventBatch {
-  events?: WireEventEnvelope[];
-  headPosition?: string;
-}

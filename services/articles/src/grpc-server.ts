@@ -1,16 +1,11 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { ConcurrencyError, type EventStore } from '@fairflax/event-store';
 import { UnknownEventError } from '@fairflax/events';
-import {
-  ArticlesService,
-  EventFeedService,
-  toWireEnvelope,
-  type WireEventBatch,
-} from '@fairflax/publishing-api';
+import { ArticlesService } from '@fairflax/publishing-api';
 import { Counter, type Logger } from '@fairflax/service-kit';
 import type { ArticlesApplication, CommandContext, CommandOutcome } from './application.js';
+import { eventFeedFrameService, subscribeHandler } from './event-feed.js';
 import { IllegalStateError, NotFoundError, ValidationError } from './domain/errors.js';
 import { notingMalformedStrings, refuseMalformedStrings } from './wire-strings.js';
 
@@ -127,54 +122,6 @@ export function commandHandlers(
   };
 }
 
-export const FEED_BATCH_DEFAULT = 500;
-export const FEED_BATCH_MAX = 5_000;
-
-/**
- * The head goes first, so a follower of an empty log knows it is caught up; writes wait for the
- * client to drain, so a slow follower holds the server back instead of buffering.
- */
-function subscribeHandler(
-  store: EventStore,
-  logger: Logger,
-): grpc.handleServerStreamingCall<Wire, WireEventBatch> {
-  return (call) => {
-    const controller = new AbortController();
-    call.on('cancelled', () => controller.abort());
-    call.on('close', () => controller.abort());
-    void (async () => {
-      try {
-        const after = Number(call.request['afterPosition'] ?? 0);
-        const requested = Number(call.request['batchSize'] ?? 0);
-        if (!Number.isSafeInteger(after) || after < 0) {
-          throw new ValidationError(
-            `after_position must be a non-negative integer`,
-            'after_position',
-          );
-        }
-        const batchSize = requested > 0 ? Math.min(requested, FEED_BATCH_MAX) : FEED_BATCH_DEFAULT;
-        const write = async (batch: WireEventBatch) => {
-          if (!call.write(batch)) await once(call, 'drain', { signal: controller.signal });
-        };
-        await write({ events: [], headPosition: String(await store.headPosition()) });
-        for await (const events of store.subscribe(after, {
-          batchSize,
-          signal: controller.signal,
-        })) {
-          const last = events.at(-1)?.globalPosition ?? after;
-          const head = Math.max(last, await store.headPosition());
-          await write({ events: events.map(toWireEnvelope), headPosition: String(head) });
-        }
-        call.end();
-      } catch (err) {
-        if (controller.signal.aborted) return;
-        logger.error({ err }, 'event feed subscription failed');
-        call.destroy(Object.assign(new Error(toGrpcStatus(err).details), toGrpcStatus(err)));
-      }
-    })();
-  };
-}
-
 export interface ArticlesServerDeps {
   app: ArticlesApplication;
   store: EventStore;
@@ -215,12 +162,12 @@ export function createGrpcServer(deps: ArticlesServerDeps): grpc.Server {
     implementation[method] = unary;
   }
   server.addService(notingMalformedStrings(ArticlesService.service), implementation);
-  const subscribe = subscribeHandler(deps.store, logger);
-  server.addService(EventFeedService.service, {
-    Subscribe: ((call: grpc.ServerWritableStream<Wire, WireEventBatch>) => {
+  const subscribe = subscribeHandler(deps.store, logger, toGrpcStatus);
+  server.addService(eventFeedFrameService, {
+    Subscribe: ((call: grpc.ServerWritableStream<Wire, Buffer>) => {
       calls.increment('Subscribe');
       subscribe(call);
-    }) as grpc.handleServerStreamingCall<Wire, WireEventBatch>,
+    }) as grpc.handleServerStreamingCall<Wire, Buffer>,
   });
   return server;
 }
