@@ -106,7 +106,7 @@ export const FIGURES: readonly FigureMeta[] = [
     fig(
       'rebuild',
       `rebuild.${p}`,
-      `rebuild ${p} read model (applyBatch, 5,000 per batch as a catch-up arrives)`,
+      `rebuild ${p} read model (applyBatch, batches as a catch-up arrives)`,
       'events/s',
     ),
   ),

@@ -5,7 +5,7 @@ import {
   type Delivery,
   type Projection,
 } from '@fairflax/projections';
-import { LOG_SOURCE } from '@fairflax/publishing-api';
+import { CATCH_UP_BATCH, LOG_SOURCE } from '@fairflax/publishing-api';
 // Each read model's projection, measured in place in its service.
 import { graphProjection } from '@fairflax/graph/projection';
 import { ArticleSearch } from '@fairflax/graph/search';
@@ -16,8 +16,8 @@ import { generateNewsroomLog } from './newsroom.js';
 import { perSecond } from './stats.js';
 import type { PROJECTIONS } from './figures.js';
 
-/** As a read service receives a catch-up from articles' feed (the embedded transport's batch). */
-export const REBUILD_BATCH = 5_000;
+/** As a read service receives a catch-up from articles' feed. */
+export const REBUILD_BATCH = CATCH_UP_BATCH;
 
 type ProjectionName = (typeof PROJECTIONS)[number];
 

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Projection } from '@fairflax/projections';
-import { EmbeddedFeed } from '@fairflax/publishing-api';
+import { CATCH_UP_BATCH, EmbeddedFeed } from '@fairflax/publishing-api';
 import { envReader } from '@fairflax/service-kit';
 import { formatProgress, rebuildReadModel } from './rebuild.js';
 import { withSilenceTimeout } from './silence-timeout.js';
@@ -31,7 +31,7 @@ export async function runRebuildCli(options: {
   const address = values.articles ?? options.defaultAddress;
   const dbPath = values.db ?? options.defaultDbPath;
   const timeoutS = envReader().int('REBUILD_TIMEOUT', 30, { min: 1, max: 86_400 });
-  const feed = new EmbeddedFeed(address, { batchSize: 5_000, maxBackoffMs: 1_000 });
+  const feed = new EmbeddedFeed(address, { batchSize: CATCH_UP_BATCH, maxBackoffMs: 1_000 });
   const tty = process.stderr.isTTY;
   const write = (line: string) => process.stderr.write(line);
   let barShown = false;

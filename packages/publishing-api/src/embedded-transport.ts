@@ -1,13 +1,18 @@
 import type { FollowedSource, FollowOptions, Transport } from '@fairflax/event-store';
 import { EmbeddedFeed, type FeedStatus } from './feed.js';
 
+/**
+ * Events per batch, and so per transaction, while a read model catches up (live batches are
+ * small anyway): larger batches apply faster and hold more memory.
+ */
+export const CATCH_UP_BATCH = 2_000;
+
 /** TRANSPORT=embedded: the articles service's own gRPC feed; articles relays nothing. */
 export const embeddedTransport = {
   openEventSource(options: FollowOptions): Promise<FollowedSource> {
     let connected: boolean | undefined;
-    // Large batches when catching up (one transaction each); live batches are small anyway.
     const feed = new EmbeddedFeed(options.articlesAddress, {
-      batchSize: 2_000,
+      batchSize: CATCH_UP_BATCH,
       onStatus: (status) => {
         if (status.connected === connected) return;
         connected = status.connected;

@@ -10,7 +10,7 @@ export {
   type ReviseArticle,
 } from './commands.js';
 export { EmbeddedFeed, LOG_SOURCE, type EmbeddedFeedOptions, type FeedStatus } from './feed.js';
-export { embeddedTransport } from './embedded-transport.js';
+export { CATCH_UP_BATCH, embeddedTransport } from './embedded-transport.js';
 export {
   decodeEventFrame,
   encodeEventFrames,
