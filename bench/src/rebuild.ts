@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import { DeadLetterParking } from '@fairflax/operations';
 import {
   openReadModel,
   ProjectionRunner,
+  type Database,
   type Delivery,
   type Projection,
 } from '@fairflax/projections';
@@ -28,12 +30,16 @@ interface Rebuilding {
   close(): void;
 }
 
+/** Dead letters parked, as the services and the rebuild command apply events. */
+const asServed = (db: Database, projection: Projection) =>
+  new ProjectionRunner(db, projection, { middleware: [new DeadLetterParking(projection.name)] });
+
 /** As its service wires it: graph keeps FlexSearch in step. */
 function openRunner(name: ProjectionName, path: string): Rebuilding {
   const db = openReadModel(path);
   if (name === 'graph') {
     const search = new ArticleSearch(db);
-    const runner = new ProjectionRunner(db, graphProjection);
+    const runner = asServed(db, graphProjection);
     runner.onCommitted(search.onCommitted);
     search.rebuild();
     return {
@@ -48,7 +54,7 @@ function openRunner(name: ProjectionName, path: string): Rebuilding {
   const projection: Projection =
     name === 'rss' ? rssFeedProjection('https://news.fairflax.example') : sitemapProjection;
   return {
-    runner: new ProjectionRunner(db, projection),
+    runner: asServed(db, projection),
     settled: async () => {},
     close: () => db.close(),
   };

@@ -1,9 +1,10 @@
 import type { Delivery, StoredEvent } from '@fairflax/event-store';
-import type {
-  ApplyMiddleware,
-  Database,
-  ProjectedEvent,
-  ProjectionRunner,
+import {
+  RetryBatch,
+  type ApplyMiddleware,
+  type Database,
+  type ProjectedEvent,
+  type ProjectionRunner,
 } from '@fairflax/projections';
 import {
   DeadLetters,
@@ -23,7 +24,9 @@ export interface DeadLetterParkingOptions {
  * Parks an event its projection rejects, undoing only that event's writes, and every later
  * event of its stream behind it; other streams apply on. Database errors are not the event's
  * fault: they still roll the batch back. The position moves past a parked event, so
- * read-your-writes counts it as reached.
+ * read-your-writes counts it as reached. A batch is first applied without a savepoint per event
+ * (which doubles the cost of applying it); a rejected event has it rolled back and applied
+ * again, each event in a savepoint of its own.
  */
 export class DeadLetterParking implements ApplyMiddleware {
   private store!: DeadLetters;
@@ -31,6 +34,8 @@ export class DeadLetterParking implements ApplyMiddleware {
   private parkedStreams = new Map<string, number>();
   private pending = { parked: [] as DeadLetter[], blockers: new Map<string, number>() };
   private savepoint!: <T>(work: () => T) => T;
+  /** Each event in its own savepoint: the batch is applied again after a rejected event. */
+  private careful = false;
 
   constructor(
     private readonly projection: string,
@@ -53,6 +58,15 @@ export class DeadLetterParking implements ApplyMiddleware {
       this.park(d, 'sequenced', sequencedBehind(blocker));
       return undefined;
     }
+    if (!this.careful) {
+      try {
+        return apply();
+      } catch (err) {
+        if (isTransientError(err)) throw err;
+        this.careful = true;
+        throw new RetryBatch(`applying ${d.event.type} at ${d.position} failed: ${errorText(err)}`);
+      }
+    }
     const result = this.tryApply(apply);
     if ('projected' in result) return result.projected;
     this.park(d, 'failed', result.error);
@@ -64,6 +78,7 @@ export class DeadLetterParking implements ApplyMiddleware {
     const { parked, blockers } = this.pending;
     this.pending = { parked: [], blockers: new Map() };
     if (!committed) return;
+    this.careful = false;
     for (const [streamId, blocker] of blockers) this.parkedStreams.set(streamId, blocker);
     if (parked.length > 0) this.options.onParked?.(parked);
   }

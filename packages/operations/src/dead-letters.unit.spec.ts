@@ -60,6 +60,27 @@ afterEach(() => {
 });
 
 describe('poison events', () => {
+  it('applies a batch once while no event is rejected, and again event by event after one is', () => {
+    const calls: string[] = [];
+    const runner = new ProjectionRunner(
+      openReadModel(':memory:'),
+      journalProjection('journal', ({ name }) => {
+        calls.push(name);
+        return name === 'poison' ? new Error('rejected') : undefined;
+      }),
+      { middleware: [new DeadLetterParking('journal')] },
+    );
+    const next = eventLog();
+
+    runner.applyBatch(next([registered('a'), registered('poison'), registered('c')]));
+    expect(calls.splice(0)).toEqual(['a', 'poison', 'a', 'poison', 'c']);
+    expect(journal(runner.db)).toEqual(['author-a@1:a', 'author-c@1:c']);
+
+    runner.applyBatch(next([registered('d'), registered('e')]));
+    expect(calls).toEqual(['d', 'e']);
+    expect(listDeadLetters(runner.db).map((l) => l.event.streamId)).toEqual(['author-poison']);
+  });
+
   it('parks an event it cannot decode, with the error, while later events of other streams apply', () => {
     const side = journalSide();
     const batch = side.next([registered('a'), registered('b'), registered('c'), registered('d')]);

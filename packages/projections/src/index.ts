@@ -3,6 +3,7 @@ export { openReadModel } from './database.js';
 export { preparedStatements, type Statement } from './statements.js';
 export {
   ProjectionRunner,
+  RetryBatch,
   type ApplyMiddleware,
   type BatchResult,
   type CommitListener,

@@ -22,6 +22,14 @@ export interface ApplyMiddleware {
   settle?(committed: boolean): void;
 }
 
+/**
+ * Thrown by a middleware's `wrap` to have the batch rolled back and applied once more (every
+ * middleware is settled with `false` in between), e.g. to apply it again more carefully.
+ */
+export class RetryBatch extends Error {
+  override name = 'RetryBatch';
+}
+
 /** Told after every commit, with what it applied (possibly nothing). */
 export type CommitListener = (applied: readonly ProjectedEvent[]) => void;
 
@@ -85,12 +93,14 @@ export class ProjectionRunner {
   }
 
   applyBatch(deliveries: readonly Delivery[]): BatchResult {
-    let outcome: BatchOutcome;
-    try {
-      outcome = this.applyInTransaction(deliveries);
-    } catch (err) {
-      for (const m of this.middleware) m.settle?.(false);
-      throw err;
+    let outcome: BatchOutcome | undefined;
+    for (let attempt = 1; outcome === undefined; attempt++) {
+      try {
+        outcome = this.applyInTransaction(deliveries);
+      } catch (err) {
+        for (const m of this.middleware) m.settle?.(false);
+        if (!(err instanceof RetryBatch) || attempt > 1) throw err;
+      }
     }
     // Only after the commit: a rolled-back batch must not move the in-memory state.
     this.checkpoints.remember(outcome.moved);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openReadModel } from './database.js';
-import { ProjectionRunner, type ApplyMiddleware } from './runner.js';
+import { ProjectionRunner, RetryBatch, type ApplyMiddleware } from './runner.js';
 import {
   authorRegistered as registered,
   authorRenamed as renamed,
@@ -133,6 +133,52 @@ describe('apply middleware', () => {
     expect(() => runner.applyBatch(deliveriesOf([registered('x', 'locked')]))).toThrowError();
     expect(settled).toEqual([false]);
     expect(runner.position('log')).toBe(0);
+  });
+
+  it('applies a batch once more, from scratch, when a middleware asks for it', () => {
+    const settled: boolean[] = [];
+    let retries = 1;
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection(), {
+      middleware: [
+        {
+          wrap: (d, apply) => {
+            const projected = apply();
+            if (d.position === 2 && retries-- > 0) throw new RetryBatch('once more');
+            return projected;
+          },
+          settle: (c) => settled.push(c),
+        },
+      ],
+    });
+
+    expect(runner.applyBatch(deliveriesOf([registered('a'), registered('b')]))).toEqual({
+      applied: 2,
+      skipped: 0,
+    });
+    expect(settled).toEqual([false, true]);
+    expect(rows(runner.db)).toEqual([
+      { id: 'a', name: 'a', changes: 1 },
+      { id: 'b', name: 'b', changes: 1 },
+    ]);
+  });
+
+  it('retries a batch only once: a second RetryBatch rolls it back and propagates', () => {
+    const settled: boolean[] = [];
+    const runner = new ProjectionRunner(openReadModel(':memory:'), authorsProjection(), {
+      middleware: [
+        {
+          wrap: () => {
+            throw new RetryBatch('never settles');
+          },
+          settle: (c) => settled.push(c),
+        },
+      ],
+    });
+
+    expect(() => runner.applyBatch(deliveriesOf([registered('a')]))).toThrow('never settles');
+    expect(settled).toEqual([false, false]);
+    expect(runner.position('log')).toBe(0);
+    expect(rows(runner.db)).toEqual([]);
   });
 
   it('applies events outside deliveries in one transaction and tells listeners once it commits', () => {

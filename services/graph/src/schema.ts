@@ -56,7 +56,7 @@ export const schema = /* GraphQL */ `
       count: Int = 10
       after: String
     ): ArticleConnection!
-    "published articles matching text, best first: title matches before body matches"
+    "published articles matching text, best first: title matches (words by their beginning) before body matches (whole words)"
     search(text: String!, count: Int = 10): [Article!]!
     authors: [Author!]!
     "null when no author has this id"

@@ -1,4 +1,3 @@
-import { onTestFinished } from 'vitest';
 import type { FairflaxEvent } from '@fairflax/events';
 import {
   openReadModel,
@@ -26,8 +25,6 @@ export interface GraphReadSide {
 export function graphReadSide(): GraphReadSide {
   const db = openReadModel(':memory:');
   const search = new ArticleSearch(db);
-  // Its index thread ends with the test.
-  onTestFinished(() => search.close());
   const runner = new ProjectionRunner(db, graphProjection);
   runner.onCommitted(search.onCommitted);
   search.rebuild();
