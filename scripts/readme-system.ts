@@ -9,6 +9,30 @@ export const README_PORTS = [50051, 4000, 4001, 4002, 4003];
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+const positionAt = async (port: number): Promise<number | undefined> => {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`, {
+      signal: AbortSignal.timeout(1000),
+    });
+    const body = (await res.json()) as { position?: unknown };
+    return typeof body.position === 'number' ? body.position : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The read services that have not yet applied the log up to articles' head (its `/healthz`
+ * position); none when articles reports no position (the coupled system keeps no log).
+ */
+export async function behindTheLog(): Promise<string[]> {
+  const head = await positionAt(4000);
+  if (head === undefined) return [];
+  const readers = { graph: 4001, rss: 4002, sitemap: 4003 };
+  const positions = await Promise.all(Object.values(readers).map(positionAt));
+  return Object.keys(readers).filter((_, i) => (positions[i] ?? -1) < head);
+}
+
 /** The ports on 127.0.0.1 that accept a connection. */
 export async function acceptingPorts(ports: readonly number[]): Promise<number[]> {
   const accepts = (port: number) =>
@@ -101,7 +125,10 @@ export class StartedSystem {
     return this.services.filter((service) => this.ready.get(service) !== true);
   }
 
-  /** Undefined once every service is ready and every port accepts; otherwise why not. */
+  /**
+   * Undefined once every service is ready, every port accepts and the read services have
+   * applied the log (the READMEs' reads show the seeded newsroom); otherwise why not.
+   */
   async waitUntilReady(
     timeoutMs: number,
     say: (line: string) => void,
@@ -114,8 +141,14 @@ export class StartedSystem {
         if (this.ended !== undefined) return `the start command ended (${this.ended})`;
         const waiting = this.waitingFor();
         const closed = (await acceptingPorts(README_PORTS)).length < README_PORTS.length;
-        if (waiting.length === 0 && !closed) return undefined;
-        const what = waiting.length > 0 ? waiting.join(', ') : `ports ${README_PORTS.join(', ')}`;
+        const behind = waiting.length === 0 && !closed ? await behindTheLog() : [];
+        if (waiting.length === 0 && !closed && behind.length === 0) return undefined;
+        const what =
+          waiting.length > 0
+            ? waiting.join(', ')
+            : closed
+              ? `ports ${README_PORTS.join(', ')}`
+              : `${behind.join(', ')} to apply the seeded log`;
         const waited = Date.now() - since;
         if (waited > timeoutMs) return `still waiting for ${what} after ${secs(waited)}`;
         if (waited >= nextNote) {
