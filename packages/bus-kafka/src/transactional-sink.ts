@@ -1,5 +1,5 @@
 import type { BusMessage } from '@fairflax/bus';
-import { classifyTransactionError } from '@fairflax/kafka-kit';
+import { classifyTransactionError, TRANSACTIONAL_PRODUCER_RETRY } from '@fairflax/kafka-kit';
 import { Partitioners, type Admin, type Producer, type TopicMessages } from 'kafkajs';
 import { connecting, sleep, type Connecting } from './clients.js';
 import type { ClosableRelaySink, TransactionalSinkOptions } from './delivery.js';
@@ -107,6 +107,7 @@ export class TransactionalRelaySink implements ClosableRelaySink {
         createPartitioner: Partitioners.DefaultPartitioner,
         // Long enough for a batch of 500 to be written while the broker is slow.
         transactionTimeout: 60_000,
+        retry: TRANSACTIONAL_PRODUCER_RETRY,
       }),
     );
     return this.producer;

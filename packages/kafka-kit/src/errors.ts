@@ -1,3 +1,5 @@
+import type { RetryOptions } from 'kafkajs';
+
 // kafkajs wraps retried errors in `cause` and renames some types: look through the whole chain.
 
 /** `fenced`: a new owner took over, so retrying would be wrong; `transient`: try afresh. */
@@ -119,3 +121,14 @@ export function isBrokerUnavailable(err: unknown): boolean {
       (typeof e.code === 'number' && TRANSIENT_CODES.has(e.code) && e.code !== 51),
   );
 }
+
+/**
+ * Retries for a transactional producer: right after a commit the coordinator answers the next
+ * transaction's first request CONCURRENT_TRANSACTIONS until its markers are written, and
+ * kafkajs' default first pause of 300 ms would be added to every such transaction.
+ */
+export const TRANSACTIONAL_PRODUCER_RETRY: RetryOptions = {
+  retries: 6,
+  initialRetryTime: 20,
+  maxRetryTime: 1_000,
+};

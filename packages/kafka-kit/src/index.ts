@@ -4,6 +4,7 @@ export {
   errorTypeOf,
   isBrokerUnavailable,
   isRetriableKafkaError,
+  TRANSACTIONAL_PRODUCER_RETRY,
   type TransactionFailure,
 } from './errors.js';
 export {

@@ -7,7 +7,11 @@ import {
   type WrittenOffsets,
 } from './committer.js';
 import { silentLogger, type StreamLogger } from './processor.js';
-import { classifyTransactionError, errorTypeOf } from '@fairflax/kafka-kit';
+import {
+  classifyTransactionError,
+  errorTypeOf,
+  TRANSACTIONAL_PRODUCER_RETRY,
+} from '@fairflax/kafka-kit';
 
 export type TransactionalProducer = Pick<Producer, 'connect' | 'disconnect' | 'transaction'>;
 
@@ -337,8 +341,7 @@ export function kafkaTransactionPorts(
         // As the at-least-once producer: a key's partition does not depend on the guarantee.
         createPartitioner: Partitioners.DefaultPartitioner,
         allowAutoTopicCreation: false,
-        // CONCURRENT_TRANSACTIONS right after a commit is usual: a 300 ms first pause costs more.
-        retry: { retries: 6, initialRetryTime: 20, maxRetryTime: 1_000 },
+        retry: TRANSACTIONAL_PRODUCER_RETRY,
       }),
     async committedOffset(groupId, topic, partition) {
       const client = await connectedAdmin();
