@@ -1,12 +1,14 @@
 import type { Database, ProjectionRunner } from '@fairflax/projections';
 import type { ArticlesCommands } from '@fairflax/publishing-api';
 import { problemResponses } from '@fairflax/service-kit';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { getOperationAST, Kind, type DocumentNode } from 'graphql';
 import mercurius, { type IResolvers } from 'mercurius';
 import { formatGraphqlErrors } from './errors.js';
 import { graphqlOverHttp } from './graphql-over-http.js';
 import { checkCost, DEFAULT_LIMITS, limitRules, type GraphqlLimits } from './limits.js';
+import { EventHistory } from './history.js';
 import { GraphReadModel } from './read-model.js';
 import { queryCache } from './query-cache.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
@@ -36,17 +38,25 @@ export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: deps.logger ?? false, ...problems.serverOptions });
   problems.install(app);
   const readModel = new GraphReadModel(deps.db);
+  const history = new EventHistory(deps.db);
   const extensions = deps.extensions ?? [];
+  const subscription = extensions.find((e) => e.subscription)?.subscription;
+  // Registered first, mercurius uses this WebSocket server rather than one with its defaults.
+  if (subscription) await app.register(websocket, subscription.websocket);
 
   await app.register(mercurius, {
     schema: [schema, ...extensions.map((e) => e.typeDefs)].join('\n'),
-    resolvers: withExtensions(buildResolvers(readModel, deps.search, deps.commands), extensions),
-    loaders: buildLoaders(readModel),
+    resolvers: withExtensions(
+      buildResolvers(readModel, history, deps.search, deps.commands),
+      extensions,
+    ),
+    loaders: buildLoaders(readModel, history),
     path: GRAPHQL_PATH,
     graphiql: true,
     errorFormatter: formatGraphqlErrors,
     validationRules: limitRules(limits),
     graphql: { parseOptions: { maxTokens: limits.maxTokens } },
+    ...(subscription && { subscription: subscription.mercurius }),
   });
   // Depends on variables (`count: $n`): a pass is kept only for documents that declare none.
   const withinBudget = new WeakMap<DocumentNode, Set<string | undefined>>();
@@ -65,6 +75,7 @@ export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
   });
   graphqlOverHttp(app, { path: GRAPHQL_PATH, maxResponseBytes: limits.maxResponseBytes });
   queryCache(app, { path: GRAPHQL_PATH, runner: deps.runner });
+  for (const extension of extensions) await extension.http?.(app);
 
   app.get('/healthz', () => ({
     status: 'ok',
