@@ -71,6 +71,7 @@ export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
     position: deps.runner.globalPosition(),
     feed: deps.feedStatus?.() ?? null,
   }));
+  for (const extension of extensions) await extension.http?.(app);
   return app;
 }
 

@@ -1,5 +1,6 @@
 import type { Database } from '@fairflax/projections';
 import type { EnvReader, Logger } from '@fairflax/service-kit';
+import type { FastifyInstance } from 'fastify';
 import type { IResolvers } from 'mercurius';
 
 /** Part of graph's schema served from something beside its read model; `extensions.ts` lists them. */
@@ -20,8 +21,11 @@ export interface GraphExtensionContext {
 
 export interface OpenGraphExtension {
   resolvers: IResolvers;
+  /** Routes or hooks on graph's HTTP app, added once its schema is served. */
+  http?(app: FastifyInstance): void | Promise<void>;
   close(): Promise<void>;
 }
 
 /** What `buildApp` adds to the schema. */
-export type SchemaPart = Pick<GraphExtension, 'typeDefs'> & Pick<OpenGraphExtension, 'resolvers'>;
+export type SchemaPart = Pick<GraphExtension, 'typeDefs'> &
+  Pick<OpenGraphExtension, 'resolvers' | 'http'>;

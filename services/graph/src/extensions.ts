@@ -1,5 +1,6 @@
 import type { GraphExtension } from './extension.js';
+import { eventExplorer } from './explorer/explorer.js';
 import { articleStats } from './stats.js';
 
 /** What graph serves beside its read model and search index. */
-export const GRAPH_EXTENSIONS: readonly GraphExtension[] = [articleStats];
+export const GRAPH_EXTENSIONS: readonly GraphExtension[] = [articleStats, eventExplorer];
