@@ -1,4 +1,5 @@
 import { query } from './graphql.js';
+import { articleIdOf } from './tail.js';
 
 const HISTORY = 200;
 const ARTICLE = `query Article($id: ID!, $asOf: Int) {
@@ -68,7 +69,7 @@ export function createArticlePanel(els, { positionHref }) {
     },
     /** A live event of the shown article joins its timeline (and its state, when at its latest). */
     onEvent(event) {
-      if (event.stream !== shown.id || event.position <= shown.last) return;
+      if (articleIdOf(event.stream) !== shown.id || event.position <= shown.last) return;
       if (shown.at === undefined) void this.show(shown.id, undefined);
       else timeline.append(item(shown.id, event, false));
       shown.last = event.position;

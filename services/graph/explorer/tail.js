@@ -7,6 +7,11 @@ const PAGE = 100;
 const ANNOUNCE_EVERY_MS = 10_000;
 
 const FIELDS = 'position type stream recordedAt payload';
+const ARTICLE_STREAM = 'article-';
+
+/** The article whose stream this is, if it is an article's. */
+export const articleIdOf = (stream) =>
+  stream.startsWith(ARTICLE_STREAM) ? stream.slice(ARTICLE_STREAM.length) : undefined;
 const EVENTS = `query Events($first: Int, $before: Int, $type: String, $stream: String) {
   events(first: $first, before: $before, type: $type, stream: $stream) { ${FIELDS} }
 }`;
@@ -121,9 +126,9 @@ function row(event, articleHref) {
   tr.append(
     cell(String(event.position), 'number'),
     cell(event.type),
-    event.type.startsWith('Article')
-      ? linkCell(event.stream, articleHref(event.stream))
-      : cell(event.stream),
+    articleIdOf(event.stream) === undefined
+      ? cell(event.stream)
+      : linkCell(event.stream, articleHref(articleIdOf(event.stream))),
     timeCell(event.recordedAt),
   );
   return tr;
