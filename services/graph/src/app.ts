@@ -7,6 +7,7 @@ import mercurius, { type IResolvers } from 'mercurius';
 import { formatGraphqlErrors } from './errors.js';
 import { graphqlOverHttp } from './graphql-over-http.js';
 import { checkCost, DEFAULT_LIMITS, limitRules, type GraphqlLimits } from './limits.js';
+import { EventHistory } from './history.js';
 import { GraphReadModel } from './read-model.js';
 import { queryCache } from './query-cache.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
@@ -36,12 +37,16 @@ export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: deps.logger ?? false, ...problems.serverOptions });
   problems.install(app);
   const readModel = new GraphReadModel(deps.db);
+  const history = new EventHistory(deps.db);
   const extensions = deps.extensions ?? [];
 
   await app.register(mercurius, {
     schema: [schema, ...extensions.map((e) => e.typeDefs)].join('\n'),
-    resolvers: withExtensions(buildResolvers(readModel, deps.search, deps.commands), extensions),
-    loaders: buildLoaders(readModel),
+    resolvers: withExtensions(
+      buildResolvers(readModel, history, deps.search, deps.commands),
+      extensions,
+    ),
+    loaders: buildLoaders(readModel, history),
     path: GRAPHQL_PATH,
     graphiql: true,
     errorFormatter: formatGraphqlErrors,

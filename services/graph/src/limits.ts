@@ -16,7 +16,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
-import { MAX_COUNT } from './pagination.js';
+import { MAX_COUNT, MAX_EVENTS, MAX_HISTORY } from './pagination.js';
 
 /** Checked before anything executes (the response size after): README, "GraphQL limits". */
 export interface GraphqlLimits {
@@ -78,6 +78,13 @@ export function limitRules(limits: GraphqlLimits): ValidationRule[] {
 
 /** A body can be 100,000 characters. */
 export const BODY_WEIGHT = 200;
+/** An event's data as JSON: a drafted article's carries its body. */
+export const PAYLOAD_WEIGHT = 50;
+/** Lists sized by a `first` argument, and its bound. */
+const FIRST_BOUNDS: ReadonlyMap<string, number> = new Map([
+  ['Query.events', MAX_EVENTS],
+  ['Article.history', MAX_HISTORY],
+]);
 /** Introspection reads the schema in memory. */
 export const INTROSPECTION_WEIGHT = 0.1;
 /** For a list without a `count` argument (authors, stats). */
@@ -117,9 +124,14 @@ function costEstimator(schema: GraphQLSchema): ComplexityEstimator {
     const introspection = type.name.startsWith('__');
     let own = introspection ? INTROSPECTION_WEIGHT : 1;
     if (type.name === 'Article' && field.name === 'body') own = BODY_WEIGHT;
+    if (type.name === 'LoggedEvent' && field.name === 'payload') own = PAYLOAD_WEIGHT;
     const count: unknown = args['count'];
+    const first: unknown = args['first'];
+    const firstBound = FIRST_BOUNDS.get(`${type.name}.${field.name}`);
     let items = 1;
     if (typeof count === 'number') items = Math.min(Math.max(count, 1), MAX_COUNT);
+    else if (firstBound !== undefined)
+      items = typeof first === 'number' ? Math.min(Math.max(first, 1), firstBound) : firstBound;
     else if (introspection) items = introspectionSizes.get(`${type.name}.${field.name}`) ?? 1;
     else if (isList(field.type) && type.name !== 'ArticleConnection') items = UNBOUNDED_LIST_SIZE;
     return own + items * childComplexity;

@@ -12,6 +12,34 @@ export function checkCount(count: number | null | undefined, fallback = 10): num
   return value;
 }
 
+/** `events(first)` and `Article.history(first)`: events are smaller than articles. */
+export const MAX_EVENTS = 200;
+export const MAX_HISTORY = 500;
+
+export function checkFirst(
+  first: number | null | undefined,
+  fallback: number,
+  max: number,
+): number {
+  const value = first ?? fallback;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw badUserInput(`first must be from 1 to ${max}, got ${value}`, 'first');
+  }
+  return value;
+}
+
+/** A log position given by a client (`before`, `after`, `asOf`). */
+export function checkPosition(
+  position: number | null | undefined,
+  name: string,
+): number | undefined {
+  if (position == null) return undefined;
+  if (!Number.isInteger(position) || position < 0) {
+    throw badUserInput(`${name} must be a log position (0 or more), got ${position}`, name);
+  }
+  return position;
+}
+
 /** (sort time, id) of a page's last article: rows inserted meanwhile never shift a page. */
 export function encodeCursor({ time, id }: PagePosition): string {
   return Buffer.from(JSON.stringify([time, id]), 'utf8').toString('base64url');

@@ -4,6 +4,7 @@ import {
   type ProjectedEvent,
   type Projection,
 } from '@fairflax/projections';
+import { HISTORY_DDL, LOG_EVENT_SQL, loggedEvent } from './history.js';
 
 /** Every change is guarded by the stream version: a repeated or late event changes nothing. */
 const DDL = `
@@ -84,19 +85,24 @@ const SQL = {
     UPDATE articles SET author_name = @name
     WHERE author_id = @authorId
       AND (SELECT version FROM authors WHERE id = @authorId) = @version`,
+  logEvent: LOG_EVENT_SQL,
 } as const;
 
 const statements = (db: Database) => preparedStatements(db, SQL);
 
 export const graphProjection: Projection = {
-  name: 'graph-v2',
+  name: 'graph-v3',
 
   migrate(db) {
     db.exec(DDL);
+    db.exec(HISTORY_DDL);
   },
 
-  apply(db, { event, streamVersion: version, globalPosition: position }: ProjectedEvent) {
+  apply(db, projected: ProjectedEvent) {
+    const { event, streamVersion: version, globalPosition: position } = projected;
     const sql = statements(db);
+    // Every event, kept as applied: `events`, `Article.history` and `article(asOf)` read it.
+    sql.logEvent.run({ ...loggedEvent(projected), version });
     switch (event.type) {
       case 'AuthorRegistered':
         sql.upsertAuthor.run({

@@ -18,6 +18,7 @@ const READ_MODEL_FIELDS = new Set([
   'articles',
   'author',
   'authors',
+  'events',
   '__typename',
   '__schema',
   '__type',

@@ -15,6 +15,8 @@ export interface ArticleView {
   modified: string;
   publishedAt: string | null;
   version: number;
+  /** Set when folded as of a log position: its history stops there. */
+  asOf?: number;
 }
 
 export interface AuthorView {

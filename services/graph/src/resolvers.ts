@@ -1,7 +1,16 @@
 import type { ArticlesCommands, CommandResult } from '@fairflax/publishing-api';
 import type { IResolvers, MercuriusLoaders } from 'mercurius';
 import { badUserInput, toGraphqlError } from './errors.js';
-import { checkCount, decodeCursor, encodeCursor } from './pagination.js';
+import type { EventHistory, HistoryRequest, LoggedEvent } from './history.js';
+import {
+  checkCount,
+  checkFirst,
+  checkPosition,
+  decodeCursor,
+  encodeCursor,
+  MAX_EVENTS,
+  MAX_HISTORY,
+} from './pagination.js';
 import {
   sortTimeOf,
   type ArticleStatus,
@@ -79,6 +88,7 @@ const toGraphqlResult = (result: CommandResult) => ({
 /** No query calls articles; a mutation's effect shows here once its globalPosition is applied. */
 export function buildResolvers(
   readModel: GraphReadModel,
+  history: EventHistory,
   search: ArticleSearch,
   articles: ArticlesCommands,
 ): IResolvers {
@@ -96,7 +106,29 @@ export function buildResolvers(
   };
   return {
     Query: {
-      article: (_: unknown, { id }: { id: string }) => readModel.article(id) ?? null,
+      article: (_: unknown, args: { id: string; asOf?: number | null }) => {
+        const asOf = checkPosition(args.asOf, 'asOf');
+        const article =
+          asOf === undefined ? readModel.article(args.id) : history.articleAsOf(args.id, asOf);
+        return article ?? null;
+      },
+      events: (
+        _: unknown,
+        args: {
+          first?: number | null;
+          before?: number | null;
+          type?: string | null;
+          stream?: string | null;
+        },
+      ): LoggedEvent[] =>
+        history.events({
+          first: checkFirst(args.first, 50, MAX_EVENTS),
+          ...given({
+            before: checkPosition(args.before, 'before'),
+            type: args.type,
+            stream: args.stream,
+          }),
+        }),
       articles: (
         _: unknown,
         args: {
@@ -208,9 +240,44 @@ interface AuthorArticlesQuery {
   params: { count?: number | null };
 }
 
-/** `Author.articles` in one SQL query for all authors; a bad count fails only its field. */
-export function buildLoaders(readModel: GraphReadModel): MercuriusLoaders {
+interface ArticleHistoryQuery {
+  obj: ArticleView;
+  params: { first?: number | null; after?: number | null };
+}
+
+/** One SQL query per distinct (first, after, asOf) among the articles of a list. */
+function loadHistories(history: EventHistory, queries: ArticleHistoryQuery[]) {
+  const answers: (LoggedEvent[] | Error)[] = [];
+  const groups = new Map<string, { request: HistoryRequest; indexes: number[] }>();
+  queries.forEach(({ obj, params }, i) => {
+    try {
+      const request = {
+        first: checkFirst(params.first, 100, MAX_HISTORY),
+        after: checkPosition(params.after, 'after') ?? 0,
+        upTo: obj.asOf ?? Number.MAX_SAFE_INTEGER,
+      };
+      const key = `${request.first}/${request.after}/${request.upTo}`;
+      const group = groups.get(key) ?? { request, indexes: [] };
+      group.indexes.push(i);
+      groups.set(key, group);
+    } catch (err) {
+      answers[i] = err as Error;
+    }
+  });
+  for (const { request, indexes } of groups.values()) {
+    const ids = indexes.map((i) => queries[i]!.obj.id);
+    const byArticle = history.articleHistories([...new Set(ids)], request);
+    for (const i of indexes) answers[i] = byArticle.get(queries[i]!.obj.id) ?? [];
+  }
+  return answers;
+}
+
+/** `Author.articles` and `Article.history` in one SQL query for a list; a bad count fails only its field. */
+export function buildLoaders(readModel: GraphReadModel, history: EventHistory): MercuriusLoaders {
   return {
+    Article: {
+      history: (queries: ArticleHistoryQuery[]) => Promise.resolve(loadHistories(history, queries)),
+    },
     Author: {
       // Mercurius expects a promise from a loader, even when the answer is at hand.
       articles: (queries: AuthorArticlesQuery[]) => {

@@ -27,6 +27,22 @@ export const schema = /* GraphQL */ `
     publishedAt: String
     "the article stream's version: pass it back as expectedVersion"
     version: Int!
+    "its events, oldest first, positions > after; first from 1 to 500 (an article seen asOf a position: its events up to there)"
+    history(first: Int = 100, after: Int): [LoggedEvent!]!
+  }
+
+  "one event of the articles log, as graph applied it"
+  type LoggedEvent {
+    "global position in the log"
+    position: Int!
+    "e.g. ArticleDrafted"
+    type: String!
+    "the stream (aggregate) it belongs to: article-<article id> or author-<author id>"
+    stream: String!
+    "RFC 3339, UTC: when articles recorded it"
+    recordedAt: String!
+    "the event's data as JSON text"
+    payload: String!
   }
 
   type ArticleEdge {
@@ -47,8 +63,10 @@ export const schema = /* GraphQL */ `
   }
 
   type Query {
-    "null when no article has this id"
-    article(id: ID!): Article
+    "null when no article has this id; asOf, a log position: the article as it was once graph had applied the log up to there (null if not drafted yet)"
+    article(id: ID!, asOf: Int): Article
+    "the log as graph applied it, newest first, positions < before; first from 1 to 200; type and stream filter exactly"
+    events(first: Int = 50, before: Int, type: String, stream: String): [LoggedEvent!]!
     "newest first (drafts by created, others by publishedAt); count from 1 to 50"
     articles(
       category: String
