@@ -1,7 +1,7 @@
 import { query } from './graphql.js';
-import { articleIdOf } from './tail.js';
+import { articleIdOf, localTime } from './tail.js';
 
-const HISTORY = 200;
+const HISTORY = 100;
 const ARTICLE = `query Article($id: ID!, $asOf: Int) {
   now: article(id: $id) { history(first: ${HISTORY}) { position type recordedAt payload } }
   then: article(id: $id, asOf: $asOf) {
@@ -14,9 +14,9 @@ const STATE_FIELDS = [
   ['Status', (a) => a.status],
   ['Version', (a) => String(a.version)],
   ['Author', (a) => `${a.author.name} (${a.author.id})`],
-  ['Created', (a) => a.created],
-  ['Modified', (a) => a.modified],
-  ['Published at', (a) => a.publishedAt ?? '—'],
+  ['Created', (a) => localTime(a.created)],
+  ['Modified', (a) => localTime(a.modified)],
+  ['Published at', (a) => (a.publishedAt ? localTime(a.publishedAt) : '—')],
   ['Body', (a) => a.body],
 ];
 
@@ -34,7 +34,7 @@ export function createArticlePanel(els, { positionHref }) {
     a.href = positionHref(id, event.position);
     a.textContent = `${event.position} · ${event.type}`;
     if (current) a.setAttribute('aria-current', 'true');
-    li.append(a, ` ${event.recordedAt}`);
+    li.append(a, ` ${localTime(event.recordedAt)}`);
     return li;
   };
 

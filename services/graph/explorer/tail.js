@@ -88,9 +88,9 @@ export function createTail({ body, status, error, older }, { articleHref, onEven
     body.replaceChildren();
     shown.clear();
     error.textContent = '';
+    void load();
     if (paused) {
       say('Paused: new events are not shown.');
-      void load();
       return;
     }
     stop = subscribe(APPENDED, filters, {
@@ -150,12 +150,18 @@ function linkCell(text, href) {
   return td;
 }
 
-export function timeCell(iso) {
+function timeCell(iso) {
   const td = document.createElement('td');
   const time = document.createElement('time');
   time.dateTime = iso;
-  const date = new Date(iso);
-  time.textContent = Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+  time.textContent = localTime(iso);
   td.append(time);
   return td;
+}
+
+export function localTime(iso) {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime())
+    ? iso
+    : date.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
 }
