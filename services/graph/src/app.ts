@@ -1,6 +1,7 @@
 import type { Database, ProjectionRunner } from '@fairflax/projections';
 import type { ArticlesCommands } from '@fairflax/publishing-api';
 import { problemResponses } from '@fairflax/service-kit';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { getOperationAST, Kind, type DocumentNode } from 'graphql';
 import mercurius, { type IResolvers } from 'mercurius';
@@ -39,6 +40,9 @@ export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
   const readModel = new GraphReadModel(deps.db);
   const history = new EventHistory(deps.db);
   const extensions = deps.extensions ?? [];
+  const subscription = extensions.find((e) => e.subscription)?.subscription;
+  // Registered first, mercurius uses this WebSocket server rather than one with its defaults.
+  if (subscription) await app.register(websocket, subscription.websocket);
 
   await app.register(mercurius, {
     schema: [schema, ...extensions.map((e) => e.typeDefs)].join('\n'),
@@ -52,6 +56,7 @@ export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
     errorFormatter: formatGraphqlErrors,
     validationRules: limitRules(limits),
     graphql: { parseOptions: { maxTokens: limits.maxTokens } },
+    ...(subscription && { subscription: subscription.mercurius }),
   });
   // Depends on variables (`count: $n`): a pass is kept only for documents that declare none.
   const withinBudget = new WeakMap<DocumentNode, Set<string | undefined>>();
@@ -70,13 +75,13 @@ export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
   });
   graphqlOverHttp(app, { path: GRAPHQL_PATH, maxResponseBytes: limits.maxResponseBytes });
   queryCache(app, { path: GRAPHQL_PATH, runner: deps.runner });
+  for (const extension of extensions) await extension.http?.(app);
 
   app.get('/healthz', () => ({
     status: 'ok',
     position: deps.runner.globalPosition(),
     feed: deps.feedStatus?.() ?? null,
   }));
-  for (const extension of extensions) await extension.http?.(app);
   return app;
 }
 

@@ -38,7 +38,7 @@ export async function startGraph({ env, logger, source }: GraphOptions): Promise
   const extensions = await Promise.all(
     GRAPH_EXTENSIONS.map(async (extension) => ({
       typeDefs: extension.typeDefs,
-      ...(await extension.open({ db, env, logger, inProcess: source !== undefined })),
+      ...(await extension.open({ db, runner, env, logger, inProcess: source !== undefined })),
     })),
   );
   const app = await buildApp({

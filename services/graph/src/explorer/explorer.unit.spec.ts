@@ -12,6 +12,7 @@ afterEach(async () => {
 async function graphWithExplorer() {
   const explorer = await eventExplorer.open({
     db: undefined as never,
+    runner: undefined as never,
     env: envReader({}),
     logger: undefined as never,
     inProcess: false,
