@@ -67,18 +67,14 @@ export class RunningSystem {
   }
 }
 
-/**
- * `servicesDir` holds one package per service; the coupled and event-sourced systems both fit.
- * `extraEnv` may depend on the ports the system is given.
- */
+/** `servicesDir` holds one package per service; the coupled and event-sourced systems both fit. */
 export async function startSystem(
   servicesDir: string,
-  extraEnv: Record<string, string> | ((ports: SystemPorts) => Record<string, string>) = {},
+  extraEnv: Record<string, string> = {},
 ): Promise<RunningSystem> {
   const ports = await freeSystemPorts();
   const dataDir = mkdtempSync(join(tmpdir(), 'fairflax-'));
-  const extra = typeof extraEnv === 'function' ? extraEnv(ports) : extraEnv;
-  const env = { ...systemPortsEnv(ports), DATA_DIR: dataDir, ...extra };
+  const env = { ...systemPortsEnv(ports), DATA_DIR: dataDir, ...extraEnv };
   const articles = await startService({
     name: 'articles',
     dir: join(servicesDir, 'articles'),

@@ -8,10 +8,7 @@ import { startSystem } from '@fairflax/testkit';
 import { openBrowser } from './chromium.js';
 
 const out = process.argv[2] ?? 'explorer.png';
-const system = await startSystem(fileURLToPath(new URL('../../', import.meta.url)), (ports) => ({
-  RSS_URL: `http://127.0.0.1:${ports.rss}`,
-  SITEMAP_URL: `http://127.0.0.1:${ports.sitemap}`,
-}));
+const system = await startSystem(fileURLToPath(new URL('../../', import.meta.url)));
 const browser = await openBrowser();
 try {
   const { page } = browser;

@@ -11,10 +11,7 @@ describe('the event explorer, in a real browser', { timeout: 90_000 }, () => {
 
   beforeAll(async () => {
     browser = await openBrowser();
-    system = await startSystem(servicesDir, (ports) => ({
-      RSS_URL: `http://127.0.0.1:${ports.rss}`,
-      SITEMAP_URL: `http://127.0.0.1:${ports.sitemap}`,
-    }));
+    system = await startSystem(servicesDir);
   }, 90_000);
   afterAll(async () => {
     await browser?.close();

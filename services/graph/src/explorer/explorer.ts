@@ -11,9 +11,10 @@ export const EXPLORER_PATH = '/explorer';
 export const eventExplorer: GraphExtension = {
   typeDefs: '',
   open({ env }) {
+    // `pnpm start` gives every service the same environment, so their ports are known here.
     const services = {
-      rss: env.url('RSS_URL', 'http://127.0.0.1:4002'),
-      sitemap: env.url('SITEMAP_URL', 'http://127.0.0.1:4003'),
+      rss: env.url('RSS_URL', `http://127.0.0.1:${env.port('RSS_PORT', 4002)}`),
+      sitemap: env.url('SITEMAP_URL', `http://127.0.0.1:${env.port('SITEMAP_PORT', 4003)}`),
     };
     const timeoutMs = env.int('EXPLORER_HEALTH_TIMEOUT_MS', 1_000, { min: 50, max: 10_000 });
     const assets = loadAssets();
