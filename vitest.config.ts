@@ -5,12 +5,14 @@ import { defineConfig } from 'vitest/config';
 // Workspace packages resolve to their TypeScript sources through the "source" export condition.
 // graphql ships CommonJS (main) and ESM (module). Node loads the CommonJS one for our code and
 // for mercurius alike; Vite would pick the ESM one for our sources, and graphql refuses a
-// schema or error from the other copy. Tests load what Node loads.
+// schema or error from the other copy. Tests load what Node loads. Vitest hands these conditions
+// to Node too: with `import` among them, a CommonJS `require('ws')` (mercurius' subscriptions,
+// @fastify/websocket) would load ws's ESM wrapper, which lacks `WebSocket.Server`.
 const graphql = createRequire(new URL('services/graph/package.json', import.meta.url)).resolve(
   'graphql',
 );
 const resolve = {
-  conditions: ['source', 'import', 'node', 'default'],
+  conditions: ['source', 'node', 'default'],
   alias: [{ find: /^graphql$/, replacement: graphql }],
 };
 
