@@ -19,7 +19,7 @@ export function pollPositions({ body, note }) {
 }
 
 function render(body, { head, services }) {
-  const rows = [{ service: 'articles (the log)', position: head }, ...services].map((s) => {
+  const rows = [{ service: 'articles (head)', position: head }, ...services].map((s) => {
     const tr = document.createElement('tr');
     tr.dataset.service = s.service;
     const behind = head === null || s.position === null ? '—' : String(head - s.position);

@@ -12,7 +12,7 @@ const system = await startSystem(fileURLToPath(new URL('../../', import.meta.url
 const browser = await openBrowser();
 try {
   const { page } = browser;
-  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.setViewportSize({ width: 1200, height: 720 });
   await page.goto(system.url('graph', '/explorer'));
   await page
     .locator('#positions-body tr[data-service="sitemap"] td', { hasText: /^\d+$/ })
