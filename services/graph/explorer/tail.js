@@ -93,9 +93,11 @@ export function createTail({ body, status, error, older }, { articleHref, onEven
       say('Paused: new events are not shown.');
       return;
     }
+    const subscribed = generation;
     stop = subscribe(APPENDED, filters, {
-      onStatus,
+      onStatus: (state, detail) => subscribed === generation && onStatus(state, detail),
       onData: ({ eventAppended }) => {
+        if (subscribed !== generation) return;
         add(eventAppended);
         announceLater();
         onEvent(eventAppended);
