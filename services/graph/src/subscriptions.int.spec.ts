@@ -87,6 +87,14 @@ function firstResults(c: Client, query: string, count: number): Promise<unknown[
   })();
 }
 
+/** Subscribes, ignoring what comes: it only holds a subscription open. */
+function hold(c: Client, query: string): void {
+  c.subscribe(
+    { query },
+    { next: () => undefined, error: () => undefined, complete: () => undefined },
+  );
+}
+
 describe('live subscriptions over graphql-ws', () => {
   it('sends every applied event, and only what the filters ask for', async () => {
     const graph = await liveGraph();
@@ -190,8 +198,8 @@ describe('live subscriptions over graphql-ws', () => {
       GRAPH_SUBSCRIPTION_CONNECTIONS: '1',
     });
     const c = client(graph);
-    void firstResults(c, 'subscription { eventAppended { position } }', 1);
-    void firstResults(c, 'subscription { articlePublished { id } }', 1);
+    hold(c, 'subscription { eventAppended { position } }');
+    hold(c, 'subscription { articlePublished { id } }');
     await until('two subscriptions', () => graph.live.stats().subscriptions === 2);
 
     const third = await new Promise<unknown>((resolve) =>
@@ -232,6 +240,21 @@ describe('live subscriptions over graphql-ws', () => {
     expect(tooCostly).toEqual([
       expect.objectContaining({ extensions: { code: 'QUERY_TOO_COMPLEX' } }),
     ]);
+    expect(graph.live.stats().subscriptions).toBe(0);
+  });
+
+  it('closes every connection when graph shuts down', async () => {
+    const graph = await liveGraph();
+    const closed = new Promise<number>((resolve) => {
+      const c = client(graph);
+      c.on('closed', (event) => resolve((event as { code: number }).code));
+      hold(c, 'subscription { eventAppended { position } }');
+    });
+    await until('a subscription', () => graph.live.stats().subscriptions === 1);
+
+    await graph.app.close();
+
+    expect(await closed).toBe(1001);
     expect(graph.live.stats().subscriptions).toBe(0);
   });
 
