@@ -68,6 +68,7 @@ export function serveAssets(app: FastifyInstance, page: string, assets: Map<stri
   const index = assets.get('index.html');
   if (index === undefined) throw new Error('the explorer page has no index.html');
   app.get(page, (request, reply) => sendAsset(request, reply, index));
+  app.get(`${page}/`, (_request, reply) => reply.redirect(page, 308));
   app.get<{ Params: { name: string } }>(`${page}/assets/:name`, (request, reply) => {
     const asset = assets.get(request.params.name);
     if (asset === undefined) {

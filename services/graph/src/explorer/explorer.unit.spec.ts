@@ -39,6 +39,15 @@ describe('the event explorer page', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
 
+  it('sends /explorer/ to /explorer', async () => {
+    const app = await graphWithExplorer();
+
+    const res = await app.inject({ method: 'GET', url: '/explorer/' });
+
+    expect(res.statusCode).toBe(308);
+    expect(res.headers.location).toBe('/explorer');
+  });
+
   it('serves its scripts and styles with their content types, revalidated by ETag', async () => {
     const app = await graphWithExplorer();
 
@@ -64,6 +73,7 @@ describe('the event explorer page', () => {
     '/explorer/assets/%2e%2e%2f%2e%2e%2fsrc%2fmain.ts',
     '/explorer/assets/../../package.json',
     '/explorer/assets/',
+    '/explorer/index.html',
   ])('answers %s with 404 problem+json, never a file outside the page', async (url) => {
     const app = await graphWithExplorer();
 
