@@ -45,4 +45,23 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The event explorer's page scripts, served to the browser as they are.
+    files: ['services/graph/explorer/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'clearTimeout',
+          'document',
+          'fetch',
+          'location',
+          'setInterval',
+          'setTimeout',
+          'URLSearchParams',
+          'WebSocket',
+          'window',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );
