@@ -1,38 +1,35 @@
 import { createServer, type Server } from 'node:http';
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { problem, problemClientError, PROBLEM_CONTENT_TYPE } from './problem.js';
 
-/** Prometheus text format: enough for the few numbers the services expose, without a library. */
-export class Counter {
-  private readonly values = new Map<string, number>();
+/**
+ * A process's own registry with Node's process metrics (CPU, memory, event-loop delay, GC):
+ * never prom-client's global one, since tests run several services in one process.
+ */
+export function createMetricsRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
 
-  constructor(
-    readonly name: string,
-    readonly label: string,
-  ) {}
-
-  increment(labelValue: string, by = 1): void {
-    this.values.set(labelValue, (this.values.get(labelValue) ?? 0) + by);
-  }
-
-  get(labelValue: string): number {
-    return this.values.get(labelValue) ?? 0;
-  }
-
-  exposition(): string {
-    const lines = [`# TYPE ${this.name} counter`];
-    for (const [value, n] of this.values) lines.push(`${this.name}{${this.label}="${value}"} ${n}`);
-    return lines.join('\n') + '\n';
-  }
+/** gRPC calls received per method, in `registry` when given. */
+export function grpcCallCounter(registry?: Registry): Counter<'grpc_method'> {
+  return new Counter({
+    name: 'grpc_server_handled_total',
+    help: 'gRPC calls received, per method',
+    labelNames: ['grpc_method'],
+    registers: registry ? [registry] : [],
+  });
 }
 
 /** The body of `GET /healthz`; a rejection is answered 503, so a broken dependency shows. */
 export type HealthCheck = () => Promise<object> | object;
 
-/** Serves the counters at /metrics and, given `health`, its answer at /healthz. */
+/** Serves `registry` at /metrics and, given `health`, its answer at /healthz. */
 export async function startMetricsServer(
   host: string,
   port: number,
-  counters: readonly Counter[],
+  registry: Registry,
   health?: HealthCheck,
 ): Promise<Server> {
   const paths = health ? ['/metrics', '/healthz'] : ['/metrics'];
@@ -57,9 +54,10 @@ export async function startMetricsServer(
           () => fail(503, 'the health check failed'),
         );
     } else {
-      res
-        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
-        .end(counters.map((c) => c.exposition()).join(''));
+      registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        () => fail(500, 'the metrics could not be collected'),
+      );
     }
   });
   server.on('clientError', problemClientError);
