@@ -21,7 +21,7 @@ export interface KafkaSourceStatus {
   group: string;
   topics: string[];
   connected: boolean;
-  /** Times the group connection came back after it was lost. */
+  /** Times the connection to the group came back after it was lost (a re-join included). */
   reconnects: number;
 }
 
