@@ -29,6 +29,7 @@ export function prettyStream(colorize: boolean): DestinationStream {
   return PinoPretty({
     colorize,
     sync: true,
+    singleLine: true,
     destination: 1,
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname,service,name',
