@@ -39,6 +39,8 @@ const EXPECTED_WHILE_FORMING = [
   'This is not the correct coordinator for this group',
   'There is no leader for this topic-partition as we are in the middle of a leadership election',
   'The group member needs to have a valid member id before actually entering a consumer group',
+  // A topic just created, before its metadata reached every broker.
+  'This server does not host this topic-partition',
 ];
 
 export type KafkaLogLevel = 'debug' | 'info' | 'warn' | 'error';

@@ -15,6 +15,7 @@ describe('the level of a kafkajs log entry', () => {
       'Response Heartbeat(key: 12, version: 3)',
       'This is not the correct coordinator for this group',
     ],
+    ['Response Metadata(key: 3, version: 6)', 'This server does not host this topic-partition'],
     [
       'Response Metadata(key: 3, version: 6)',
       'There is no leader for this topic-partition as we are in the middle of a leadership election',
