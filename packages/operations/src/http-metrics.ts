@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from '@fairflax/service-kit';
+import { Counter, Histogram, metricsText, type Registry } from '@fairflax/service-kit';
 import type { FastifyInstance } from 'fastify';
 
 /** The label of requests no route matched: the raw path would let a client add labels at will. */
@@ -34,6 +34,6 @@ export function serveHttpMetrics(app: FastifyInstance, registry: Registry): void
     done();
   });
   app.get('/metrics', async (_request, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
+    reply.type(registry.contentType).send(await metricsText(registry)),
   );
 }

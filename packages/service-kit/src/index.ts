@@ -21,6 +21,7 @@ export {
 export {
   createMetricsRegistry,
   grpcCallCounter,
+  metricsText,
   startMetricsServer,
   type HealthCheck,
 } from './metrics.js';

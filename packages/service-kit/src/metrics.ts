@@ -3,13 +3,26 @@ import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { problem, problemClientError, PROBLEM_CONTENT_TYPE } from './problem.js';
 
 /**
- * A process's own registry with Node's process metrics (CPU, memory, event-loop delay, GC):
- * never prom-client's global one, since tests run several services in one process.
+ * A service's own registry, never prom-client's global one: tests and one-process mode run
+ * several services in one process, each serving only its metrics (and the process's).
  */
 export function createMetricsRegistry(): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  return registry;
+  return new Registry();
+}
+
+let processMetrics: Registry | undefined;
+
+/**
+ * The exposition of `registry` with Node's process metrics (CPU, memory, event-loop delay, GC).
+ * Those are the process's, so they are collected once per process (their collectors sample
+ * the event loop and watch GC until it exits), however many services it runs.
+ */
+export function metricsText(registry: Registry): Promise<string> {
+  if (processMetrics === undefined) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  return Registry.merge([processMetrics, registry]).metrics();
 }
 
 /** gRPC calls received per method, in `registry` when given. */
@@ -54,7 +67,7 @@ export async function startMetricsServer(
           () => fail(503, 'the health check failed'),
         );
     } else {
-      registry.metrics().then(
+      metricsText(registry).then(
         (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
         () => fail(500, 'the metrics could not be collected'),
       );
