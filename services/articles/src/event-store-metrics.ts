@@ -1,12 +1,5 @@
-import type { RunningRelay } from '@fairflax/event-store';
-import type { SqliteEventStore } from '@fairflax/event-store-sqlite';
 import { Gauge, Histogram, type Registry } from '@fairflax/service-kit';
-
-export interface ArticlesMetricParts {
-  store: SqliteEventStore;
-  /** The relay onto the broker, when the transport has one. */
-  relay?: RunningRelay;
-}
+import type { ArticlesMetricParts } from './metrics-extensions.js';
 
 /**
  * The write side's numbers: how long an append waits for its commit, how many appends each
