@@ -32,4 +32,21 @@ describe('servicesEnv', () => {
     expect(localBroker).toBeUndefined();
     expect(env).toEqual({ KAFKA_PORT: '9592', TRANSPORT: 'embedded' });
   });
+
+  it('asks for pretty, coloured logs when the supervisor writes to a terminal', () => {
+    expect(servicesEnv({}, 'embedded', true).env).toEqual({
+      TRANSPORT: 'embedded',
+      LOG_FORMAT: 'pretty',
+      FORCE_COLOR: '1',
+    });
+    expect(servicesEnv({ NO_COLOR: '1' }, 'embedded', true).env['FORCE_COLOR']).toBeUndefined();
+  });
+
+  it('leaves the log format alone off a terminal, and when LOG_FORMAT is set', () => {
+    expect(servicesEnv({}, 'embedded', false).env['LOG_FORMAT']).toBeUndefined();
+    expect(servicesEnv({ LOG_FORMAT: 'json' }, 'embedded', true).env).toEqual({
+      LOG_FORMAT: 'json',
+      TRANSPORT: 'embedded',
+    });
+  });
 });

@@ -44,7 +44,7 @@ if (dir === undefined || !existsSync(dir)) {
 const SERVICES = ['articles', 'graph', 'rss', 'sitemap'];
 if (transport === 'kafka' && existsSync(join(dir, 'stream-processor')))
   SERVICES.push('stream-processor');
-const { env: serviceEnv, localBroker } = servicesEnv(process.env, transport);
+const { env: serviceEnv, localBroker } = servicesEnv(process.env, transport, process.stdout.isTTY);
 if (localBroker !== undefined) {
   const script = join(root, 'infra/kafka/kafka.sh');
   if (!existsSync(script)) {

@@ -18,7 +18,7 @@ const noOp = {
 const server = createGrpcServer({
   app: noOp,
   store: new InMemoryEventStore(),
-  logger: createLogger('grpc-ceiling', 'warn'),
+  logger: createLogger('grpc-ceiling', { ...process.env, LOG_LEVEL: 'warn' }),
   newId: () => String(++position),
 });
 await bindGrpc(server, `127.0.0.1:${process.env['PORT'] ?? '50099'}`);

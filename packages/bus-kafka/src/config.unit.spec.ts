@@ -58,6 +58,7 @@ describe('the package as a transport', () => {
       group: 'fairflax-rss-r1',
       topics: ['author', 'article'],
       connected: false,
+      reconnects: 0,
     });
     await source.close();
   });

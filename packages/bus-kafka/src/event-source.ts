@@ -1,5 +1,6 @@
 import { handedBatches, type Delivery, type Subscription } from '@fairflax/bus';
 import type {
+  AppliedPositions,
   FollowedSource,
   FollowOptions,
   Delivery as SourceDelivery,
@@ -9,6 +10,7 @@ import { consoleLogger, kafkaConnection, type KafkaLogger } from '@fairflax/kafk
 import { groupIdFor } from './config.js';
 import { sleep } from './clients.js';
 import { KafkaBus } from './kafka-bus.js';
+import type { PartitionEnd } from './subscription.js';
 
 /** The topics the articles relay writes (one per aggregate) and the read services follow. */
 export const ARTICLE_LOG_TOPICS: readonly string[] = ['author', 'article'];
@@ -19,6 +21,8 @@ export interface KafkaSourceStatus {
   group: string;
   topics: string[];
   connected: boolean;
+  /** Times the connection to the group came back after it was lost (a re-join included). */
+  reconnects: number;
 }
 
 type ReadModel = {
@@ -44,6 +48,10 @@ class KafkaEventSource implements FollowedSource {
   private readonly topicPrefix: string;
   private readonly logger: KafkaLogger;
   private connected = false;
+  private everConnected = false;
+  private reconnects = 0;
+  /** Per `topic/partition`, as of its last fetch. */
+  private readonly ends = new Map<string, PartitionEnd>();
 
   constructor(private readonly options: FollowOptions) {
     const { brokers, topicPrefix, logLevel } = kafkaConnection(options.env);
@@ -58,6 +66,8 @@ class KafkaEventSource implements FollowedSource {
       logLevel,
       logger: this.logger,
       onConnectionChange: (now) => {
+        if (now && this.everConnected) this.reconnects++;
+        this.everConnected ||= now;
         this.connected = now;
         options.onConnectionChange?.(now, this.status());
       },
@@ -65,8 +75,19 @@ class KafkaEventSource implements FollowedSource {
   }
 
   status(): KafkaSourceStatus {
-    const { brokers, group, topics, connected } = this;
-    return { transport: 'kafka', brokers, group, topics, connected };
+    const { brokers, group, topics, connected, reconnects } = this;
+    return { transport: 'kafka', brokers, group, topics, connected, reconnects };
+  }
+
+  /** Per partition; commit markers after the last record applied do not count. */
+  backlog(applied: AppliedPositions): ReadonlyMap<string, number> {
+    const backlog = new Map<string, number>();
+    for (const [source, end] of this.ends) {
+      const offset = applied.offset(source) ?? -1;
+      const last = offset >= end.lastRecordOffset ? end.lastOffset : offset;
+      backlog.set(source, Math.max(0, end.highWatermark - 1 - last));
+    }
+    return backlog;
   }
 
   publish(topic: string, records: readonly TopicRecord[]): Promise<void> {
@@ -112,7 +133,11 @@ class KafkaEventSource implements FollowedSource {
         try {
           subscription = await bus.subscribe(
             topic,
-            { group, startAt: (partition) => startAt(readModel, `${topic}/${partition}`) },
+            {
+              group,
+              startAt: (partition) => startAt(readModel, `${topic}/${partition}`),
+              onFetched: (partition, end) => this.ends.set(`${topic}/${partition}`, end),
+            },
             (batch) => Promise.race([hand(batch), abandoned]),
           );
           if (stopping) await subscription.close();

@@ -10,6 +10,18 @@ export interface KafkaSubscribeOptions extends SubscribeOptions {
    * group committed (for a read model that stores its own offsets); undefined keeps the group's.
    */
   startAt?: (partition: number) => number | undefined;
+  /** Told of each batch fetched, before it is handled: where the partition ends. */
+  onFetched?: (partition: number, end: PartitionEnd) => void;
+}
+
+/** Offsets, as of a fetch. Commit markers take offsets too: `lastOffset` counts them. */
+export interface PartitionEnd {
+  /** The offset the next record will take. */
+  highWatermark: number;
+  /** The last offset this batch covers, commit markers included. */
+  lastOffset: number;
+  /** The last record the batch hands over. */
+  lastRecordOffset: number;
 }
 
 const HEARTBEAT_INTERVAL_MS = 1_000;
@@ -190,6 +202,11 @@ export class KafkaSubscription {
     const last = batch.messages.at(-1);
     // Once closing, a batch not yet started is left for the group's next owner of the partition.
     if (first === undefined || last === undefined || this.closing || payload.isStale()) return;
+    this.options.onFetched?.(batch.partition, {
+      highWatermark: Number(batch.highWatermark),
+      lastOffset: Number(batch.lastOffset()),
+      lastRecordOffset: Number(last.offset),
+    });
     const deliveries = batch.messages.map((m) => toDelivery(batch.topic, batch.partition, m));
     // kafkajs heartbeats only between batches; keep a slow handler's member in the group.
     const keepAlive = setInterval(

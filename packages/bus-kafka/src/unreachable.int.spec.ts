@@ -103,6 +103,7 @@ describe('with no broker reachable', () => {
       group: 'fairflax-unreachable-test-r1',
       topics: ['author', 'article'],
       connected: false,
+      reconnects: 0,
     });
 
     const closing = Date.now();

@@ -11,6 +11,8 @@ export interface PendingAppend {
   expectedVersion: ExpectedVersion;
   events: readonly NewEvent[];
   commandId: string | undefined;
+  /** `performance.now()` when `append` was called. */
+  calledAt: number;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }

@@ -1,6 +1,8 @@
 export {
   openSqliteEventStore,
   SqliteEventStore,
+  type GroupCommit,
+  type GroupCommitListener,
   type SqliteEventStoreOptions,
   type SqliteEventStoreStats,
 } from './sqlite-event-store.js';

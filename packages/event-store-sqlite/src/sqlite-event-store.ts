@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { dirname } from 'node:path';
 import Database from '@fairflax/sqlite';
 import type {
@@ -31,6 +32,16 @@ export interface SqliteEventStoreStats {
   appends: number;
 }
 
+/** One transaction of the group commit that stored events. */
+export interface GroupCommit {
+  /** Appends that stored events (not those refused, nor repeated command ids). */
+  appends: number;
+  /** Per stored append: seconds from its `append` call to the commit. */
+  appendSeconds: readonly number[];
+}
+
+export type GroupCommitListener = (commit: GroupCommit) => void;
+
 /**
  * One event-loop turn's appends commit together, each in a savepoint so a failure stays alone.
  * Events' bytes are read at that commit: do not reuse the buffers before the append settles.
@@ -42,6 +53,7 @@ export class SqliteEventStore implements EventStore {
   private readonly commits: CommitSignal;
   private readonly now: () => Date;
   private readonly counters: SqliteEventStoreStats = { transactions: 0, appends: 0 };
+  private commitListeners: GroupCommitListener[] = [];
   private queue: PendingAppend[] = [];
   private scheduled: NodeJS.Immediate | undefined;
   private closed = false;
@@ -62,6 +74,14 @@ export class SqliteEventStore implements EventStore {
 
   get stats(): SqliteEventStoreStats {
     return { ...this.counters };
+  }
+
+  /** Told after each commit that stored events; returns the unsubscribe function. */
+  onGroupCommit(listener: GroupCommitListener): () => void {
+    this.commitListeners.push(listener);
+    return () => {
+      this.commitListeners = this.commitListeners.filter((l) => l !== listener);
+    };
   }
 
   append(
@@ -87,6 +107,7 @@ export class SqliteEventStore implements EventStore {
         expectedVersion,
         events,
         commandId: options?.commandId,
+        calledAt: performance.now(),
         resolve,
         reject,
       });
@@ -207,8 +228,23 @@ export class SqliteEventStore implements EventStore {
       if (result) group[i]!.resolve(result);
       else group[i]!.reject(errors[i]);
     }
-    if (wrote > 0) this.commits.notify();
+    if (wrote > 0) {
+      this.commits.notify();
+      this.tellCommitted(group, results);
+    }
   };
+
+  private tellCommitted(group: PendingAppend[], results: (AppendResult | undefined)[]): void {
+    if (this.commitListeners.length === 0) return;
+    const committedAt = performance.now();
+    const appendSeconds: number[] = [];
+    for (let i = 0; i < group.length; i++) {
+      if (results[i]?.duplicate === false)
+        appendSeconds.push((committedAt - group[i]!.calledAt) / 1000);
+    }
+    const commit = { appends: appendSeconds.length, appendSeconds };
+    for (const listener of this.commitListeners) listener(commit);
+  }
 }
 
 export function openSqliteEventStore(

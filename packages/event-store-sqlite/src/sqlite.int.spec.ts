@@ -6,6 +6,7 @@ import { eventStoreContract } from '@fairflax/event-store/contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   openSqliteEventStore,
+  type GroupCommit,
   type SqliteEventStore,
   type SqliteEventStoreOptions,
 } from './index.js';
@@ -114,6 +115,26 @@ describe('SqliteEventStore', () => {
       'article-3@1',
     ]);
     expect(await store.readStream('article-2')).toEqual([]);
+  });
+
+  it('tells its group-commit listeners of each commit: the appends it stored and how long each took', async () => {
+    const store = openStore(tempFile());
+    const commits: GroupCommit[] = [];
+    const unsubscribe = store.onGroupCommit((commit) => commits.push(commit));
+    await Promise.allSettled([
+      store.append('article-1', 'no_stream', [newEvent(), newEvent()], { commandId: 'cmd-1' }),
+      store.append('article-1', 'no_stream', [newEvent()]),
+      store.append('article-2', 'no_stream', [newEvent()], { commandId: 'cmd-1' }),
+      store.append('article-3', 'no_stream', [newEvent()]),
+    ]);
+    await store.append('article-1', 'no_stream', [newEvent()]).catch(() => undefined);
+    expect(commits.map((c) => c.appends)).toEqual([2]);
+    expect(commits[0]?.appendSeconds).toHaveLength(2);
+    for (const seconds of commits[0]?.appendSeconds ?? [])
+      expect(seconds).toBeGreaterThanOrEqual(0);
+    unsubscribe();
+    await store.append('article-4', 'no_stream', [newEvent()]);
+    expect(commits).toHaveLength(1);
   });
 
   it('answers a command id repeated within one group with the result of its first append', async () => {

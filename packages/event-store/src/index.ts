@@ -11,6 +11,7 @@ export type { Delivery, EventSource } from './source.js';
 export { ConcurrencyError } from './errors.js';
 export { InMemoryEventStore } from './in-memory.js';
 export type {
+  AppliedPositions,
   FollowedSource,
   FollowedTopic,
   FollowOptions,

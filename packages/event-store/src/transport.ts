@@ -30,8 +30,19 @@ export interface FollowOptions {
   logger?: TransportLogger;
 }
 
+/** How far a read model got in each source (a ProjectionRunner fits). */
+export interface AppliedPositions {
+  position(source: string): number;
+  offset(source: string): number | undefined;
+}
+
 export interface FollowedSource extends EventSource {
   status(): object;
+  /**
+   * Events on the log that `applied` does not have yet, per source, as of the log's end when
+   * the transport last heard of it (a source it has not heard of yet is absent).
+   */
+  backlog?(applied: AppliedPositions): ReadonlyMap<string, number>;
   close(): Promise<void> | void;
   /** Writes records to another topic of the transport (named without the deployment's prefix). */
   publish?(topic: string, records: readonly TopicRecord[]): Promise<void>;
@@ -62,7 +73,8 @@ export interface RelayCheckpoint {
 export interface RunningRelay {
   /** Resolves once the relay has stopped after `signal` aborted. */
   stopped: Promise<void>;
-  status(): object;
+  /** `position`: the last global position relayed. */
+  status(): { position: number };
 }
 
 export interface FollowTopicOptions {

@@ -19,5 +19,11 @@ export {
   type DeliveryGuarantee,
   type KafkaConnection,
 } from './config.js';
-export { consoleLogger, kafkaLogCreator, type KafkaLogger } from './log.js';
+export {
+  consoleLogger,
+  kafkaLogCreator,
+  kafkaLogLevel,
+  type KafkaLogger,
+  type KafkaLogLevel,
+} from './log.js';
 export { createTopics, waitForLeaders, type NewTopic } from './topics.js';

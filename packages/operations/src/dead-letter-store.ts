@@ -254,6 +254,15 @@ export function listDeadLetters(db: Database, filter: DeadLetterFilter = {}): De
   return rows.map(fromRow);
 }
 
+/** How many `projection` has parked now; 0 when the file has no such table. */
+export function countDeadLetters(db: Database, projection: string): number {
+  if (!hasTable(db)) return 0;
+  const row = db
+    .prepare('SELECT count(*) AS parked FROM dead_letters WHERE projection = ?')
+    .get(projection) as { parked: number };
+  return row.parked;
+}
+
 /** Only marks them, for the running service to replay; safe from another process (WAL). */
 export function requestReplay(
   db: Database,

@@ -1,5 +1,8 @@
 export { deadLetters, readYourWrites } from './read-side.js';
 export { responseCache } from './response-cache.js';
+export { metrics } from './metrics.js';
+export { serveHttpMetrics, UNMATCHED_ROUTE } from './http-metrics.js';
+export { measureReadModel, type ReadModelMetricsOptions } from './read-model-metrics.js';
 export {
   DeadLetterParking,
   pollReplayRequests,
@@ -13,6 +16,7 @@ export {
 } from './dead-letter-reporter.js';
 export {
   isTransientError,
+  countDeadLetters,
   listDeadLetters,
   requestReplay,
   type DeadLetter,

@@ -1,5 +1,5 @@
 import type { FollowedSource, FollowOptions, Transport } from '@fairflax/event-store';
-import { EmbeddedFeed, type FeedStatus } from './feed.js';
+import { EmbeddedFeed, LOG_SOURCE, type FeedStatus } from './feed.js';
 
 /**
  * Events per batch, and so per transaction, while a read model catches up (live batches are
@@ -22,6 +22,11 @@ export const embeddedTransport = {
     return Promise.resolve({
       batches: (from, signal) => feed.batches(from, signal),
       status: (): FeedStatus => ({ ...feed.status }),
+      backlog: (applied) => {
+        const { headPosition } = feed.status;
+        if (headPosition === 0) return new Map();
+        return new Map([[LOG_SOURCE, Math.max(0, headPosition - applied.position(LOG_SOURCE))]]);
+      },
       close: () => feed.close(),
     });
   },

@@ -1,4 +1,4 @@
-import { deadLetters, readYourWrites, responseCache } from '@fairflax/operations';
+import { deadLetters, metrics, readYourWrites, responseCache } from '@fairflax/operations';
 import type { ReadSideContext, ReadSideExtension } from './read-side.js';
 
 /** Answers that change only when the read model moves: rss's feeds and the full sitemap. */
@@ -9,4 +9,5 @@ export const readSideExtensions = (context: ReadSideContext): ReadSideExtension[
   deadLetters(context),
   readYourWrites(),
   responseCache(CACHED_UNTIL_MOVED),
+  metrics(context),
 ];

@@ -20,7 +20,7 @@ export interface ReadServiceParts {
   runner: ProjectionRunner;
   env: EnvReader;
   feedStatus: () => object;
-  logger: { level: string; name: string };
+  logger: Logger;
 }
 
 export interface ReadServiceOptions {
@@ -55,7 +55,7 @@ export async function startReadService(
     runner: side.runner,
     env,
     feedStatus: log.status,
-    logger: { level: logger.level, name: service.name },
+    logger,
   });
   side.extend(app);
   await app.listen({ host, port });

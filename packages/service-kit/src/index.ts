@@ -1,5 +1,6 @@
 export { ConfigError, envReader, type EnvReader } from './config.js';
-export { createLogger, type Logger } from './logger.js';
+export { createLogger, logFormat, LOG_FORMATS, type LogFormat, type Logger } from './logger.js';
+export { httpLogging } from './http-logging.js';
 export {
   closeOnSignals,
   isReadyMessage,
@@ -17,5 +18,12 @@ export {
   sendProblem,
   type Problem,
 } from './problem.js';
-export { Counter, startMetricsServer, type HealthCheck } from './metrics.js';
+export {
+  createMetricsRegistry,
+  grpcCallCounter,
+  metricsText,
+  startMetricsServer,
+  type HealthCheck,
+} from './metrics.js';
+export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 export { dataPath, DEFAULT_DATA_DIR } from './data-dir.js';

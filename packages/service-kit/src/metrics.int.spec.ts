@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Counter, startMetricsServer, type HealthCheck } from './metrics.js';
+import { Counter } from 'prom-client';
+import { createMetricsRegistry, startMetricsServer, type HealthCheck } from './metrics.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -12,20 +13,30 @@ afterEach(async () => {
 });
 
 async function metrics(health?: HealthCheck) {
-  const calls = new Counter('grpc_calls_total', 'method');
-  calls.increment('GetArticle', 2);
-  const server = await startMetricsServer('127.0.0.1', 0, [calls], health);
+  const registry = createMetricsRegistry();
+  const calls = new Counter({
+    name: 'grpc_calls_total',
+    help: 'calls',
+    labelNames: ['method'],
+    registers: [registry],
+  });
+  calls.inc({ method: 'GetArticle' }, 2);
+  const server = await startMetricsServer('127.0.0.1', 0, registry, health);
   servers.push(server);
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { server, base };
 }
 
 describe('the metrics server', () => {
-  it('serves the counters on GET and HEAD /metrics', async () => {
+  it("serves its registry, with the process's own metrics, on GET and HEAD /metrics", async () => {
     const { base } = await metrics();
     const get = await fetch(`${base}/metrics?from=prometheus`);
     expect(get.status).toBe(200);
-    expect(await get.text()).toContain('grpc_calls_total{method="GetArticle"} 2');
+    expect(get.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await get.text();
+    expect(text).toContain('grpc_calls_total{method="GetArticle"} 2');
+    expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
     const head = await fetch(`${base}/metrics`, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');

@@ -1,38 +1,48 @@
 import { createServer, type Server } from 'node:http';
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { problem, problemClientError, PROBLEM_CONTENT_TYPE } from './problem.js';
 
-/** Prometheus text format: enough for the few numbers the services expose, without a library. */
-export class Counter {
-  private readonly values = new Map<string, number>();
+/**
+ * A service's own registry, never prom-client's global one: tests and one-process mode run
+ * several services in one process, each serving only its metrics (and the process's).
+ */
+export function createMetricsRegistry(): Registry {
+  return new Registry();
+}
 
-  constructor(
-    readonly name: string,
-    readonly label: string,
-  ) {}
+let processMetrics: Registry | undefined;
 
-  increment(labelValue: string, by = 1): void {
-    this.values.set(labelValue, (this.values.get(labelValue) ?? 0) + by);
+/**
+ * The exposition of `registry` with Node's process metrics (CPU, memory, event-loop delay, GC).
+ * Those are the process's, so they are collected once per process (their collectors sample
+ * the event loop and watch GC until it exits), however many services it runs.
+ */
+export function metricsText(registry: Registry): Promise<string> {
+  if (processMetrics === undefined) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
   }
+  return Registry.merge([processMetrics, registry]).metrics();
+}
 
-  get(labelValue: string): number {
-    return this.values.get(labelValue) ?? 0;
-  }
-
-  exposition(): string {
-    const lines = [`# TYPE ${this.name} counter`];
-    for (const [value, n] of this.values) lines.push(`${this.name}{${this.label}="${value}"} ${n}`);
-    return lines.join('\n') + '\n';
-  }
+/** gRPC calls received per method, in `registry` when given. */
+export function grpcCallCounter(registry?: Registry): Counter<'grpc_method'> {
+  return new Counter({
+    name: 'grpc_server_handled_total',
+    help: 'gRPC calls received, per method',
+    labelNames: ['grpc_method'],
+    registers: registry ? [registry] : [],
+  });
 }
 
 /** The body of `GET /healthz`; a rejection is answered 503, so a broken dependency shows. */
 export type HealthCheck = () => Promise<object> | object;
 
-/** Serves the counters at /metrics and, given `health`, its answer at /healthz. */
+/** Serves `registry` at /metrics and, given `health`, its answer at /healthz. */
 export async function startMetricsServer(
   host: string,
   port: number,
-  counters: readonly Counter[],
+  registry: Registry,
   health?: HealthCheck,
 ): Promise<Server> {
   const paths = health ? ['/metrics', '/healthz'] : ['/metrics'];
@@ -57,9 +67,10 @@ export async function startMetricsServer(
           () => fail(503, 'the health check failed'),
         );
     } else {
-      res
-        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
-        .end(counters.map((c) => c.exposition()).join(''));
+      metricsText(registry).then(
+        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        () => fail(500, 'the metrics could not be collected'),
+      );
     }
   });
   server.on('clientError', problemClientError);

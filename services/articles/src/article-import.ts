@@ -221,7 +221,7 @@ export function articleImport(
   const handle = importArticles(deps.app, deps.newId, deps, limits);
   server.addService(notingMalformedStrings(ArticleImportService.service), {
     ImportArticles: ((call, callback) => {
-      deps.calls?.increment('ImportArticles');
+      deps.calls?.inc({ grpc_method: 'ImportArticles' });
       handle(call, callback);
     }) as grpc.handleClientStreamingCall<Wire, unknown>,
   });

@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ConcurrencyError, type EventStore } from '@fairflax/event-store';
 import { UnknownEventError } from '@fairflax/events';
 import { ArticlesService } from '@fairflax/publishing-api';
-import { Counter, type Logger } from '@fairflax/service-kit';
+import { grpcCallCounter, type Counter, type Logger } from '@fairflax/service-kit';
 import type { ArticlesApplication, CommandContext, CommandOutcome } from './application.js';
 import { eventFeedFrameService, subscribeHandler } from './event-feed.js';
 import { IllegalStateError, NotFoundError, ValidationError } from './domain/errors.js';
@@ -127,17 +127,17 @@ export interface ArticlesServerDeps {
   store: EventStore;
   logger: Logger;
   newId: () => string;
-  calls?: Counter;
+  calls?: Counter<'grpc_method'>;
 }
 
 export function createGrpcServer(deps: ArticlesServerDeps): grpc.Server {
   const { logger } = deps;
-  const calls = deps.calls ?? new Counter('grpc_server_handled_total', 'grpc_method');
+  const calls = deps.calls ?? grpcCallCounter();
   const server = new grpc.Server();
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const [method, handle] of Object.entries(commandHandlers(deps.app, deps.newId))) {
     const unary: grpc.handleUnaryCall<Wire, unknown> = (call, callback) => {
-      calls.increment(method);
+      calls.inc({ grpc_method: method });
       // Whatever throws, wherever, becomes a rejection and so a mapped status.
       new Promise<CommandOutcome>((resolve) => {
         refuseMalformedStrings(call.request);
@@ -165,7 +165,7 @@ export function createGrpcServer(deps: ArticlesServerDeps): grpc.Server {
   const subscribe = subscribeHandler(deps.store, logger, toGrpcStatus);
   server.addService(eventFeedFrameService, {
     Subscribe: ((call: grpc.ServerWritableStream<Wire, Buffer>) => {
-      calls.increment('Subscribe');
+      calls.inc({ grpc_method: 'Subscribe' });
       subscribe(call);
     }) as grpc.handleServerStreamingCall<Wire, Buffer>,
   });

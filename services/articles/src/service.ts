@@ -3,8 +3,9 @@ import type { EventStore, RunningRelay } from '@fairflax/event-store';
 import { openSqliteEventStore, SqliteCheckpoint } from '@fairflax/event-store-sqlite';
 import { TRANSPORT_NAMES, TRANSPORTS } from '@fairflax/transports';
 import {
-  Counter,
+  createMetricsRegistry,
   dataPath,
+  grpcCallCounter,
   startMetricsServer,
   type Closer,
   type EnvReader,
@@ -12,6 +13,7 @@ import {
 } from '@fairflax/service-kit';
 import { ArticlesApplication } from './application.js';
 import { grpcExtensions } from './grpc-extensions.js';
+import { metricsExtensions } from './metrics-extensions.js';
 import { bindGrpc, createGrpcServer } from './grpc-server.js';
 import { seedNewsroom } from './seed.js';
 
@@ -43,12 +45,13 @@ export async function startArticles({ env, logger }: ArticlesOptions): Promise<R
       logger.info({ events: seeded }, 'seeded an empty event store with the sample newsroom');
   }
   const app = new ArticlesApplication(store, clock);
-  const calls = new Counter('grpc_server_handled_total', 'grpc_method');
+  const registry = createMetricsRegistry();
+  const calls = grpcCallCounter(registry);
   const serverDeps = { app, store, logger, newId: clock.newId, calls };
   const server = createGrpcServer(serverDeps);
   for (const extend of grpcExtensions) extend(server, serverDeps);
   const bound = await bindGrpc(server, `${host}:${port}`);
-  const metrics = await startMetricsServer(host, metricsPort, [calls], async () => ({
+  const metrics = await startMetricsServer(host, metricsPort, registry, async () => ({
     status: 'ok',
     position: await store.headPosition(),
   }));
@@ -71,6 +74,7 @@ export async function startArticles({ env, logger }: ArticlesOptions): Promise<R
     });
     logger.info({ transport, from: checkpoint.load() }, 'relaying the event log');
   }
+  const stopMeasuring = metricsExtensions.map((measure) => measure(registry, { store, relay }));
   logger.info(
     {
       grpc: `${host}:${bound}`,
@@ -94,6 +98,7 @@ export async function startArticles({ env, logger }: ArticlesOptions): Promise<R
         });
       });
       await new Promise<void>((resolve) => metrics.close(() => resolve()));
+      for (const stop of stopMeasuring) stop();
       await store.close();
     },
   };

@@ -1,6 +1,6 @@
 import type { Database, ProjectionRunner } from '@fairflax/projections';
 import type { ArticlesCommands } from '@fairflax/publishing-api';
-import { problemResponses } from '@fairflax/service-kit';
+import { httpLogging, problemResponses, type Logger } from '@fairflax/service-kit';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { getOperationAST, Kind, type DocumentNode } from 'graphql';
@@ -28,14 +28,14 @@ export interface GraphDeps {
   extensions?: readonly SchemaPart[];
   feedStatus?: () => object;
   limits?: GraphqlLimits;
-  logger?: boolean | object;
+  logger?: Logger;
 }
 
 export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
   const limits = deps.limits ?? DEFAULT_LIMITS;
   // problem+json off the GraphQL path; mercurius takes over the error handler for its routes.
   const problems = problemResponses('graph');
-  const app = Fastify({ logger: deps.logger ?? false, ...problems.serverOptions });
+  const app = Fastify({ ...httpLogging(deps.logger), ...problems.serverOptions });
   problems.install(app);
   const readModel = new GraphReadModel(deps.db);
   const history = new EventHistory(deps.db);

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { createLogger } from '@fairflax/service-kit';
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,7 +21,7 @@ async function graph(commandAnswer?: () => Promise<never>) {
   });
   ({ app } = await graphWithOneArticle({
     commands: recordingCommands(commandAnswer),
-    logger: { level: 'warn', stream },
+    logger: createLogger('graph', { LOG_LEVEL: 'warn' }, stream),
   }));
   return { app, logged };
 }

@@ -49,7 +49,7 @@ export async function startGraph({ env, logger, source }: GraphOptions): Promise
     extensions,
     feedStatus: log.status,
     limits,
-    logger: { level: logger.level, name: 'graph' },
+    logger,
   });
   side.extend(app);
   await app.listen({ host, port });

@@ -1,6 +1,6 @@
 import { renderRssChannel } from '@fairflax/feed-xml';
 import type { Database, ProjectionRunner } from '@fairflax/projections';
-import { problemResponses, sendProblem } from '@fairflax/service-kit';
+import { httpLogging, problemResponses, sendProblem, type Logger } from '@fairflax/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { feedQueries } from './read-model.js';
 
@@ -9,7 +9,7 @@ export interface RssDeps {
   runner: ProjectionRunner;
   publicUrl: string;
   feedStatus?: () => object;
-  logger?: boolean | object;
+  logger?: Logger;
 }
 
 export const FEED_SIZE = 20;
@@ -17,7 +17,7 @@ const CATEGORY_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
 
 export async function buildApp(deps: RssDeps): Promise<FastifyInstance> {
   const problems = problemResponses('feed');
-  const app = Fastify({ logger: deps.logger ?? false, ...problems.serverOptions });
+  const app = Fastify({ ...httpLogging(deps.logger), ...problems.serverOptions });
   problems.install(app);
   const queries = feedQueries(deps.db);
 

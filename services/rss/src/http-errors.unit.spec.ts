@@ -1,4 +1,5 @@
 import { openReadModel, ProjectionRunner } from '@fairflax/projections';
+import { createLogger } from '@fairflax/service-kit';
 import { newsroomEvents, deliveriesOf } from '@fairflax/projections/testing';
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -72,7 +73,13 @@ describe('rss error answers', () => {
     const lines: string[] = [];
     const db = openReadModel(':memory:');
     const runner = new ProjectionRunner(db, rssFeedProjection('https://news.fairflax.example'));
-    const logger = { level: 'error', stream: { write: (line: string) => lines.push(line) } };
+    const logger = createLogger(
+      'rss',
+      { LOG_LEVEL: 'error' },
+      {
+        write: (line: string) => void lines.push(line),
+      },
+    );
     const broken = await buildApp({
       db,
       runner,

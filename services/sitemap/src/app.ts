@@ -5,7 +5,7 @@ import {
   SITEMAP_MAX_URLS,
 } from '@fairflax/feed-xml';
 import type { Database, ProjectionRunner } from '@fairflax/projections';
-import { problemResponses } from '@fairflax/service-kit';
+import { httpLogging, problemResponses, type Logger } from '@fairflax/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sitemapQueries } from './read-model.js';
 
@@ -15,7 +15,7 @@ export interface SitemapDeps {
   publicUrl: string;
   now?: () => Date;
   feedStatus?: () => object;
-  logger?: boolean | object;
+  logger?: Logger;
 }
 
 /** Google News lists articles published in the last two days, at most 1,000 per file. */
@@ -25,7 +25,7 @@ const PUBLICATION = { name: 'Fairflax', language: 'en' };
 
 export async function buildApp(deps: SitemapDeps): Promise<FastifyInstance> {
   const problems = problemResponses('sitemap');
-  const app = Fastify({ logger: deps.logger ?? false, ...problems.serverOptions });
+  const app = Fastify({ ...httpLogging(deps.logger), ...problems.serverOptions });
   problems.install(app);
   const queries = sitemapQueries(deps.db);
   const now = deps.now ?? (() => new Date());

@@ -1,6 +1,7 @@
 import type { FairflaxEvent } from '@fairflax/events';
 import { SITEMAP_MAX_URLS } from '@fairflax/feed-xml';
 import { openReadModel, ProjectionRunner } from '@fairflax/projections';
+import { createLogger, type Logger } from '@fairflax/service-kit';
 import { at, eventLog, newsroomEvents, T0 } from '@fairflax/projections/testing';
 import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -23,7 +24,7 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()));
 });
 
-async function sitemap(options: { now?: () => Date; logger?: object } = {}) {
+async function sitemap(options: { now?: () => Date; logger?: Logger } = {}) {
   const db = openReadModel(':memory:');
   const runner = new ProjectionRunner(db, sitemapProjection);
   const feedStatus = () => ({
@@ -153,7 +154,13 @@ describe('GET /sitemap', () => {
   it(`lists the newest ${SITEMAP_MAX_URLS} and logs a warning when more articles are published`, async () => {
     const lines: string[] = [];
     const s = await sitemap({
-      logger: { level: 'warn', stream: { write: (line: string) => lines.push(line) } },
+      logger: createLogger(
+        'sitemap',
+        { LOG_LEVEL: 'warn' },
+        {
+          write: (line: string) => void lines.push(line),
+        },
+      ),
     });
     const count = SITEMAP_MAX_URLS + 1;
     // Oldest first: a-000000 is the one left out. Applied straight through the projection,
@@ -246,7 +253,13 @@ describe('GET /sitemap/news, past its size limit', () => {
   it(`lists the newest ${NEWS_SITEMAP_MAX_URLS} and logs a warning when more articles are recent`, async () => {
     const lines: string[] = [];
     const now = new Date(T0 + 24 * HOUR * 60_000);
-    const logger = { level: 'warn', stream: { write: (line: string) => lines.push(line) } };
+    const logger = createLogger(
+      'sitemap',
+      { LOG_LEVEL: 'warn' },
+      {
+        write: (line: string) => void lines.push(line),
+      },
+    );
     const s = await sitemap({ now: () => now, logger });
     const count = NEWS_SITEMAP_MAX_URLS + 1;
     s.apply(

@@ -1,4 +1,5 @@
 import { openReadModel, ProjectionRunner } from '@fairflax/projections';
+import { createLogger } from '@fairflax/service-kit';
 import { newsroomEvents, deliveriesOf } from '@fairflax/projections/testing';
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -71,7 +72,13 @@ describe('sitemap error answers', () => {
     const lines: string[] = [];
     const db = openReadModel(':memory:');
     const runner = new ProjectionRunner(db, sitemapProjection);
-    const logger = { level: 'error', stream: { write: (line: string) => lines.push(line) } };
+    const logger = createLogger(
+      'sitemap',
+      { LOG_LEVEL: 'error' },
+      {
+        write: (line: string) => void lines.push(line),
+      },
+    );
     const broken = await buildApp({
       db,
       runner,

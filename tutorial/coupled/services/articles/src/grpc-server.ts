@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { ArticlesService, statusToWire, type Article } from '@fairflax/coupled-publishing-api';
-import { Counter, type Logger } from '@fairflax/service-kit';
+import { grpcCallCounter, type Counter, type Logger } from '@fairflax/service-kit';
 import type { InMemoryArticles } from './store.js';
 import * as v from './validation.js';
 
@@ -58,14 +58,14 @@ export function createGrpcServer(
   store: InMemoryArticles,
   logger: Logger,
   /** Per method: the coupling demo reads them to show the fan-out. */
-  counter = new Counter('grpc_server_handled_total', 'grpc_method'),
+  counter: Counter<'grpc_method'> = grpcCallCounter(),
 ): grpc.Server {
   const server = new grpc.Server();
   const handlers = articlesHandlers(store);
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const [method, handler] of Object.entries(handlers)) {
     const unary: grpc.handleUnaryCall<Record<string, unknown>, unknown> = (call, callback) => {
-      counter.increment(method);
+      counter.inc({ grpc_method: method });
       try {
         callback(null, handler(call.request));
       } catch (err) {

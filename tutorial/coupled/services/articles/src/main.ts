@@ -1,7 +1,8 @@
 import {
   closeOnSignals,
-  Counter,
   createLogger,
+  createMetricsRegistry,
+  grpcCallCounter,
   envReader,
   runMain,
   startMetricsServer,
@@ -16,11 +17,12 @@ runMain('articles', async () => {
   const metricsPort = env.port('ARTICLES_METRICS_PORT', 4000);
   const logger = createLogger('articles');
 
-  const counter = new Counter('grpc_server_handled_total', 'grpc_method');
+  const registry = createMetricsRegistry();
+  const counter = grpcCallCounter(registry);
   const server = createGrpcServer(new InMemoryArticles(), logger, counter);
   const bound = await bindGrpc(server, `${host}:${port}`);
 
-  const metrics = await startMetricsServer(host, metricsPort, [counter]);
+  const metrics = await startMetricsServer(host, metricsPort, registry);
   logger.info(
     { grpc: `${host}:${bound}`, metrics: `http://${host}:${metricsPort}/metrics` },
     'articles listening',

@@ -10,7 +10,7 @@ runMain('graph', async () => {
   const logger = createLogger('graph');
   const app = await buildApp({
     articles,
-    logger: { level: process.env['LOG_LEVEL'] ?? 'info', name: 'graph' },
+    logger,
   });
   await app.listen({ host, port });
   logger.info(

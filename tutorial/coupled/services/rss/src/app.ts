@@ -1,6 +1,6 @@
 import { renderRss, type RssItem } from '@fairflax/feed-xml';
 import type { Article, ArticlesClient } from '@fairflax/coupled-publishing-api';
-import { sendProblem } from '@fairflax/service-kit';
+import { httpLogging, sendProblem, type Logger } from '@fairflax/service-kit';
 import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import Fastify, { type FastifyInstance } from 'fastify';
 
@@ -8,7 +8,7 @@ export interface RssDeps {
   articles: ArticlesClient;
   /** Where readers open articles, e.g. https://news.fairflax.example */
   publicUrl: string;
-  logger?: boolean | object;
+  logger?: Logger;
 }
 
 export const FEED_SIZE = 20;
@@ -27,7 +27,7 @@ export function toRssItem(article: Article, publicUrl: string): RssItem {
 }
 
 export async function buildApp(deps: RssDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: deps.logger ?? false });
+  const app = Fastify(httpLogging(deps.logger));
 
   const feed = async (category: string | undefined, selfPath: string) => {
     // One gRPC round trip per feed request: the feed is only as available as articles is.

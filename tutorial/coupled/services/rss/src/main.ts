@@ -12,7 +12,7 @@ runMain('rss', async () => {
   const app = await buildApp({
     articles,
     publicUrl,
-    logger: { level: process.env['LOG_LEVEL'] ?? 'info', name: 'rss' },
+    logger,
   });
   await app.listen({ host, port });
   logger.info({ url: `http://${host}:${port}/feed` }, 'rss listening');

@@ -1,20 +1,20 @@
 import { renderSitemap } from '@fairflax/feed-xml';
 import type { ArticlesClient } from '@fairflax/coupled-publishing-api';
-import { sendProblem } from '@fairflax/service-kit';
+import { httpLogging, sendProblem, type Logger } from '@fairflax/service-kit';
 import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import Fastify, { type FastifyInstance } from 'fastify';
 
 export interface SitemapDeps {
   articles: ArticlesClient;
   publicUrl: string;
-  logger?: boolean | object;
+  logger?: Logger;
 }
 
 /** The articles API caps a page at 50 with no paging: this sitemap lists only the newest 50. */
 export const SITEMAP_SIZE = 50;
 
 export async function buildApp(deps: SitemapDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: deps.logger ?? false });
+  const app = Fastify(httpLogging(deps.logger));
   app.setErrorHandler((err, request, reply) => {
     const code = (err as Partial<ServiceError>).code;
     if (code === grpcStatus.UNAVAILABLE || code === grpcStatus.DEADLINE_EXCEEDED) {

@@ -12,7 +12,7 @@ runMain('sitemap', async () => {
   const app = await buildApp({
     articles,
     publicUrl,
-    logger: { level: process.env['LOG_LEVEL'] ?? 'info', name: 'sitemap' },
+    logger,
   });
   await app.listen({ host, port });
   logger.info({ url: `http://${host}:${port}/sitemap` }, 'sitemap listening');
