@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { buildApp } from './app.js';
 import { FELL_BEHIND_CLOSE_CODE } from './live-feed.js';
 import {
+  INIT_TIMEOUT_CLOSE_CODE,
   liveSubscriptions,
   openLiveSubscriptions,
   type OpenLiveSubscriptions,
@@ -219,6 +220,23 @@ describe('live subscriptions over graphql-ws', () => {
     ]);
     expect(status).toBe(503);
     expect(graph.live.stats().subscriptions).toBe(2);
+  });
+
+  it('closes a connection that sends nothing, so that it cannot hold a slot', async () => {
+    const graph = await liveGraph({
+      GRAPH_SUBSCRIPTION_CONNECTIONS: '1',
+      GRAPH_SUBSCRIPTION_INIT_TIMEOUT_MS: '100',
+    });
+    const silent = new WebSocket(graph.url, 'graphql-transport-ws');
+    const code = await new Promise<number>((resolve) => silent.on('close', resolve));
+
+    const c = client(graph);
+    const first = firstResults(c, 'subscription { eventAppended { position } }', 1);
+    await until('a subscription', () => graph.live.stats().subscriptions === 1);
+    graph.side.given(e.registered('a2', 'Grace Hopper'));
+
+    expect(code).toBe(INIT_TIMEOUT_CLOSE_CODE);
+    expect(await first).toHaveLength(1);
   });
 
   it('checks a subscription as it checks a query', async () => {

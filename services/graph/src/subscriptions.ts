@@ -25,6 +25,8 @@ export interface SubscriptionLimits extends LiveFeedLimits {
   /** WebSocket connections open at once; more are refused with HTTP 503 before the upgrade. */
   connections: number;
   keepAliveMs: number;
+  /** A connection that has sent nothing (no `connection_init`) by then is closed with 4408. */
+  initTimeoutMs: number;
 }
 
 type LiveContext = MercuriusContext & { live?: LiveConnection };
@@ -47,6 +49,10 @@ export function subscriptionLimitsFrom(env: EnvReader): SubscriptionLimits {
     keepAliveMs: env.int('GRAPH_SUBSCRIPTION_KEEP_ALIVE_MS', 15_000, {
       min: 1_000,
       max: 3_600_000,
+    }),
+    initTimeoutMs: env.int('GRAPH_SUBSCRIPTION_INIT_TIMEOUT_MS', 3_000, {
+      min: 100,
+      max: 60_000,
     }),
   };
 }
@@ -83,6 +89,20 @@ function checkOperation(limits: GraphqlLimits, info: GraphQLResolveInfo): void {
     });
   }
   checkCost(limits, info.schema, document, info.variableValues, undefined);
+}
+
+/** graphql-ws' code for a client that never initialised: it cannot hold a connection slot. */
+export const INIT_TIMEOUT_CLOSE_CODE = 4408;
+
+function closeUninitialised(socket: WebSocket, timeoutMs: number): void {
+  const timer = setTimeout(
+    () => socket.close(INIT_TIMEOUT_CLOSE_CODE, 'connection initialisation timeout'),
+    timeoutMs,
+  );
+  timer.unref();
+  const settled = () => clearTimeout(timer);
+  socket.once('message', settled);
+  socket.once('close', settled);
 }
 
 /** Sockets that can no longer be read are let go at once; the others are told why. */
@@ -186,6 +206,7 @@ export function openLiveSubscriptions({
     },
     http(app: FastifyInstance) {
       server = app.websocketServer;
+      server.on('connection', (socket) => closeUninitialised(socket, limits.initTimeoutMs));
     },
     stats: () => feed.stats(),
     close: () => {
