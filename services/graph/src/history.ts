@@ -70,15 +70,19 @@ export class EventHistory {
 
   /** The projection has created the table. */
   constructor(db: Database) {
-    // Optional filters as `? IS NULL OR`: one statement, and SQLite still picks the index.
-    this.newest = db.prepare<
-      { before: number; type: string | null; stream: string | null; limit: number },
-      LoggedEvent
-    >(`
-      SELECT ${COLUMNS} FROM logged_events
-      WHERE position < @before
-        AND (@type IS NULL OR type = @type) AND (@stream IS NULL OR stream = @stream)
-      ORDER BY position DESC LIMIT @limit`);
+    // One statement per filter shape, each walking its own index newest first: a filter that
+    // matches little must not scan the whole log.
+    const newest = (where: string) =>
+      db.prepare<{ before: number; type?: string; stream?: string; limit: number }, LoggedEvent>(
+        `SELECT ${COLUMNS} FROM logged_events WHERE position < @before${where}
+         ORDER BY position DESC LIMIT @limit`,
+      );
+    this.newest = {
+      all: newest(''),
+      type: newest(' AND type = @type'),
+      stream: newest(' AND stream = @stream'),
+      both: newest(' AND stream = @stream AND type = @type'),
+    };
     this.streamsPage = db.prepare<
       { streams: string; after: number; upTo: number; limit: number },
       LoggedEvent
@@ -103,11 +107,19 @@ export class EventHistory {
 
   /** Newest first. */
   events({ first, before, type, stream }: EventsRequest): LoggedEvent[] {
-    return this.newest.all({
+    const shape =
+      type === undefined
+        ? stream === undefined
+          ? this.newest.all
+          : this.newest.stream
+        : stream === undefined
+          ? this.newest.type
+          : this.newest.both;
+    return shape.all({
       before: before ?? NO_LIMIT,
-      type: type ?? null,
-      stream: stream ?? null,
       limit: first,
+      ...(type !== undefined && { type }),
+      ...(stream !== undefined && { stream }),
     });
   }
 
