@@ -1,6 +1,7 @@
 import type { Projection } from '@fairflax/projections';
 import { dataPath, envReader, runMain, type EnvReader } from '@fairflax/service-kit';
 import { runDeadLettersCli } from './dead-letters-cli.js';
+import { runLiveRebuildCli } from './live-rebuild-cli.js';
 import { runRebuildCli } from './rebuild-cli.js';
 
 /** A read model the commands can open: `<name>.sqlite` in DATA_DIR, kept by `projection`. */
@@ -9,10 +10,23 @@ export interface ReadModelOf {
   projection(env: EnvReader): Projection;
 }
 
-/** `pnpm rebuild-read-model <name> [--articles host:port] [--db path]`; stop the service first. */
+/**
+ * `pnpm rebuild-read-model <name> --live`: the running service rebuilds while it serves;
+ * `pnpm rebuild-read-model <name> [--articles host:port] [--db path]`: stop the service first.
+ */
 export function rebuildMain(readModel: ReadModelOf, args = process.argv.slice(2)): void {
   runMain(`${readModel.name} rebuild`, async () => {
     const env = envReader();
+    if (args.includes('--live')) {
+      if (args.length > 1) throw new Error('--live takes no other option');
+      process.exitCode = await runLiveRebuildCli({
+        service: readModel.name,
+        env,
+        write: (text) => process.stderr.write(text),
+        tty: process.stderr.isTTY,
+      });
+      return;
+    }
     await runRebuildCli({
       service: readModel.name,
       projection: readModel.projection(env),

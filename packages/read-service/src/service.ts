@@ -2,7 +2,10 @@ import type { FollowedSource } from '@fairflax/event-store';
 import type { Database, Projection, ProjectionRunner } from '@fairflax/projections';
 import type { Closer, EnvReader, Logger } from '@fairflax/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { openReadSide } from './read-side.js';
+import { openReadServiceAdmin } from './admin.js';
+import { servedReadModel } from './served-read-model.js';
+import { openReadSide, type ReadModelFile } from './read-side.js';
+import { serveApp, type ServedApp } from './serving.js';
 
 /** What makes one read service: its name, its projection and its HTTP app. */
 export interface ReadService {
@@ -12,6 +15,7 @@ export interface ReadService {
   /** The path its listening line points at (`/feed`). */
   path: string;
   projection(env: EnvReader): Projection;
+  /** Once per read model file it serves: what the app opens beside it closes with the app. */
   buildApp(parts: ReadServiceParts): Promise<FastifyInstance>;
 }
 
@@ -21,6 +25,10 @@ export interface ReadServiceParts {
   env: EnvReader;
   feedStatus: () => object;
   logger: { level: string; name: string };
+  /** The service's own logger, for what the app opens beside it. */
+  serviceLogger: Logger;
+  /** One-process mode: the service has no transport of its own. */
+  inProcess: boolean;
 }
 
 export interface ReadServiceOptions {
@@ -50,22 +58,38 @@ export async function startReadService(
     source,
   });
   const log = await side.follow();
-  const app = await service.buildApp({
-    db: side.db,
-    runner: side.runner,
-    env,
-    feedStatus: log.status,
-    logger: { level: logger.level, name: service.name },
-  });
-  side.extend(app);
-  await app.listen({ host, port });
+  const serve = async (file: ReadModelFile): Promise<ServedApp> => {
+    const app = await service.buildApp({
+      db: file.db,
+      runner: file.runner,
+      env,
+      feedStatus: log.status,
+      logger: { level: logger.level, name: service.name },
+      serviceLogger: logger,
+      inProcess: source !== undefined,
+    });
+    file.extend(app);
+    return {
+      app,
+      close: async () => {
+        await app.close();
+        file.db.close();
+      },
+    };
+  };
+  const serving = await serveApp(await serve(side), { host, port });
+  const model = servedReadModel({ name: service.name, env, logger, side, log, serving, serve });
+  const closeAdmin = await openReadServiceAdmin(model);
   logger.info(
-    { url: `http://${host}:${port}${service.path}`, position: side.runner.globalPosition() },
+    {
+      url: `http://${host}:${serving.port}${service.path}`,
+      position: side.runner.globalPosition(),
+    },
     `${service.name} listening`,
   );
   return async () => {
-    await app.close();
+    await closeAdmin();
     await log.stop();
-    side.db.close();
+    await serving.close();
   };
 }
