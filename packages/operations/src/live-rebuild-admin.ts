@@ -65,13 +65,15 @@ export function liveRebuild(model: LiveReadModel): AdminFeature {
       beforeSwap: () => pointAt(canonical, path),
     })
       .then(
-        (done) => {
+        async ({ retired, ...done }) => {
           update(done, 'done');
-          removeDatabase(previous === canonical ? undefined : previous, canonical);
           logger.info(
             { file: path, events: done.events },
             `${service}: now serving the rebuilt read model`,
           );
+          // The old file goes once its last requests are answered.
+          await retired;
+          removeDatabase(previous === canonical ? undefined : previous, canonical);
         },
         (err: unknown) => {
           if (!servedFrom(canonical, path)) removeDatabase(path);

@@ -13,7 +13,7 @@ export interface LiveReadModel {
   openRebuildSource(): Promise<FollowedSource>;
   pauseFollowing(): Promise<void>;
   resumeFollowing(): void;
-  swapTo(standby: StandbyFile): Promise<void>;
+  swapTo(standby: StandbyFile): { retired: Promise<void> };
 }
 
 export interface StandbyFile {
@@ -47,12 +47,12 @@ export interface LiveRebuildOptions {
  * following. Once the new file has reached every position of the live one, the live follower
  * pauses (after its batch commits), the new file catches up with what that batch held, and the
  * service swaps to it, following on from the new file's own stored positions: nothing is applied
- * twice or lost. Any failure before the swap discards the new file and resumes the live one.
+ * twice or lost. It resolves at the swap; `retired`, once the old file's requests are done. Any failure before the swap discards the new file and resumes the live one.
  */
 export async function rebuildWhileServing(
   model: LiveReadModel,
   options: LiveRebuildOptions,
-): Promise<LiveRebuildProgress> {
+): Promise<LiveRebuildProgress & { retired: Promise<void> }> {
   const standby = await model.standby(options.path);
   const rebuilt = standby.file.runner;
   const started = Date.now();
@@ -97,8 +97,8 @@ export async function rebuildWhileServing(
     await standby.discard();
     throw err;
   }
-  await model.swapTo(standby);
-  return progress();
+  const { retired } = model.swapTo(standby);
+  return { ...progress(), retired };
 }
 
 /** Applies batches until `done()` says so, checking after each batch and while none comes. */

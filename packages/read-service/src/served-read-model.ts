@@ -30,9 +30,9 @@ export interface ServedReadModel {
   resumeFollowing(): void;
   /**
    * Answers new requests from `standby` and follows the log into it from its own stored positions
-   * (pause first); resolves once the previous file's requests are done and it is closed.
+   * (pause first); `retired` resolves once the previous file's requests are done and it is closed.
    */
-  swapTo(standby: StandbyReadModel): Promise<void>;
+  swapTo(standby: StandbyReadModel): { retired: Promise<void> };
 }
 
 export function servedReadModel(parts: {
@@ -69,13 +69,13 @@ export function servedReadModel(parts: {
     openRebuildSource: () => side.openRebuildSource(),
     pauseFollowing: () => log.pause(),
     resumeFollowing: () => log.resume(live),
-    swapTo: async (standby) => {
+    swapTo: (standby) => {
       const app = served.get(standby);
       if (!app) throw new Error('not a standby of this read model');
       live = standby.file;
-      const retired = serving.swap(app);
+      const swapped = serving.swap(app);
       log.resume(live);
-      await retired;
+      return swapped;
     },
   };
 }

@@ -12,10 +12,10 @@ export interface Serving {
   /** The port it listens on (the one asked for, or the one given for port 0). */
   port: number;
   /**
-   * New requests go to `next` from now on; resolves once the previous app has finished the
-   * requests it had (or after `drainMs`) and is closed.
+   * New requests go to `next` (ready: `await app.ready()`) from now on; `retired` resolves once
+   * the previous app has finished the requests it had (or after `drainMs`) and is closed.
    */
-  swap(next: ServedApp): Promise<void>;
+  swap(next: ServedApp): { retired: Promise<void> };
   close(): Promise<void>;
 }
 
@@ -83,11 +83,10 @@ export async function serveApp(
   };
   return {
     port: (server.address() as { port: number }).port,
-    swap: async (next) => {
-      await next.app.ready();
+    swap: (next) => {
       const previous = current;
       current = { served: next, inFlight: 0 };
-      await retire(previous);
+      return { retired: retire(previous) };
     },
     close: async () => {
       const closed = new Promise((resolve) => server.close(resolve));
