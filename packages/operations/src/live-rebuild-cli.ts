@@ -33,19 +33,21 @@ export async function runLiveRebuildCli(options: LiveRebuildCliOptions): Promise
     let status = await call(admin, 'POST', service);
     const { id } = status;
     write(`rebuilding ${service} while it serves, into ${status.file ?? '?'}\n`);
-    let barShown = false;
     let lastPrinted = '';
-    while (status.state === 'rebuilding') {
+    const show = () => {
       const line = formatProgress(status);
       if (tty) write(`\r${line}`);
       else if (line !== lastPrinted) write(`${line}\n`);
       lastPrinted = line;
-      barShown = true;
+    };
+    while (status.state === 'rebuilding') {
+      show();
       await new Promise((resolve) => setTimeout(resolve, pollMs));
       status = await call(admin, 'GET', service);
       if (status.id !== id) throw new LiveRebuildError(`${service} restarted during the rebuild`);
     }
-    if (tty && barShown) write(`\r${formatProgress(status)}\n`);
+    if (status.state === 'done') show();
+    if (tty) write('\n');
     if (status.state === 'failed') {
       throw new LiveRebuildError(
         `${service} rebuild failed: ${status.error ?? 'no reason given'}; it serves its read model as before`,
