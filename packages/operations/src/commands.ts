@@ -18,7 +18,11 @@ export function rebuildMain(readModel: ReadModelOf, args = process.argv.slice(2)
   runMain(`${readModel.name} rebuild`, async () => {
     const env = envReader();
     if (args.includes('--live')) {
-      if (args.length > 1) throw new Error('--live takes no other option');
+      if (args.length > 1) {
+        process.stderr.write('--live takes no other option: the running service knows its own\n');
+        process.exitCode = 2;
+        return;
+      }
       process.exitCode = await runLiveRebuildCli({
         service: readModel.name,
         env,

@@ -160,6 +160,16 @@ describe('rebuilding a read model while the service serves it', () => {
     await expect.poll(ledgerRows, { timeout: 10_000 }).toBe(before.rows + 1);
   });
 
+  it('abandons a rebuild under way when it stops, leaving the live file and no rebuilt one', async () => {
+    await articles!.close();
+    articles = undefined;
+    expect((await admin('POST')).status).toBe(202);
+    expect((await rebuildStatus()).state).toBe('rebuilding');
+    await service!();
+    service = undefined;
+    expect(readdirSync(dataDir).filter((f) => f.startsWith('ledger.'))).toEqual(['ledger.sqlite']);
+  });
+
   it('keeps its admin port to callers with the token of its data directory', async () => {
     const file = join(dataDir, 'ledger.admin.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
