@@ -1,14 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startArticles, type RunningArticles } from '@fairflax/articles/service';
 import { readAdminAddress, REBUILD_PATH, type LiveRebuildStatus } from '@fairflax/operations';
 import { openReadModel, type Projection } from '@fairflax/projections';
+import { ensureKafka } from '@fairflax/kafka-broker';
 import { createArticlesCommands } from '@fairflax/publishing-api';
 import { createLogger, envReader, type Closer } from '@fairflax/service-kit';
 import { freePort } from '@fairflax/testkit';
 import Fastify from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startReadService, type ReadService } from './service.js';
 
 /** One row per event applied: a duplicate or a gap shows in the counts. */
@@ -49,6 +51,8 @@ let env: ReturnType<typeof envReader>;
 let articles: RunningArticles | undefined;
 let service: Closer | undefined;
 let ledgerPort: number;
+/** The transport's settings, on top of the embedded default. */
+let transportEnv: Record<string, string> = {};
 
 beforeEach(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'live-rebuild-'));
@@ -61,10 +65,11 @@ beforeEach(async () => {
     ARTICLES_ADDRESS: `127.0.0.1:${articlesPort}`,
     LEDGER_PORT: String(ledgerPort),
     REBUILD_TIMEOUT: '2',
+    ...transportEnv,
   });
   articles = await startArticles({ env, logger });
   service = await startReadService(ledger, { env, logger });
-  await expect.poll(() => ledgerRows(), { timeout: 10_000 }).toBe(head());
+  await expect.poll(() => ledgerRows(), { timeout: 60_000 }).toBe(head());
 });
 afterEach(async () => {
   await service?.();
@@ -183,3 +188,49 @@ describe('rebuilding a read model while the service serves it', () => {
     expect(existsSync(file)).toBe(false);
   });
 });
+
+describe(
+  'rebuilding a read model while the service serves it, on Kafka',
+  { timeout: 120_000 },
+  () => {
+    beforeAll(async () => {
+      const { brokers } = await ensureKafka();
+      transportEnv = {
+        TRANSPORT: 'kafka',
+        KAFKA_BROKERS: brokers.join(','),
+        // Topics of their own, so runs never see each other's events.
+        KAFKA_TOPIC_PREFIX: `live-rebuild-${randomUUID().slice(0, 8)}-`,
+        REBUILD_TIMEOUT: '60',
+      };
+    }, 120_000);
+    afterAll(() => {
+      transportEnv = {};
+    });
+
+    it('replays the topics into a file that carries its own offsets, and follows on from them once swapped', async () => {
+      const commands = createArticlesCommands(env.address('ARTICLES_ADDRESS', ''));
+      const live = (await served()).file;
+      expect((await admin('POST')).status).toBe(202);
+      for (let i = 0; i < 5; i++) await commands.registerAuthor({ name: `During ${i}` });
+      await expect
+        .poll(async () => (await rebuildStatus()).state, { timeout: 90_000 })
+        .toBe('done');
+      for (let i = 0; i < 5; i++) await commands.registerAuthor({ name: `After ${i}` });
+      commands.close();
+
+      expect((await served()).file).not.toBe(live);
+      await expect.poll(ledgerRows, { timeout: 30_000 }).toBe(head());
+      expect((await served()).positions).toBe(head());
+      const rebuilt = openReadModel(realpathSync(join(dataDir, 'ledger.sqlite')));
+      const offsets = rebuilt
+        .prepare('SELECT source, transport_offset AS offset FROM projection_checkpoints')
+        .all() as { source: string; offset: number | null }[];
+      rebuilt.close();
+      expect(offsets.length).toBeGreaterThan(0);
+      for (const { source, offset } of offsets) {
+        expect(source).toMatch(new RegExp(`^${transportEnv['KAFKA_TOPIC_PREFIX']}`));
+        expect(offset).not.toBeNull();
+      }
+    });
+  },
+);

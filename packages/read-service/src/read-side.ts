@@ -12,7 +12,11 @@ import { TRANSPORT_NAMES, TRANSPORTS } from '@fairflax/transports';
 import type { FastifyInstance } from 'fastify';
 import { readSideExtensions } from './extensions.js';
 
-/** Something a read service runs beside its projection; `extensions.ts` lists them. */
+/**
+ * Something a read service runs beside its projection; `extensions.ts` lists them. The list is
+ * made once per read model file (a live rebuild opens a second one), so state kept per file
+ * stays with it; what must exist once per process belongs outside the list's function.
+ */
 export interface ReadSideExtension {
   /** Wrapped around the projection's apply. */
   middleware?: ApplyMiddleware;
@@ -56,7 +60,7 @@ export interface ReadModelFile {
   runner: ProjectionRunner;
   /** Adds the extensions' hooks to an HTTP app that answers from this file, before it listens. */
   extend(app: FastifyInstance): void;
-  /** @internal what the extensions run while this file follows the log. */
+  /** Made for this file: their middleware keeps state of it. */
   readonly extensions: readonly ReadSideExtension[];
 }
 
