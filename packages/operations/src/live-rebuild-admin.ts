@@ -97,12 +97,16 @@ export function liveRebuild(model: LiveReadModel): AdminFeature {
   return (app: FastifyInstance) => {
     app.post(REBUILD_PATH, (_request, reply) => {
       if (running) {
-        const { position, head } = status;
+        const { position, head, state } = status;
+        const why =
+          state === 'done'
+            ? 'the file it replaced is still answering its last requests'
+            : `a rebuild of ${service} is already running (${position}/${head})`;
         return sendProblem(
           reply,
           409,
           'Conflict',
-          `a rebuild of ${service} is already running (${position}/${head}); one at a time: follow it with GET ${REBUILD_PATH}`,
+          `${why}; one at a time: follow it with GET ${REBUILD_PATH}`,
         );
       }
       return reply.code(202).send(start());
