@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { FollowedSource } from '@fairflax/event-store';
 import type { Database, Projection, ProjectionRunner } from '@fairflax/projections';
 import type { Closer, EnvReader, Logger } from '@fairflax/service-kit';
@@ -29,6 +30,12 @@ export interface ReadServiceParts {
   serviceLogger: Logger;
   /** One-process mode: the service has no transport of its own. */
   inProcess: boolean;
+  /**
+   * Names the consumer groups the app opens: the service's name for the file it started with;
+   * another for a file rebuilt beside it, so that its followers read their topics from the start
+   * and take nothing from the live file's.
+   */
+  consumer: string;
 }
 
 export interface ReadServiceOptions {
@@ -67,6 +74,10 @@ export async function startReadService(
       logger: { level: logger.level, name: service.name },
       serviceLogger: logger,
       inProcess: source !== undefined,
+      consumer:
+        file === side
+          ? service.name
+          : `${service.name}-${basename(file.path, '.sqlite').replace(`${service.name}.`, '')}`,
     });
     file.extend(app);
     return {

@@ -22,7 +22,7 @@ export const graph: ReadService = {
   defaultPort: 4001,
   path: '/graphql',
   projection: () => graphProjection,
-  async buildApp({ db, runner, env, feedStatus, logger, serviceLogger, inProcess }) {
+  async buildApp({ db, runner, env, feedStatus, logger, serviceLogger, inProcess, consumer }) {
     const search = new ArticleSearch(db);
     // Together, with no await between: a commit after the fill reaches the index, none twice.
     runner.onCommitted(search.onCommitted);
@@ -31,7 +31,7 @@ export const graph: ReadService = {
     const extensions = await Promise.all(
       GRAPH_EXTENSIONS.map(async (extension) => ({
         typeDefs: extension.typeDefs,
-        ...(await extension.open({ db, env, logger: serviceLogger, inProcess })),
+        ...(await extension.open({ db, env, logger: serviceLogger, inProcess, consumer })),
       })),
     );
     const app = await buildApp({
