@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** `pnpm rebuild-read-model graph --live` as a process: its exit code and its stderr. */
-function rebuildLive(dataDir: string) {
+/** `pnpm rebuild-read-model graph ...` as a process: its exit code and its stderr. */
+function rebuild(dataDir: string, ...args: string[]) {
   const child = spawn(
     process.execPath,
-    tsNodeArgs('scripts/rebuild-read-model.ts').concat('graph', '--live'),
+    tsNodeArgs('scripts/rebuild-read-model.ts').concat('graph', ...args),
     { cwd: root, env: { ...process.env, DATA_DIR: dataDir }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -72,7 +72,7 @@ describe('pnpm rebuild-read-model --live against a running graph', { timeout: 90
       (a) => a.id,
     );
 
-  it('rebuilds while graph serves, with a progress bar, and graph then answers and searches from the rebuilt file', async () => {
+  it('refuses the offline rebuild, then rebuilds while graph serves, with a progress bar; graph then answers and searches from the rebuilt file', async () => {
     await expect.poll(found, { timeout: 15_000 }).not.toEqual([]);
     const [id] = await found();
     const live = new Sqlite(join(dataDir, 'graph.sqlite'));
@@ -81,7 +81,11 @@ describe('pnpm rebuild-read-model --live against a running graph', { timeout: 90
     expect(await query(`{ article(id: "${id}") { id } }`)).toEqual({ article: null });
     expect(await found()).not.toContain(id);
 
-    const { code, stderr } = await rebuildLive(dataDir);
+    const offline = await rebuild(dataDir);
+    expect(offline.stderr).toMatch(/graph is running with this DATA_DIR: .* --live, or stop it/);
+    expect(offline.code).toBe(1);
+
+    const { code, stderr } = await rebuild(dataDir, '--live');
     expect(stderr).toMatch(/\[#+\.*\]\s+\d+%\s+\d+\/\d+ events\s+\d+\/s/);
     expect(stderr).toMatch(/done: \d+ events/);
     expect(code).toBe(0);

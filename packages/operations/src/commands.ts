@@ -1,7 +1,7 @@
 import type { Projection } from '@fairflax/projections';
 import { dataPath, envReader, runMain, type EnvReader } from '@fairflax/service-kit';
 import { runDeadLettersCli } from './dead-letters-cli.js';
-import { runLiveRebuildCli } from './live-rebuild-cli.js';
+import { runLiveRebuildCli, runningService } from './live-rebuild-cli.js';
 import { runRebuildCli } from './rebuild-cli.js';
 
 /** A read model the commands can open: `<name>.sqlite` in DATA_DIR, kept by `projection`. */
@@ -29,6 +29,14 @@ export function rebuildMain(readModel: ReadModelOf, args = process.argv.slice(2)
         write: (text) => process.stderr.write(text),
         tty: process.stderr.isTTY,
       });
+      return;
+    }
+    if (!args.includes('--db') && (await runningService(env, readModel.name))) {
+      process.stderr.write(
+        `${readModel.name} is running with this DATA_DIR: rebuild it while it serves with ` +
+          `--live, or stop it first\n`,
+      );
+      process.exitCode = 1;
       return;
     }
     await runRebuildCli({

@@ -65,6 +65,21 @@ export async function runLiveRebuildCli(options: LiveRebuildCliOptions): Promise
   }
 }
 
+/** The service's admin address when it is running with this DATA_DIR (its admin port answers). */
+export async function runningService(
+  env: EnvReader,
+  service: string,
+): Promise<AdminAddress | undefined> {
+  const admin = readAdminAddress(adminAddressPath(env, service));
+  if (!admin) return undefined;
+  try {
+    await fetch(`${admin.url}${REBUILD_PATH}`, { signal: AbortSignal.timeout(2_000) });
+    return admin;
+  } catch {
+    return undefined;
+  }
+}
+
 async function call(
   { url, token }: AdminAddress,
   method: 'GET' | 'POST',
