@@ -39,6 +39,27 @@ export {
   type RebuildProgress,
 } from './rebuild.js';
 export { deadLettersMain, rebuildMain, type ReadModelOf } from './commands.js';
+export {
+  adminAddressPath,
+  openAdminPort,
+  readAdminAddress,
+  type AdminAddress,
+  type AdminFeature,
+} from './admin-port.js';
+export {
+  rebuildWhileServing,
+  type LiveReadModel,
+  type LiveRebuildOptions,
+  type LiveRebuildProgress,
+  type StandbyFile,
+} from './live-rebuild.js';
+export {
+  liveRebuild,
+  REBUILD_PATH,
+  type LiveRebuildState,
+  type LiveRebuildStatus,
+} from './live-rebuild-admin.js';
+export { runLiveRebuildCli, type LiveRebuildCliOptions } from './live-rebuild-cli.js';
 export { runRebuildCli } from './rebuild-cli.js';
 export { runDeadLettersCli, type DeadLettersCliOptions } from './dead-letters-cli.js';
 export {

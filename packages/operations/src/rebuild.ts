@@ -1,4 +1,4 @@
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import {
   openReadModel,
   ProjectionRunner,
@@ -71,10 +71,14 @@ export async function rebuildReadModel(options: RebuildOptions): Promise<Rebuild
   db.pragma('synchronous = FULL');
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
+  // After a live rebuild the path is a link to the file the service swapped to: it goes too.
+  const linked =
+    existsSync(dbPath) && lstatSync(dbPath).isSymbolicLink() ? realpathSync(dbPath) : undefined;
   for (const suffix of ['-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
   if (existsSync(dbPath)) rmSync(dbPath);
   renameSync(tmpPath, dbPath);
   for (const suffix of ['-wal', '-shm']) rmSync(tmpPath + suffix, { force: true });
+  if (linked) for (const suffix of ['', '-wal', '-shm']) rmSync(linked + suffix, { force: true });
   return progress();
 }
 

@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   openReadModel,
   ProjectionRunner,
@@ -74,6 +74,27 @@ describe('rebuildReadModel', () => {
       { id: 'c', name: 'c', changes: 1 },
     ]);
     expect(rebuilt.position('log')).toBe(4);
+  });
+
+  it('replaces a read model a live rebuild left behind a link, and the file it pointed at', async () => {
+    const path = tempDb();
+    const swappedTo = join(dirname(path), 'read-model.rebuilt-1.sqlite');
+    const old = new ProjectionRunner(openReadModel(swappedTo), authorsProjection());
+    old.applyBatch(deliveriesOf([registered('stale')]));
+    old.db.close();
+    symlinkSync('read-model.rebuilt-1.sqlite', path);
+
+    await rebuildReadModel({
+      dbPath: path,
+      projection: authorsProjection(),
+      source: fixedSource([deliveriesOf([registered('fresh')])], { head: 1 }),
+      headPosition: () => 1,
+    });
+    expect(lstatSync(path).isSymbolicLink()).toBe(false);
+    expect(readdirSync(dirname(path))).toEqual(['read-model.sqlite']);
+    const rebuilt = openReadModel(path);
+    expect(rows(rebuilt)).toEqual([{ id: 'fresh', name: 'fresh', changes: 1 }]);
+    rebuilt.close();
   });
 
   it('finishes past an event it cannot read, counting it as parked', async () => {

@@ -70,6 +70,11 @@ export class Checkpoints {
     return this.committed.get(source) ?? NO_CHECKPOINT;
   }
 
+  /** Every source with a committed position. */
+  positions(): Map<string, number> {
+    return new Map([...this.committed].map(([source, c]) => [source, c.position]));
+  }
+
   highestGlobal(): number {
     return this.highest;
   }

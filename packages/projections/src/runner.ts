@@ -79,6 +79,11 @@ export class ProjectionRunner {
     return this.checkpoints.read(source).offset;
   }
 
+  /** The position reached in each source that has delivered anything. */
+  positions(): ReadonlyMap<string, number> {
+    return this.checkpoints.positions();
+  }
+
   /** The highest event store position reached in any source. */
   globalPosition(): number {
     return this.checkpoints.highestGlobal();

@@ -20,6 +20,8 @@ export interface GraphExtensionContext {
   logger: Logger;
   /** One-process mode: no transport of its own to follow. */
   inProcess: boolean;
+  /** Names the consumer group of what it follows (one per read model file). */
+  consumer: string;
 }
 
 export interface OpenGraphExtension {

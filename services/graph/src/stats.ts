@@ -123,14 +123,14 @@ export function statsResolvers(view: ArticleStatsView | undefined) {
 /** The stream processor's counts, which arrive on their own topic on a broker. */
 export const articleStats: GraphExtension = {
   typeDefs,
-  async open({ db, env, logger, inProcess }) {
+  async open({ db, env, logger, inProcess, consumer }) {
     const transport = TRANSPORTS[env.oneOf('TRANSPORT', TRANSPORT_NAMES, 'embedded')]!;
     if (!transport.followTopic || inProcess) {
       return { resolvers: statsResolvers(undefined), close: () => Promise.resolve() };
     }
     const view = new ArticleStatsView(db);
     const topic: FollowedTopic = await transport.followTopic({
-      service: 'graph',
+      service: consumer,
       topic: 'article-stats',
       env,
       logger,

@@ -44,6 +44,7 @@ async function liveGraph(env: Record<string, string> = {}): Promise<LiveGraph> {
     env: envReader(env),
     logger: createLogger('graph-test'),
     inProcess: false,
+    consumer: 'graph',
   });
   const app = await buildApp({
     db: side.db,

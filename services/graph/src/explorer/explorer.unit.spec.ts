@@ -16,6 +16,7 @@ async function graphWithExplorer() {
     env: envReader({}),
     logger: undefined as never,
     inProcess: false,
+    consumer: 'graph',
   });
   ({ app } = await graphWithOneArticle({
     extensions: [{ typeDefs: eventExplorer.typeDefs, ...explorer }],
