@@ -121,7 +121,9 @@ export function queryCache(
 }
 
 /** The query, variables, operation name and extensions as sent; undefined past the bound. */
+/** A WebSocket upgrade to the same path is a subscription connection, never an answer. */
 function requestKey(request: FastifyRequest): string | undefined {
+  if (request.headers.upgrade !== undefined) return undefined;
   const sent = request.method === 'GET' ? request.query : request.body;
   const key = `${request.method} ${typeof sent === 'string' ? sent : JSON.stringify(sent)}`;
   return key.length <= QUERY_CACHE_MAX_KEY ? key : undefined;

@@ -240,6 +240,22 @@ describe('live subscriptions over graphql-ws', () => {
     expect(await first).toHaveLength(1);
   });
 
+  it('upgrades a connection whose URL also names a cached query', async () => {
+    const graph = await liveGraph();
+    const query = encodeURIComponent('{ events(first: 1) { position } }');
+    const http = graph.url.replace('ws://', 'http://');
+    for (let i = 0; i < 2; i++) expect((await fetch(`${http}?query=${query}`)).status).toBe(200);
+
+    const socket = new WebSocket(`${graph.url}?query=${query}`, 'graphql-transport-ws');
+    const opened = await new Promise<boolean>((resolve) => {
+      socket.on('open', () => resolve(true));
+      socket.on('unexpected-response', () => resolve(false));
+    });
+    socket.close();
+
+    expect(opened).toBe(true);
+  });
+
   it('checks a subscription as it checks a query', async () => {
     const graph = await liveGraph();
     const c = client(graph);
