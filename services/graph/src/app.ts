@@ -10,13 +10,12 @@ import { graphqlOverHttp } from './graphql-over-http.js';
 import { checkCost, DEFAULT_LIMITS, limitRules, type GraphqlLimits } from './limits.js';
 import { EventHistory } from './history.js';
 import { GraphReadModel } from './read-model.js';
-import { queryCache } from './query-cache.js';
 import { buildLoaders, buildResolvers } from './resolvers.js';
 import { schema } from './schema.js';
 import type { SchemaPart } from './extension.js';
 import type { ArticleSearch } from './search.js';
 
-const GRAPHQL_PATH = '/graphql';
+export const GRAPHQL_PATH = '/graphql';
 
 export interface GraphDeps {
   /** The runner has already created its tables. */
@@ -74,7 +73,6 @@ export async function buildApp(deps: GraphDeps): Promise<FastifyInstance> {
     else withinBudget.set(document, new Set([operationName]));
   });
   graphqlOverHttp(app, { path: GRAPHQL_PATH, maxResponseBytes: limits.maxResponseBytes });
-  queryCache(app, { path: GRAPHQL_PATH, runner: deps.runner });
   for (const extension of extensions) await extension.http?.(app);
 
   app.get('/healthz', () => ({

@@ -8,6 +8,8 @@ import {
   type FragmentDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { GRAPHQL_PATH } from './app.js';
+import type { GraphExtension } from './extension.js';
 
 /**
  * Root fields answered from the read model's tables alone, which move only on a commit. Not
@@ -36,6 +38,17 @@ interface Pending {
   generation: number;
   cacheable: boolean;
 }
+
+/** graph's answers kept until the read model commits, as an extension of its app. */
+export const answerCache: GraphExtension = {
+  typeDefs: '',
+  open: ({ runner }) =>
+    Promise.resolve({
+      resolvers: {},
+      http: (app) => queryCache(app, { path: GRAPHQL_PATH, runner }),
+      close: () => Promise.resolve(),
+    }),
+};
 
 /**
  * Keeps the answer of a query until the read model commits again, for queries whose root fields

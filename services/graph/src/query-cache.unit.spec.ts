@@ -6,13 +6,10 @@ import mercurius from 'mercurius';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SchemaPart } from './extension.js';
 import { DEFAULT_LIMITS } from './limits.js';
-import { QUERY_CACHE_ENTRIES, queryCache } from './query-cache.js';
-import {
-  events as e,
-  graphWithOneArticle,
-  postGraphql,
-  recordingCommands,
-} from '../test/support.js';
+import { answerCache, QUERY_CACHE_ENTRIES, queryCache } from './query-cache.js';
+import { buildApp } from './app.js';
+import { createLogger, envReader } from '@fairflax/service-kit';
+import { events as e, graphReadSide, postGraphql, recordingCommands } from '../test/support.js';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -40,9 +37,27 @@ async function cachedGraph(extensions: SchemaPart[] = [], limits = DEFAULT_LIMIT
       duplicate: false,
     }),
   );
-  const built = await graphWithOneArticle({ extensions, commands, limits });
+  const side = graphReadSide();
+  side.given(e.registered('a1', 'Ada Lovelace'), e.drafted('x1', 1), e.published('x1', 10));
+  const cache = await answerCache.open({
+    db: side.db,
+    runner: side.runner,
+    env: envReader({}),
+    logger: createLogger('graph-test', { LOG_LEVEL: 'silent' }),
+    inProcess: false,
+    consumer: 'graph',
+  });
+  const built = {
+    app: await buildApp({
+      db: side.db,
+      runner: side.runner,
+      search: side.search,
+      commands,
+      extensions: [...extensions, { typeDefs: answerCache.typeDefs, ...cache }],
+      limits,
+    }),
+  };
   app = built.app;
-  const { side } = built;
   return {
     side,
     commands,

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildApp } from './app.js';
 import { FELL_BEHIND_CLOSE_CODE } from './live-feed.js';
+import { answerCache } from './query-cache.js';
 import {
   INIT_TIMEOUT_CLOSE_CODE,
   liveSubscriptions,
@@ -38,20 +39,23 @@ afterEach(async () => {
 async function liveGraph(env: Record<string, string> = {}): Promise<LiveGraph> {
   const side = graphReadSide();
   side.given(e.registered('a1', 'Ada Lovelace'));
-  const live = openLiveSubscriptions({
+  const context = {
     db: side.db,
     runner: side.runner,
     env: envReader(env),
     logger: createLogger('graph-test'),
     inProcess: false,
     consumer: 'graph',
-  });
+  };
+  const live = openLiveSubscriptions(context);
+  // As graph runs: a WebSocket upgrade must get past the answer cache's hook.
+  const cache = { typeDefs: answerCache.typeDefs, ...(await answerCache.open(context)) };
   const app = await buildApp({
     db: side.db,
     runner: side.runner,
     search: side.search,
     commands: recordingCommands(),
-    extensions: [{ typeDefs: liveSubscriptions.typeDefs, ...live }],
+    extensions: [cache, { typeDefs: liveSubscriptions.typeDefs, ...live }],
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as { port: number };
