@@ -1,17 +1,27 @@
 import { createServer, connect } from 'node:net';
 
+/**
+ * Below the ephemeral ranges (Linux 32768-60999, macOS 49152-65535): a port the OS hands out
+ * to a `listen(0)` (the services' admin ports) or to an outgoing connection is never one
+ * chosen here for a service that has not started listening yet.
+ */
+const FIRST_PORT = 20_000;
+const LAST_PORT = 32_000;
+
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (let attempt = 1; attempt <= 100; attempt++) {
+    const port = FIRST_PORT + Math.floor(Math.random() * (LAST_PORT - FIRST_PORT));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port between ${FIRST_PORT} and ${LAST_PORT} after 100 tries`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port assigned'));
-      });
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
