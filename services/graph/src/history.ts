@@ -59,6 +59,11 @@ interface LoggedRow extends LoggedEvent {
 }
 
 const COLUMNS = 'position, type, stream, recorded_at AS recordedAt, payload';
+
+/** One `article(id, asOf)` folds at most this many events: its cost is bounded per query. */
+export const MAX_FOLDED_EVENTS = 10_000;
+
+export class HistoryTooLong extends Error {}
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 
 /** Reads of `logged_events`, the table the projection fills in each batch's transaction. */
@@ -96,7 +101,7 @@ export class EventHistory {
       ORDER BY stream, position`);
     this.streamUpTo = db.prepare<[string, number], LoggedRow>(
       `SELECT ${COLUMNS}, version FROM logged_events
-       WHERE stream = ? AND position <= ? ORDER BY position`,
+       WHERE stream = ? AND position <= ? ORDER BY position LIMIT ${MAX_FOLDED_EVENTS + 1}`,
     );
     this.lastRename = db.prepare<[string, number, number], { payload: string }>(
       `SELECT payload FROM logged_events
@@ -142,7 +147,13 @@ export class EventHistory {
   articleAsOf(articleId: string, position: number): ArticleView | undefined {
     let article: ArticleView | undefined;
     let draftedAt = 0;
-    for (const row of this.streamUpTo.all(articleStream(articleId), position)) {
+    const rows = this.streamUpTo.all(articleStream(articleId), position);
+    if (rows.length > MAX_FOLDED_EVENTS) {
+      throw new HistoryTooLong(
+        `article ${articleId} has more than ${MAX_FOLDED_EVENTS} events up to position ${position}`,
+      );
+    }
+    for (const row of rows) {
       const event = { type: row.type, data: JSON.parse(row.payload) as unknown } as FairflaxEvent;
       if (event.type === 'ArticleDrafted') draftedAt = row.position;
       article = evolve(article, event, row.version);

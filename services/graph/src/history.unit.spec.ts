@@ -3,7 +3,7 @@ import { at } from '@fairflax/projections/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildApp } from './app.js';
-import { EventHistory } from './history.js';
+import { EventHistory, MAX_FOLDED_EVENTS } from './history.js';
 import { events as e, graphReadSide, postGraphql, recordingCommands } from '../test/support.js';
 
 let app: FastifyInstance | undefined;
@@ -158,6 +158,23 @@ describe('an article as of a log position', () => {
       author: { name: 'Ada Lovelace' },
     });
     expect(await asOf(5)).toMatchObject({ title: 'Second title', author: { name: 'Ada King' } });
+  });
+
+  it(`refuses to fold more than ${MAX_FOLDED_EVENTS} events of one article, with a code`, async () => {
+    const revisions = Array.from({ length: MAX_FOLDED_EVENTS }, (_, i) =>
+      e.revised('x1', 10 + i, { title: `Title ${i}` }),
+    );
+    const g = await graph(e.registered('a1', 'Ada Lovelace'), e.drafted('x1', 1), ...revisions);
+    const asOf = (position: number) => g.query(ARTICLE_AS_OF, { asOf: position });
+
+    const head = (await asOf(MAX_FOLDED_EVENTS + 2)).body;
+    const within = (await asOf(MAX_FOLDED_EVENTS + 1)).body;
+
+    expect(head.data?.['article']).toBeNull();
+    expect(head.errors).toEqual([
+      expect.objectContaining({ extensions: { code: 'HISTORY_TOO_LONG' } }),
+    ]);
+    expect(within.data?.['article']).toMatchObject({ title: `Title ${MAX_FOLDED_EVENTS - 2}` });
   });
 
   it('equals the read model at the head of the log, and its history stops at that position', async () => {

@@ -1,7 +1,14 @@
 import type { ArticlesCommands, CommandResult } from '@fairflax/publishing-api';
-import type { IResolvers, MercuriusLoaders } from 'mercurius';
+import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
 import { badUserInput, toGraphqlError } from './errors.js';
-import type { EventHistory, HistoryRequest, LoggedEvent } from './history.js';
+
+const { ErrorWithProps } = mercurius;
+import {
+  HistoryTooLong,
+  type EventHistory,
+  type HistoryRequest,
+  type LoggedEvent,
+} from './history.js';
 import {
   checkCount,
   checkFirst,
@@ -108,9 +115,15 @@ export function buildResolvers(
     Query: {
       article: (_: unknown, args: { id: string; asOf?: number | null }) => {
         const asOf = checkPosition(args.asOf, 'asOf');
-        const article =
-          asOf === undefined ? readModel.article(args.id) : history.articleAsOf(args.id, asOf);
-        return article ?? null;
+        if (asOf === undefined) return readModel.article(args.id) ?? null;
+        try {
+          return history.articleAsOf(args.id, asOf) ?? null;
+        } catch (err) {
+          if (!(err instanceof HistoryTooLong)) throw err;
+          throw new ErrorWithProps(`${err.message}; graph folds no more for one query`, {
+            code: 'HISTORY_TOO_LONG',
+          });
+        }
       },
       events: (
         _: unknown,
