@@ -49,7 +49,10 @@ export class CrashSystem {
 
   private constructor(
     readonly options: CrashSystemOptions,
-    readonly ports: Record<'articles' | 'articlesMetrics' | 'graph' | 'rss' | 'sitemap', number>,
+    readonly ports: Record<
+      'articles' | 'articlesMetrics' | 'graph' | 'rss' | 'sitemap' | 'streamProcessorMetrics',
+      number
+    >,
   ) {
     this.startProcess = options.startProcess ?? startService;
   }
@@ -69,6 +72,7 @@ export class CrashSystem {
       graph: await freePort(),
       rss: await freePort(),
       sitemap: await freePort(),
+      streamProcessorMetrics: await freePort(),
     };
     const system = new CrashSystem(options, ports);
     for (const name of ALL) mkdirSync(system.dataDir(name), { recursive: true });
@@ -134,6 +138,7 @@ export class CrashSystem {
           ...common,
           STATE_DIR: join(this.dataDir(name), 'state'),
           INSTANCE_ID: 'crash',
+          STREAM_PROCESSOR_METRICS_PORT: String(this.ports.streamProcessorMetrics),
           // A killed member's partitions wait this long before they move to its restart.
           KAFKA_SESSION_TIMEOUT_MS: '6000',
           KAFKA_HEARTBEAT_INTERVAL_MS: '1000',

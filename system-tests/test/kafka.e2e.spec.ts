@@ -120,7 +120,12 @@ describe('the services over Kafka', { timeout: 180_000 }, () => {
     const processor = await startService({
       name: 'stream-processor',
       dir: join(servicesDir, 'stream-processor'),
-      env: { ...env, STATE_DIR: stateDir, INSTANCE_ID: 'e2e' },
+      env: {
+        ...env,
+        STATE_DIR: stateDir,
+        INSTANCE_ID: 'e2e',
+        STREAM_PROCESSOR_METRICS_PORT: String(await freePort()),
+      },
     });
     try {
       const query = JSON.stringify({

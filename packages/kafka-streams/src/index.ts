@@ -6,6 +6,7 @@ export {
   type ProcessingGuarantee,
 } from './guarantee.js';
 export type {
+  BatchEvent,
   InputRecord,
   OutputRecord,
   PartitionState,

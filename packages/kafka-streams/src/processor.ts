@@ -54,3 +54,18 @@ export interface StreamLogger {
 }
 
 export const silentLogger: StreamLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * What a task reports after each batch, for metrics: `lag` is the input partition's high
+ * watermark minus the next offset to process (0 once caught up), reported after every fetch;
+ * `committed` and `aborted` follow each commit attempt of a non-empty batch.
+ */
+export type BatchEvent =
+  | { kind: 'lag'; task: string; topic: string; partition: number; lag: number }
+  | {
+      kind: 'committed' | 'aborted';
+      task: string;
+      topic: string;
+      partition: number;
+      records: number;
+    };

@@ -6,7 +6,12 @@ import {
   type ExactlyOnceFactory,
   type ProcessingGuarantee,
 } from './guarantee.js';
-import { silentLogger, type StreamLogger, type TaskDefinition } from './processor.js';
+import {
+  silentLogger,
+  type BatchEvent,
+  type StreamLogger,
+  type TaskDefinition,
+} from './processor.js';
 import { LocalStateStore } from './state-store.js';
 import { StreamTask } from './stream-task.js';
 import { changelogTopic, ensureTopics, partitionCount, type TopicSpec } from './topics.js';
@@ -29,6 +34,8 @@ export interface StreamAppOptions {
   heartbeatIntervalMs?: number;
   logger?: StreamLogger;
   onAssignment?: (task: string, partitions: readonly number[]) => void;
+  /** Called synchronously after each batch; must not throw. */
+  onBatch?: (event: BatchEvent) => void;
   /** A task's consumer stopped for good; errors the task restarts it on are not reported. */
   onFatalError?: (task: string, error: unknown) => void;
 }
@@ -164,6 +171,7 @@ class RunningStreamApp implements StreamApp {
       sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
       onAssignment: options.onAssignment ?? (() => {}),
+      onBatch: options.onBatch ?? (() => {}),
       onFatalError: options.onFatalError ?? (() => {}),
     });
   }

@@ -10,6 +10,7 @@ import type {
 import { causedBy, isBrokerUnavailable, isRetriableKafkaError } from '@fairflax/kafka-kit';
 import { topicPartition, type BatchCommitter, type InputPartition } from './committer.js';
 import type {
+  BatchEvent,
   InputRecord,
   PartitionState,
   ProcessorContext,
@@ -35,6 +36,7 @@ export interface StreamTaskDeps {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   onAssignment: (task: string, partitions: readonly number[]) => void;
+  onBatch: (event: BatchEvent) => void;
   /** The consumer stopped on an error that restarting will not cure. */
   onFatalError: (task: string, error: unknown) => void;
 }
@@ -105,6 +107,17 @@ export class StreamTask {
       );
       this.deps.onAssignment(this.definition.name, this.assigned);
       this.scheduleRestore();
+    });
+    // Also after batches of control records only, which never reach eachBatch.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const { topic, partition, offsetLag } = payload;
+      this.deps.onBatch({
+        kind: 'lag',
+        task: this.definition.name,
+        topic,
+        partition,
+        lag: Number(offsetLag),
+      });
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (this.closing.signal.aborted) return;
@@ -322,7 +335,7 @@ export class StreamTask {
 
     const changes = [...overlay];
     const nextOffset = Number(batch.lastOffset()) + 1;
-    const written = await committer.commit({
+    const committing = committer.commit({
       records: [...outputs].map(([topic, messages]) => ({ topic, messages })),
       changelog: {
         topic: changelog,
@@ -340,6 +353,12 @@ export class StreamTask {
           topics: [{ topic: batch.topic, partitions: [{ partition, offset: String(nextOffset) }] }],
         }),
     });
+    const outcome = { task: name, topic: batch.topic, partition, records: messages.length };
+    void committing.then(
+      () => this.deps.onBatch({ kind: 'committed', ...outcome }),
+      () => this.deps.onBatch({ kind: 'aborted', ...outcome }),
+    );
+    const written = await committing;
     if (changes.length > 0) {
       const base = written.get(topicPartition(changelog, partition));
       if (base === undefined)

@@ -25,6 +25,7 @@ function taskOn(consumer: ScriptedConsumers, log: LogEntry[] = []) {
       sessionTimeoutMs: 6_000,
       heartbeatIntervalMs: 500,
       onAssignment: () => {},
+      onBatch: () => {},
       onFatalError: (_task, error) => void fatal.push(error),
     },
   );

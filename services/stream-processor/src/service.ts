@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { deliveryFrom, kafkaConnection, partitionsFrom } from '@fairflax/kafka-kit';
 import {
@@ -6,15 +7,20 @@ import {
   startStreamApp,
   waitForTopics,
   type ProcessingGuarantee,
+  type BatchEvent,
+  type StreamApp,
 } from '@fairflax/kafka-streams';
 import {
   ConfigError,
+  createMetricsRegistry,
   dataPath,
+  startMetricsServer,
   type Closer,
   type EnvReader,
   type Logger,
 } from '@fairflax/service-kit';
 import { articleStatsTasks } from './article-stats.js';
+import { metricsExtensions } from './metrics-extensions.js';
 
 export interface StreamProcessorOptions {
   env: EnvReader;
@@ -34,6 +40,8 @@ export interface StreamProcessorConfig {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   delivery: ProcessingGuarantee;
+  /** Loopback port of /metrics and /healthz; 0 picks a free one. */
+  metricsPort: number;
 }
 
 const NAME = /^[A-Za-z0-9._-]+$/;
@@ -67,6 +75,7 @@ export function readConfig(
     sessionTimeoutMs: env.int('KAFKA_SESSION_TIMEOUT_MS', 30_000, { min: 6_000, max: 1_800_000 }),
     heartbeatIntervalMs: env.int('KAFKA_HEARTBEAT_INTERVAL_MS', 3_000, { min: 100, max: 60_000 }),
     delivery,
+    metricsPort: env.port('STREAM_PROCESSOR_METRICS_PORT', 4004),
   };
 }
 
@@ -82,6 +91,57 @@ export async function startStreamProcessor({
   onFatalError,
 }: StreamProcessorOptions): Promise<Closer> {
   const config = readConfig(env);
+  const registry = createMetricsRegistry();
+  let app: StreamApp | undefined;
+  let stoppedTask: string | undefined;
+  const assignment = () => app?.assignment() ?? {};
+  const reporters = metricsExtensions.map((measure) => measure(registry, { assignment }));
+  // Up before the app, so that /healthz shows a processor still waiting for its input topic.
+  const ops = await startMetricsServer('127.0.0.1', config.metricsPort, registry, () => {
+    if (stoppedTask !== undefined) throw new Error(`task ${stoppedTask} stopped`);
+    return { status: 'ok', running: app !== undefined, partitions: assignment() };
+  });
+  const closeOps = () => new Promise<void>((resolve) => ops.close(() => resolve()));
+  try {
+    app = await startApp(
+      config,
+      logger,
+      (event) => reporters.forEach((report) => report(event)),
+      (task, error) => {
+        stoppedTask = task;
+        logger.error({ task, err: error }, 'a task stopped for good');
+        (onFatalError ?? exitOnFatalError)(error);
+      },
+    );
+  } catch (err) {
+    await closeOps();
+    throw err;
+  }
+  const running = app;
+  logger.info(
+    {
+      instanceId: config.instanceId,
+      applicationId: config.applicationId,
+      stateDir: config.stateDir,
+      input: config.articleTopic,
+      output: config.statsTopic,
+      delivery: config.delivery,
+      metrics: `http://127.0.0.1:${(ops.address() as AddressInfo).port}/metrics`,
+    },
+    'stream processor running',
+  );
+  return async () => {
+    await closeOps();
+    await running.close();
+  };
+}
+
+async function startApp(
+  config: StreamProcessorConfig,
+  logger: Logger,
+  onBatch: (event: BatchEvent) => void,
+  onFatalError: (task: string, error: unknown) => void,
+): Promise<StreamApp> {
   const repartition = repartitionTopic(config.applicationId, 'publications');
   // The articles relay creates the article topic with its first batch; until then, wait.
   let announced = false;
@@ -90,7 +150,7 @@ export async function startStreamProcessor({
       logger.info({ missing }, 'waiting for the articles relay to create the input topic');
     announced = true;
   });
-  const app = await startStreamApp({
+  return startStreamApp({
     applicationId: config.applicationId,
     instanceId: config.instanceId,
     brokers: config.brokers,
@@ -100,6 +160,7 @@ export async function startStreamProcessor({
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     processingGuarantee: config.delivery,
     logger,
+    onBatch,
     topics: [
       // A stream of publications to count: compaction would drop some of them.
       { name: repartition, cleanupPolicy: 'delete' },
@@ -109,23 +170,8 @@ export async function startStreamProcessor({
       { articles: config.articleTopic, repartition, stats: config.statsTopic },
       logger,
     ),
-    onFatalError: (task, error) => {
-      logger.error({ task, err: error }, 'a task stopped for good');
-      (onFatalError ?? exitOnFatalError)(error);
-    },
+    onFatalError,
   });
-  logger.info(
-    {
-      instanceId: config.instanceId,
-      applicationId: config.applicationId,
-      stateDir: config.stateDir,
-      input: config.articleTopic,
-      output: config.statsTopic,
-      delivery: config.delivery,
-    },
-    'stream processor running',
-  );
-  return () => app.close();
 }
 
 /** Without a consumer the instance is useless: exit non-zero so a supervisor restarts it. */

@@ -19,6 +19,7 @@ describe('stream processor configuration', () => {
       sessionTimeoutMs: 30_000,
       heartbeatIntervalMs: 3_000,
       delivery: 'exactly-once',
+      metricsPort: 4004,
     });
   });
 
@@ -77,6 +78,7 @@ describe('stream processor configuration', () => {
     ['KAFKA_SESSION_TIMEOUT_MS', '1000'],
     ['KAFKA_DELIVERY', 'exactly-twice'],
     ['KAFKA_DELIVERY', 'EXACTLY-ONCE'],
+    ['STREAM_PROCESSOR_METRICS_PORT', '65536'],
   ])('rejects %s=%s with an error naming the variable', (variable, value) => {
     expect(() => readConfig(envReader({ [variable]: value }))).toThrow(
       expect.objectContaining({ name: 'ConfigError', variable }),

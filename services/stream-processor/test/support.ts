@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureKafka } from '@fairflax/kafka-broker';
 import { createTopics } from '@fairflax/kafka-kit';
 import { groupLag, readTopic } from '@fairflax/kafka-streams';
-import { startService, type RunningService } from '@fairflax/testkit';
+import { freePort, startService, type RunningService } from '@fairflax/testkit';
 import {
   AssignerProtocol,
   Kafka,
@@ -123,7 +123,7 @@ export class StatsApp {
   private readonly producer: Producer;
 
   private constructor(
-    private readonly brokers: string[],
+    readonly brokers: string[],
     private readonly kafka: Kafka,
     private readonly admin: Admin,
   ) {
@@ -176,6 +176,8 @@ export class StatsApp {
         KAFKA_SESSION_TIMEOUT_MS: '6000',
         KAFKA_HEARTBEAT_INTERVAL_MS: '500',
         LOG_LEVEL: 'info',
+        // Each instance its own: several run side by side.
+        STREAM_PROCESSOR_METRICS_PORT: String(await freePort()),
         ...env,
       },
     });
