@@ -63,7 +63,6 @@ export async function openAdminPort(
   };
 }
 
-/** Undefined when the file is missing or unreadable. */
 export function readAdminAddress(file: string): AdminAddress | undefined {
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<AdminAddress>;

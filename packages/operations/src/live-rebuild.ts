@@ -38,7 +38,6 @@ export interface LiveRebuildOptions {
   onProgress(progress: LiveRebuildProgress): void;
   /** Once the rebuilt file has everything the live one has, before it is served. */
   beforeSwap(): void;
-  /** How often to compare positions while no batch comes. */
   checkEveryMs?: number;
 }
 

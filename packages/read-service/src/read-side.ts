@@ -27,7 +27,6 @@ export interface ReadSideExtension {
 }
 
 export interface ReadSideContext {
-  /** The read service's name. */
   service: string;
   /** The projection's name: the rows of the read model it owns. */
   projection: string;
@@ -136,6 +135,7 @@ async function followArticlesLog(
 ): Promise<FollowingLog> {
   const { env, logger, source: given } = options;
   const source = given ?? (await openSource(options));
+  const transport = given ? 'in-process' : env.oneOf('TRANSPORT', TRANSPORT_NAMES, 'embedded');
   const start = ({ runner, extensions }: ReadModelFile) => {
     const stops = extensions.flatMap((e) => (e.follow ? [e.follow(runner, source)] : []));
     const following = followSource(runner, source, logger);
@@ -151,10 +151,7 @@ async function followArticlesLog(
     await stop?.();
   };
   return {
-    status: () => ({
-      transport: given ? 'in-process' : env.oneOf('TRANSPORT', TRANSPORT_NAMES, 'embedded'),
-      ...source.status(),
-    }),
+    status: () => ({ transport, ...source.status() }),
     pause,
     resume: (file) => {
       if (stopFollowing) throw new Error('already following the log');

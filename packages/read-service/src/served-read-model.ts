@@ -6,7 +6,6 @@ import type { ServedApp, Serving } from './serving.js';
 /** A file opened beside the live one, with an app over it, neither serving nor following yet. */
 export interface StandbyReadModel {
   file: ReadModelFile;
-  /** Closes its app and its file (which the caller then deletes). */
   discard(): Promise<void>;
 }
 
@@ -18,15 +17,11 @@ export interface ServedReadModel {
   service: string;
   env: EnvReader;
   logger: Logger;
-  /** The file it answers from and follows the log into. */
   live(): ReadModelFile;
   /** Opens `path` beside the live file, with this build's extensions and an app over it. */
   standby(path: string): Promise<StandbyReadModel>;
-  /** A second source of the articles log over TRANSPORT (a consumer group of its own). */
   openRebuildSource(): Promise<FollowedSource>;
-  /** Stops applying the log to the live file, once the batch under way has committed. */
   pauseFollowing(): Promise<void>;
-  /** Applies the log to the live file again, from its stored positions. */
   resumeFollowing(): void;
   /**
    * Answers new requests from `standby` and follows the log into it from its own stored positions

@@ -25,7 +25,6 @@ export function metricsText(registry: Registry): Promise<string> {
   return Registry.merge([processMetrics, registry]).metrics();
 }
 
-/** gRPC calls received per method, in `registry` when given. */
 export function grpcCallCounter(registry?: Registry): Counter<'grpc_method'> {
   return new Counter({
     name: 'grpc_server_handled_total',

@@ -36,7 +36,6 @@ export interface OpenGraphExtension {
 export interface GraphSubscriptionServer {
   /** The WebSocket server's options (`maxPayload`, `verifyClient`) and how it closes. */
   websocket: WebsocketPluginOptions;
-  /** mercurius' `subscription` option. */
   mercurius: Exclude<MercuriusCommonOptions['subscription'], boolean | undefined>;
 }
 

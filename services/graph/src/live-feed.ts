@@ -14,7 +14,6 @@ export interface LiveFeedLimits {
 /** The connection of a subscriber that falls behind is closed with this code. */
 export const FELL_BEHIND_CLOSE_CODE = 4413;
 
-/** The part of a WebSocket the feed uses. */
 export interface LiveSocket {
   readonly bufferedAmount: number;
   close(code: number, reason: string): void;
@@ -99,11 +98,8 @@ class Subscriber<T> implements AsyncIterableIterator<T> {
 
 export interface LiveFeedStats {
   subscriptions: number;
-  /** Items queued now, over all subscriptions. */
   queued: number;
-  /** The longest queue seen. */
   peakQueued: number;
-  /** Connections closed because a subscription fell behind. */
   fellBehind: number;
 }
 
